@@ -1,0 +1,193 @@
+"""`qa` command line: parse options, wire the stages, print, exit 0 / 1 / 2. Nothing else."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qa import __version__
+from qa.errors import ModelLoadError, QaInputError
+from qa.model import Report, Severity
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Review machine-translated Chinese versions of English ML articles.\n\n"
+    "Example: qa check examples/issue13.zh.md",
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class ReportFormat(str, enum.Enum):
+    md = "md"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Review machine-translated Chinese versions of English ML articles."""
+
+
+@app.command()
+def check(
+    target: Annotated[Path, typer.Argument(help="The Chinese Markdown file (NAME.zh.md).")],
+    source: Annotated[
+        Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
+    ] = None,
+    glossary: Annotated[
+        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
+    ] = None,
+    no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip embeddings: no drift scores.")] = False,
+    model: Annotated[
+        str, typer.Option(help="Encoder: 'use-multilingual' or a sentence-transformers path / hub id.")
+    ] = "use-multilingual",
+    drift_threshold: Annotated[
+        float | None, typer.Option(help="Flag pairs with drift above this [default: per model].")
+    ] = None,
+    report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Report file, or '-' for stdout [default: REPORT_DIR/NAME.review.EXT].")
+    ] = None,
+    report_dir: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
+    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")] = FailOn.error,
+) -> None:
+    """Check a Chinese translation against its English original and the glossaries.
+
+    Example: qa check examples/issue13.zh.md --format json --output -
+    """
+    from qa.glossary import discover_glossaries, load_glossaries
+    from qa.pipeline import CheckOptions, english_source_for, run_check
+
+    try:
+        source_path, source_note = _resolve_source(target, source, english_source_for)
+        glossary_paths = discover_glossaries(target.parent, Path.cwd()) + list(glossary or [])
+        if not glossary_paths:
+            raise QaInputError(str(target), "no glossary found: add glossaries/*.csv or pass --glossary")
+        options = CheckOptions(
+            target=target,
+            source=source_path,
+            model=None if no_drift else model,
+            drift_threshold=drift_threshold,
+        )
+        report = run_check(options, load_glossaries(glossary_paths))
+        if source_note:
+            report = _with_note(report, source_note)
+        written = _write_report(report, report_format, output, report_dir, target)
+    except QaInputError as error:
+        _fail(str(error))
+    except ModelLoadError as error:
+        _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
+    _print_summary(report, written, to_stderr=output == "-")
+    raise typer.Exit(_exit_code(report, fail_on))
+
+
+@app.command()
+def rules() -> None:
+    """List every rule with its id, default severity and what it catches.
+
+    Example: qa rules
+    """
+    from qa.checks import ALL_RULES
+
+    for rule in ALL_RULES:
+        typer.echo(f"{rule.id:<28} {rule.severity.label:<8} {rule.summary}")
+
+
+def _resolve_source(target: Path, source: Path | None, guess) -> tuple[Path | None, str | None]:
+    if source is not None:
+        return source, None
+    candidate = guess(target)
+    if candidate is not None and candidate.is_file():
+        return candidate, None
+    if candidate is None:
+        return None, f"{target.name} is not named NAME.zh.md, so no English source was looked for; use --source"
+    return None, f"no English source at {candidate}"
+
+
+def _with_note(report: Report, note: str) -> Report:
+    from dataclasses import replace
+
+    return replace(report, notes=(note, *report.notes))
+
+
+def _write_report(report: Report, report_format: ReportFormat, output: str | None, report_dir: Path, target: Path) -> str:
+    from qa.io import write_atomic
+
+    if report_format is ReportFormat.json:
+        from qa.report.json import render
+    else:
+        from qa.report.markdown import render
+    text = render(report)
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return "-"
+    path = Path(output) if output else report_dir / f"{_report_stem(target)}.review.{report_format.value}"
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise QaInputError(str(path), f"cannot write report: {error.strerror or error}") from None
+    return str(path)
+
+
+def _report_stem(target: Path) -> str:
+    name = target.name
+    for suffix in (".zh.md", ".md"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] or "report"
+    return name
+
+
+def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:
+    for finding in report.findings:
+        typer.echo(
+            f"{finding.file}:{finding.line}:{finding.column}: {finding.severity.label} [{finding.rule}] {finding.message}",
+            err=to_stderr,
+        )
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=to_stderr)
+    mean = report.drift_mean
+    drift = "drift not scored" if mean is None else f"mean drift {mean:.2f}"
+    pairs = f"{len(report.pairs)} aligned pairs" if report.source else "no alignment"
+    typer.echo(
+        f"{report.target}: {report.count(Severity.ERROR)} errors, {report.count(Severity.WARNING)} warnings; "
+        f"{pairs}; {drift}" + ("" if written == "-" else f"; report: {written}"),
+        err=to_stderr,
+    )
+
+
+def _exit_code(report: Report, fail_on: FailOn) -> int:
+    worst = report.worst()
+    if fail_on is FailOn.never or worst is None:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if worst >= Severity.parse(fail_on.value) else EXIT_CLEAN
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"qa: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,121 @@
+"""Multi-pattern phrase matching that works on Chinese and English alike.
+
+CJK text has no word boundaries (Okapi #442), so a regex `\\b` cannot find 变压器 inside
+基于变压器的模型. We scan with one Aho-Corasick automaton over a length-preserving
+normalisation of the text (full-width ASCII folded, hyphens as spaces, optionally lower
+case) and apply word boundaries only where both the pattern's edge and its neighbour are
+Latin letters or digits: "CLIP" must not match inside "CLIPPED", but 剪辑 matches
+anywhere. A Latin pattern may take a plural "s"/"es" (Transformers, GANs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+from qa.model import Span
+
+Key = TypeVar("Key", bound=Hashable)
+
+_FOLD = {0x3000: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ", ord("-"): " ", ord("_"): " "}
+_FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+_FOLD[0xFF0D] = " "  # full-width hyphen-minus folds like "-"
+
+
+def normalise(text: str, *, case_sensitive: bool) -> str:
+    """Fold text for matching without changing its length, so offsets stay valid."""
+    folded = text.translate(_FOLD)
+    if case_sensitive:
+        return folded
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
+
+
+def _is_latin_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Match(Generic[Key]):
+    start: int
+    end: int
+    key: Key
+
+
+class PhraseMatcher(Generic[Key]):
+    """Finds every occurrence of many phrases at once; built once, then used on many texts."""
+
+    def __init__(self, phrases: Iterable[tuple[str, Key, bool]]) -> None:
+        """`phrases` are (phrase, key, case_sensitive); several keys may share a phrase."""
+        self._automata: dict[bool, ahocorasick.Automaton] = {}
+        grouped: dict[tuple[bool, str], list[Key]] = {}
+        for phrase, key, case_sensitive in phrases:
+            folded = " ".join(normalise(phrase, case_sensitive=case_sensitive).split())
+            if folded:
+                grouped.setdefault((case_sensitive, folded), []).append(key)
+        for (case_sensitive, folded), keys in grouped.items():
+            automaton = self._automata.setdefault(case_sensitive, ahocorasick.Automaton())
+            automaton.add_word(folded, (folded, tuple(dict.fromkeys(keys))))
+        for automaton in self._automata.values():
+            automaton.make_automaton()
+
+    def find(self, text: str, protected: Sequence[Span] = (), *, nested: bool = False) -> list[Match[Key]]:
+        """Matches outside the protected spans, left to right.
+
+        By default only the longest of overlapping matches is kept (视觉变形金刚, not also
+        变形金刚); with `nested`, every match is kept ("Vision Transformer" is also a
+        "Transformer").
+        """
+        candidates: list[tuple[int, int, Key]] = []
+        for case_sensitive, automaton in self._automata.items():
+            haystack = normalise(text, case_sensitive=case_sensitive)
+            for last, (folded, keys) in automaton.iter(haystack):
+                start = last - len(folded) + 1
+                end = _word_end(haystack, start, last + 1)
+                if end is None or _inside(start, end, protected):
+                    continue
+                candidates.extend((start, end, key) for key in keys)
+        if nested:
+            return [Match(start, end, key) for start, end, key in sorted(set(candidates), key=lambda c: (c[0], c[1], str(c[2])))]
+        return _longest_first(candidates)
+
+    def contains(self, text: str, protected: Sequence[Span] = ()) -> set[Key]:
+        return {m.key for m in self.find(text, protected, nested=True)}
+
+
+def _word_end(text: str, start: int, end: int) -> int | None:
+    """The match end after an optional plural, or None when it splits a Latin word."""
+    if start > 0 and _is_latin_word_char(text[start - 1]) and _is_latin_word_char(text[start]):
+        return None
+    if _is_latin_word_char(text[end - 1]) and text[end - 1].isalpha():
+        for suffix in ("es", "s", ""):
+            stop = end + len(suffix)
+            if text[end:stop].lower() == suffix and (
+                stop == len(text) or not _is_latin_word_char(text[stop])
+            ):
+                return stop
+        return None
+    if _is_latin_word_char(text[end - 1]) and end < len(text) and _is_latin_word_char(text[end]):
+        return None
+    return end
+
+
+def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
+    return any(start < span.end and span.start < end for span in protected)
+
+
+def _longest_first(candidates: list[tuple[int, int, Key]]) -> list[Match[Key]]:
+    # Several keys may match the same range (剪辑 is wrong for CLIP and CutMix): keep them all.
+    candidates = sorted(set(candidates), key=lambda c: (c[0], -(c[1] - c[0]), str(c[2])))
+    chosen: list[Match[Key]] = []
+    taken_until = -1
+    taken_range: tuple[int, int] | None = None
+    for start, end, key in candidates:
+        if (start, end) == taken_range:
+            chosen.append(Match(start, end, key))
+        elif start >= taken_until:
+            chosen.append(Match(start, end, key))
+            taken_until, taken_range = end, (start, end)
+    return chosen

@@ -1,0 +1,198 @@
+"""The frozen data that flows through the pipeline: read -> parse -> align -> check -> score -> report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that a fail-on threshold is a simple comparison."""
+
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {value!r} (expected one of: {choices})") from None
+
+
+class SegmentKind(str, enum.Enum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST_ITEM = "list_item"
+    QUOTE = "quote"
+    TABLE_ROW = "table_row"
+    CODE = "code"
+    IMAGE = "image"
+    LINK_CARD = "link_card"
+    RULE = "rule"
+    HTML = "html"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range [start, end) inside one segment's raw text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One Markdown block of a document.
+
+    `raw` is the exact text of lines `start_line`..`end_line` (1-based, inclusive), so an
+    offset into `raw` maps back to a line and column of the file. `text` is the prose a
+    reader sees (markup, URLs and image paths removed): what gets embedded.
+    """
+
+    index: int
+    kind: SegmentKind
+    start_line: int
+    end_line: int
+    raw: str
+    text: str
+    heading_level: int = 0
+    links: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    code_spans: tuple[str, ...] = ()
+    protected: tuple[Span, ...] = ()
+    """Parts of `raw` that are not prose (URLs, link targets, code): never matched or fixed."""
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the file of `raw[offset]`; both 1-based, column in code points."""
+        before = self.raw[:offset]
+        line = self.start_line + before.count("\n")
+        column = offset - (before.rfind("\n") + 1) + 1
+        return line, column
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    text: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def line_count(self) -> int:
+        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+
+
+class PairType(str, enum.Enum):
+    ONE_ONE = "1-1"
+    ONE_TWO = "1-2"
+    TWO_ONE = "2-1"
+    ONE_ZERO = "1-0"
+    ZERO_ONE = "0-1"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Source and target segments that translate each other; one side is empty for 1-0 / 0-1."""
+
+    id: int
+    source: tuple[Segment, ...]
+    target: tuple[Segment, ...]
+    similarity: float | None
+    """How alike the two sides are for the aligner (0..1), None for 1-0 and 0-1 pairs."""
+
+    @property
+    def type(self) -> PairType:
+        return PairType(f"{len(self.source)}-{len(self.target)}")
+
+    @property
+    def source_lines(self) -> tuple[int, int] | None:
+        return _line_range(self.source)
+
+    @property
+    def target_lines(self) -> tuple[int, int] | None:
+        return _line_range(self.target)
+
+    @property
+    def source_text(self) -> str:
+        return "\n".join(s.text for s in self.source)
+
+    @property
+    def target_text(self) -> str:
+        return "\n".join(s.text for s in self.target)
+
+
+def _line_range(segments: tuple[Segment, ...]) -> tuple[int, int] | None:
+    if not segments:
+        return None
+    return segments[0].start_line, segments[-1].end_line
+
+
+@dataclass(frozen=True)
+class Alignment:
+    source: Document
+    target: Document
+    pairs: tuple[Pair, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place of the target file (or of the source, for a missing block)."""
+
+    rule: str
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+    message: str
+    term: str | None = None
+    suggestion: str | None = None
+    pair: int | None = None
+
+
+@dataclass(frozen=True)
+class PairScore:
+    pair: int
+    drift: float | None
+    """1 - cosine similarity of the pair's embeddings; None where a score would mislead."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Every setting that changes a number in the report, so two reports can be compared."""
+
+    qa_version: str
+    glossaries: tuple[tuple[str, str], ...]
+    model: str | None
+    thresholds: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    target: str
+    source: str | None
+    signature: Signature
+    pairs: tuple[Pair, ...]
+    scores: tuple[PairScore, ...]
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = field(default=())
+    """What did not run and why (e.g. no English source: alignment and drift skipped)."""
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def drift_mean(self) -> float | None:
+        values = [s.drift for s in self.scores if s.drift is not None]
+        return sum(values) / len(values) if values else None
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)

@@ -1,0 +1,1 @@
+"""Report formats: each module turns a Report into text, and recomputes nothing."""

@@ -1,0 +1,72 @@
+"""Report -> JSON report version 1: the contract CI jobs and other tools rely on.
+
+Extend it with new keys; never rename, remove or change the meaning of one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qa.model import Finding, Pair, Report, Severity
+
+REPORT_VERSION = 1
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    drift = {score.pair: score.drift for score in report.scores}
+    mean = report.drift_mean
+    return {
+        "qa_report_version": REPORT_VERSION,
+        "target": report.target,
+        "source": report.source,
+        "signature": {
+            "qa": report.signature.qa_version,
+            "glossaries": dict(report.signature.glossaries),
+            "model": report.signature.model,
+            "thresholds": dict(report.signature.thresholds),
+        },
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "pairs": len(report.pairs),
+            "drift_mean": None if mean is None else round(mean, 4),
+        },
+        "notes": list(report.notes),
+        "pairs": [_pair(pair, drift.get(pair.id)) for pair in report.pairs],
+        "findings": [_finding(finding) for finding in report.findings],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def _pair(pair: Pair, drift: float | None) -> dict[str, Any]:
+    return {
+        "id": pair.id,
+        "type": pair.type.value,
+        "source_lines": list(pair.source_lines) if pair.source_lines else None,
+        "target_lines": list(pair.target_lines) if pair.target_lines else None,
+        "similarity": pair.similarity,
+        "drift": drift,
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "text": finding.text,
+        "term": finding.term,
+        "suggestion": finding.suggestion,
+        "message": finding.message,
+        "pair": finding.pair,
+    }
+
+
