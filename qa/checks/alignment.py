@@ -44,10 +44,8 @@ _IGNORED_KINDS = {SegmentKind.RULE}
 def check_alignment(alignment: Alignment) -> list[Finding]:
     findings: list[Finding] = []
     path = alignment.target.path
-    next_target_line = 1
+    insertion_lines = _insertion_lines(alignment)
     for pair in alignment.pairs:
-        if pair.target:
-            next_target_line = pair.target[-1].end_line + 1
         if not pair.target and pair.source and pair.source[0].kind not in _IGNORED_KINDS:
             source = pair.source[0]
             findings.append(
@@ -55,13 +53,13 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
                     rule=MISSING_BLOCK.id,
                     severity=MISSING_BLOCK.severity,
                     file=path,
-                    line=next_target_line,
+                    line=insertion_lines[pair.id],
                     column=1,
-                    end_line=next_target_line,
+                    end_line=insertion_lines[pair.id],
                     end_column=1,
                     text="",
                     message=f"English {_describe(source)} at {alignment.source.path}:"
-                    f"{source.start_line} has no translation: {_excerpt(source.text or source.raw)}",
+                    f"{source.start_line} has no translation (expected before this line): {_excerpt(source.text or source.raw)}",
                     pair=pair.id,
                 )
             )
@@ -83,6 +81,17 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _insertion_lines(alignment: Alignment) -> dict[int, int]:
+    """For each pair, the target line where a block of it would go: before the next target block."""
+    lines: dict[int, int] = {}
+    next_line = alignment.target.line_count + 1
+    for pair in reversed(alignment.pairs):
+        if pair.target:
+            next_line = pair.target[0].start_line
+        lines[pair.id] = next_line
+    return lines
 
 
 def _describe(segment: Segment) -> str:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.glossary import Glossary, load_glossaries
+from qa.markdown import parse_document
+from qa.model import Document
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def glossary() -> Glossary:
+    return load_glossaries([REPO / "glossaries" / "ml-terms.csv"])
+
+
+def doc(text: str, path: str = "doc.md") -> Document:
+    return parse_document(path, text)
+
+
+class KeywordEncoder:
+    """A deterministic stand-in for unit tests: texts sharing a keyword get the same vector."""
+
+    name = "keyword-test-encoder"
+
+    def __init__(self, keywords: dict[str, int], dimension: int = 8) -> None:
+        self.keywords = keywords
+        self.dimension = dimension
+
+    def encode(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            axes = [axis for word, axis in self.keywords.items() if word in text]
+            vectors[row, axes or [self.dimension - 1]] = 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -1,0 +1,42 @@
+import codecs
+
+import pytest
+
+from qa.errors import QaInputError
+from qa.io import decode, read_text, write_atomic
+
+
+def test_decodes_utf8_and_normalises_newlines():
+    assert decode("第一行\r\n第二行\r第三行\n".encode(), "x.md") == "第一行\n第二行\n第三行\n"
+
+
+def test_decodes_bom_forms():
+    assert decode(codecs.BOM_UTF8 + "变压器".encode(), "x.md") == "变压器"
+    assert decode("自注意力\n".encode("utf-16"), "x.md") == "自注意力\n"
+
+
+def test_invalid_utf8_names_the_line():
+    data = "ok\nok\n".encode() + "报纸".encode("gbk")
+    with pytest.raises(QaInputError) as raised:
+        decode(data, "bad.zh.md")
+    assert str(raised.value).startswith("bad.zh.md:3: not valid UTF-8")
+
+
+def test_binary_is_refused_with_line():
+    with pytest.raises(QaInputError, match="NUL bytes"):
+        decode(b"line\n\x00\x01", "x.bin")
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(QaInputError, match="no such file"):
+        read_text(tmp_path / "absent.md")
+    with pytest.raises(QaInputError, match="is a directory"):
+        read_text(tmp_path)
+
+
+def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out" / "r.md"
+    write_atomic(target, "old")
+    write_atomic(target, "新")
+    assert target.read_text(encoding="utf-8") == "新"
+    assert [p.name for p in target.parent.iterdir()] == ["r.md"]

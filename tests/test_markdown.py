@@ -1,0 +1,89 @@
+from qa.model import SegmentKind
+from tests.conftest import doc
+
+SAMPLE = """# 标题 **x**
+
+*   [链接](https://arxiv.org/abs/2103.12731) 第一项
+    续行
+*   第二项
+
+**![](img/a.png)**
+
+— — — — — — —
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+```python
+x = 1
+```
+
+[](https://blog.dev/p) [## 卡片标题
+
+### 卡片描述…
+
+blog.dev](https://blog.dev/p)
+
+> 引用
+"""
+
+
+def kinds_and_lines(text):
+    return [(s.kind, s.start_line, s.end_line) for s in doc(text).segments]
+
+
+def test_block_kinds_and_line_ranges():
+    assert kinds_and_lines(SAMPLE) == [
+        (SegmentKind.HEADING, 1, 1),
+        (SegmentKind.LIST_ITEM, 3, 4),
+        (SegmentKind.LIST_ITEM, 5, 5),
+        (SegmentKind.IMAGE, 7, 7),
+        (SegmentKind.RULE, 9, 9),
+        (SegmentKind.TABLE_ROW, 11, 11),
+        (SegmentKind.TABLE_ROW, 13, 13),
+        (SegmentKind.CODE, 15, 17),
+        (SegmentKind.LINK_CARD, 19, 23),
+        (SegmentKind.QUOTE, 25, 25),
+    ]
+
+
+def test_inline_parts_and_prose_text():
+    segments = doc(SAMPLE).segments
+    assert segments[0].text == "标题 x"
+    assert segments[0].heading_level == 1
+    assert segments[1].links == ("https://arxiv.org/abs/2103.12731",)
+    assert segments[1].text == "链接 第一项 续行"
+    assert segments[3].images == ("img/a.png",)
+    assert segments[8].links == ("https://blog.dev/p",)
+    assert "卡片标题" in segments[8].text and "https" not in segments[8].text
+
+
+def test_stray_bold_does_not_change_the_kind():
+    # As in real MT output: bold around headings, images and whole paragraphs.
+    text = "# **5.其他主题**\n\n**![](img/x.png)**\n\n**[2103.11955]改进和简化**\n\n## [**标题**](https://x.dev)\n"
+    assert [s.kind for s in doc(text).segments] == [
+        SegmentKind.HEADING,
+        SegmentKind.IMAGE,
+        SegmentKind.PARAGRAPH,
+        SegmentKind.HEADING,
+    ]
+    assert doc(text).segments[0].text == "5.其他主题"
+
+
+def test_urls_and_code_are_protected():
+    segment = doc("用 `剪辑` 见 [剪辑](https://x.dev/剪辑) 和 https://y.dev/剪辑 以及剪辑\n").segments[0]
+    prose = [i for i in range(len(segment.raw)) if not any(s.start <= i < s.end for s in segment.protected)]
+    visible = "".join(segment.raw[i] for i in prose)
+    assert visible.count("剪辑") == 2  # the link text and the last word, not code or URLs
+
+
+def test_position_maps_offsets_to_file_lines_and_columns():
+    segment = doc("标题\n\n*   第一行\n    第二行变压器\n").segments[1]
+    offset = segment.raw.index("变压器")
+    assert segment.position(offset) == (4, 8)
+
+
+def test_empty_document_has_no_segments():
+    assert doc("").segments == ()
+    assert doc("\n\n  \n").segments == ()
