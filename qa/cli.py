@@ -23,12 +23,12 @@ app = typer.Typer(
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     md = "md"
     json = "json"
 
 
-class FailOn(str, enum.Enum):
+class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
     never = "never"
@@ -67,7 +67,8 @@ def check(
     ] = None,
     report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Report file, or '-' for stdout [default: REPORT_DIR/NAME.review.EXT].")
+        str | None,
+        typer.Option("--output", "-o", help="Report file, or '-' for stdout [default: REPORT_DIR/NAME.review.EXT]."),
     ] = None,
     report_dir: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")] = FailOn.error,
@@ -81,7 +82,7 @@ def check(
 
     try:
         source_path, source_note = _resolve_source(target, source, english_source_for)
-        glossary_paths = discover_glossaries(target.parent, Path.cwd()) + list(glossary or [])
+        glossary_paths = _unique(discover_glossaries(target.parent, Path.cwd()) + list(glossary or []))
         if not glossary_paths:
             raise QaInputError(str(target), "no glossary found: add glossaries/*.csv or pass --glossary")
         options = CheckOptions(
@@ -125,13 +126,23 @@ def _resolve_source(target: Path, source: Path | None, guess) -> tuple[Path | No
     return None, f"no English source at {candidate}"
 
 
+def _unique(paths: list[Path]) -> list[Path]:
+    """The same file named twice (found and passed with --glossary) is loaded once."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        seen.setdefault(path.resolve(), path)
+    return list(seen.values())
+
+
 def _with_note(report: Report, note: str) -> Report:
     from dataclasses import replace
 
     return replace(report, notes=(note, *report.notes))
 
 
-def _write_report(report: Report, report_format: ReportFormat, output: str | None, report_dir: Path, target: Path) -> str:
+def _write_report(
+    report: Report, report_format: ReportFormat, output: str | None, report_dir: Path, target: Path
+) -> str:
     from qa.io import write_atomic
 
     if report_format is ReportFormat.json:
@@ -162,7 +173,8 @@ def _report_stem(target: Path) -> str:
 def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:
     for finding in report.findings:
         typer.echo(
-            f"{finding.file}:{finding.line}:{finding.column}: {finding.severity.label} [{finding.rule}] {finding.message}",
+            f"{finding.file}:{finding.line}:{finding.column}: "
+            f"{finding.severity.label} [{finding.rule}] {finding.message}",
             err=to_stderr,
         )
     for note in report.notes:

@@ -25,9 +25,7 @@ def scoreable(pair: Pair) -> bool:
     return _has_prose(pair.source, MIN_SOURCE_CHARS) and _has_prose(pair.target, MIN_TARGET_CHARS)
 
 
-def score_pairs(
-    pairs: Sequence[Pair], source_vectors: np.ndarray, target_vectors: np.ndarray
-) -> tuple[PairScore, ...]:
+def score_pairs(pairs: Sequence[Pair], source_vectors: np.ndarray, target_vectors: np.ndarray) -> tuple[PairScore, ...]:
     scores = []
     for pair in pairs:
         drift = None

@@ -89,9 +89,7 @@ class Glossary:
     @cached_property
     def accepted_matcher(self) -> PhraseMatcher[int]:
         # Case-insensitive on the Chinese side: "Pytorch Lightning" still shows the term was kept.
-        return PhraseMatcher(
-            (form, i, False) for i, e in enumerate(self.entries) for form in e.accepted_in_target
-        )
+        return PhraseMatcher((form, i, False) for i, e in enumerate(self.entries) for form in e.accepted_in_target)
 
 
 def load_glossaries(paths: Sequence[Path]) -> Glossary:

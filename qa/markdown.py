@@ -64,8 +64,11 @@ def _iter_blocks(tokens: list[Token], lines: list[str]):
             yield _segment(SegmentKind.RULE, token.map, lines, None)
         elif token.type == "html_block" and token.map:
             yield _segment(SegmentKind.HTML, token.map, lines, None)
-        elif token.type == "inline" and token.map and tokens[position - 1].type != "th_open" and (
-            tokens[position - 1].type != "td_open"
+        elif (
+            token.type == "inline"
+            and token.map
+            and tokens[position - 1].type != "th_open"
+            and (tokens[position - 1].type != "td_open")
         ):
             parent = tokens[position - 1].type
             if parent == "heading_open":
@@ -85,7 +88,11 @@ def _table_row_inline(tokens: list[Token], position: int) -> list[Token]:
 
 
 def _paragraph_kind(token: Token, context: list[str]) -> SegmentKind:
-    children = [c for c in token.children or [] if c.type not in ("strong_open", "strong_close", "em_open", "em_close", "softbreak")]
+    children = [
+        c
+        for c in token.children or []
+        if c.type not in ("strong_open", "strong_close", "em_open", "em_close", "softbreak")
+    ]
     visible = [c for c in children if not (c.type == "text" and not c.content.strip())]
     if visible and all(c.type == "image" for c in visible):
         return SegmentKind.IMAGE
@@ -158,9 +165,7 @@ def _inline_parts(token: Token) -> _InlineParts:
             images.append(str(child.attrs.get("src", "")))
         elif child.type == "html_inline":
             continue
-    return _InlineParts(
-        " ".join("".join(text).split()), tuple(links), tuple(images), tuple(code)
-    )
+    return _InlineParts(" ".join("".join(text).split()), tuple(links), tuple(images), tuple(code))
 
 
 def _merge_parts(parts: list[_InlineParts], separator: str) -> _InlineParts:
@@ -214,10 +219,8 @@ def _link_card_end(segments: list[Segment], first: int) -> int | None:
 
 def _opens_link_card(raw: str) -> bool:
     """True when an unclosed `[## ` starts a card whose closing `](url)` is in a later block."""
-    match = None
-    for match in _LINK_CARD_OPEN.finditer(raw):
-        pass
-    return match is not None and not _LINK_CARD_CLOSE.search(raw, match.end())
+    opening = [m.end() for m in _LINK_CARD_OPEN.finditer(raw)]
+    return bool(opening) and not _LINK_CARD_CLOSE.search(raw, opening[-1])
 
 
 def _link_card(parts: list[Segment], lines: list[str]) -> Segment:

@@ -78,7 +78,10 @@ class PhraseMatcher(Generic[Key]):
                     continue
                 candidates.extend((start, end, key) for key in keys)
         if nested:
-            return [Match(start, end, key) for start, end, key in sorted(set(candidates), key=lambda c: (c[0], c[1], str(c[2])))]
+            return [
+                Match(start, end, key)
+                for start, end, key in sorted(set(candidates), key=lambda c: (c[0], c[1], str(c[2])))
+            ]
         return _longest_first(candidates)
 
     def contains(self, text: str, protected: Sequence[Span] = ()) -> set[Key]:
@@ -92,9 +95,7 @@ def _word_end(text: str, start: int, end: int) -> int | None:
     if _is_latin_word_char(text[end - 1]) and text[end - 1].isalpha():
         for suffix in ("es", "s", ""):
             stop = end + len(suffix)
-            if text[end:stop].lower() == suffix and (
-                stop == len(text) or not _is_latin_word_char(text[stop])
-            ):
+            if text[end:stop].lower() == suffix and (stop == len(text) or not _is_latin_word_char(text[stop])):
                 return stop
         return None
     if _is_latin_word_char(text[end - 1]) and end < len(text) and _is_latin_word_char(text[end]):

@@ -26,7 +26,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {value!r} (expected one of: {choices})") from None
 
 
-class SegmentKind(str, enum.Enum):
+class SegmentKind(enum.StrEnum):
     HEADING = "heading"
     PARAGRAPH = "paragraph"
     LIST_ITEM = "list_item"
@@ -88,7 +88,7 @@ class Document:
         return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
 
 
-class PairType(str, enum.Enum):
+class PairType(enum.StrEnum):
     ONE_ONE = "1-1"
     ONE_TWO = "1-2"
     TWO_ONE = "2-1"

@@ -16,7 +16,7 @@ def test_decodes_bom_forms():
 
 
 def test_invalid_utf8_names_the_line():
-    data = "ok\nok\n".encode() + "报纸".encode("gbk")
+    data = b"ok\nok\n" + "报纸".encode("gbk")
     with pytest.raises(QaInputError) as raised:
         decode(data, "bad.zh.md")
     assert str(raised.value).startswith("bad.zh.md:3: not valid UTF-8")

@@ -58,8 +58,8 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
                     end_line=insertion_lines[pair.id],
                     end_column=1,
                     text="",
-                    message=f"English {_describe(source)} at {alignment.source.path}:"
-                    f"{source.start_line} has no translation (expected before this line): {_excerpt(source.text or source.raw)}",
+                    message=f"English {_describe(source)} at {alignment.source.path}:{source.start_line} "
+                    f"has no translation (expected before this line): {_excerpt(source.text or source.raw)}",
                     pair=pair.id,
                 )
             )

@@ -153,11 +153,7 @@ def _finding(
 def _missing(
     target: tuple[Segment, ...], expected: set[int], glossary: Glossary, path: str, pair: int
 ) -> Iterable[Finding]:
-    present = {
-        key
-        for segment in target
-        for key in _accepted(segment, glossary)
-    }
+    present = {key for segment in target for key in _accepted(segment, glossary)}
     first = target[0]
     for index in sorted(expected - present):
         entry = glossary.entries[index]

@@ -68,5 +68,3 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "pair": finding.pair,
     }
-
-

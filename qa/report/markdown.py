@@ -43,7 +43,7 @@ def _summary(report: Report) -> list[str]:
     if by_rule:
         lines += ["", "| Rule | Findings |", "|---|---|"]
         lines += [f"| `{rule}` | {count} |" for rule, count in sorted(by_rule.items())]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _notes(report: Report) -> list[str]:
@@ -86,13 +86,13 @@ def _alignment_table(report: Report) -> list[str]:
         lines.append(
             f"| {pair.id} | {pair.type.value} | {_lines(pair.source_lines)} | {_lines(pair.target_lines)} | {shown} |"
         )
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _findings_by_line(findings: list[Finding]) -> list[str]:
     lines = ["## Findings", ""]
     if not findings:
-        return lines + ["No findings.", ""]
+        return [*lines, "No findings.", ""]
     return lines + [_finding_line(f) for f in findings] + [""]
 
 
@@ -108,7 +108,7 @@ def _signature(report: Report) -> list[str]:
     lines = ["## Signature", "", f"- qa {sig.qa_version}", f"- model: {sig.model or 'none (drift not scored)'}"]
     lines += [f"- glossary `{path}` {digest}" for path, digest in sig.glossaries]
     lines += [f"- threshold {name}: {value}" for name, value in sig.thresholds]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _side(segments: tuple) -> str:

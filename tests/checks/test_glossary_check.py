@@ -49,7 +49,10 @@ def test_wrong_renderings_inside_urls_and_code_are_ignored(glossary):
 
 def test_missing_term_and_its_absence_when_rendered(glossary):
     missing = findings_for("We fine-tune with self-attention.\n", "我们用一种机制调整。\n", glossary)
-    assert {(f.rule, f.term) for f in missing} == {(MISSING_TERM.id, "fine-tuning"), (MISSING_TERM.id, "self-attention")}
+    assert {(f.rule, f.term) for f in missing} == {
+        (MISSING_TERM.id, "fine-tuning"),
+        (MISSING_TERM.id, "self-attention"),
+    }
     rendered = findings_for("We fine-tune with self-attention.\n", "我们用自注意力进行微调。\n", glossary)
     assert rendered == []
 

@@ -1,0 +1,66 @@
+import json
+
+from qa.model import Finding, Pair, PairScore, Report, Severity, Signature
+from qa.report.json import render, to_dict
+from tests.conftest import doc
+
+
+def sample_report() -> Report:
+    source, target = doc("Para about CLIP.\n\nDropped.\n", "a.en.md"), doc("关于剪辑的段落。\n", "a.zh.md")
+    pairs = (
+        Pair(0, source.segments[:1], target.segments[:1], 0.83),
+        Pair(1, source.segments[1:], (), None),
+    )
+    finding = Finding(
+        rule="glossary/forbidden-term",
+        severity=Severity.ERROR,
+        file="a.zh.md",
+        line=1,
+        column=3,
+        end_line=1,
+        end_column=5,
+        text="剪辑",
+        message="m",
+        term="CLIP",
+        suggestion="CLIP",
+        pair=0,
+    )
+    signature = Signature("0.1.0", (("g.csv", "sha256:ab"),), "use-multilingual", (("drift_high", 0.45),))
+    return Report("a.zh.md", "a.en.md", signature, pairs, (PairScore(0, 0.25), PairScore(1, None)), (finding,))
+
+
+def test_version_1_contract():
+    data = json.loads(render(sample_report()))
+    assert data["qa_report_version"] == 1
+    assert data["signature"] == {
+        "qa": "0.1.0",
+        "glossaries": {"g.csv": "sha256:ab"},
+        "model": "use-multilingual",
+        "thresholds": {"drift_high": 0.45},
+    }
+    assert data["summary"] == {"errors": 1, "warnings": 0, "pairs": 2, "drift_mean": 0.25}
+    assert data["pairs"] == [
+        {"id": 0, "type": "1-1", "source_lines": [1, 1], "target_lines": [1, 1], "similarity": 0.83, "drift": 0.25},
+        {"id": 1, "type": "1-0", "source_lines": [3, 3], "target_lines": None, "similarity": None, "drift": None},
+    ]
+    assert data["findings"][0] == {
+        "rule": "glossary/forbidden-term",
+        "severity": "error",
+        "file": "a.zh.md",
+        "line": 1,
+        "column": 3,
+        "end_line": 1,
+        "end_column": 5,
+        "text": "剪辑",
+        "term": "CLIP",
+        "suggestion": "CLIP",
+        "message": "m",
+        "pair": 0,
+    }
+
+
+def test_no_source_has_null_source_and_drift():
+    report = Report("a.zh.md", None, Signature("0.1.0", (), None), (), (), ())
+    data = to_dict(report)
+    assert data["source"] is None and data["summary"]["drift_mean"] is None and data["pairs"] == []
+    assert "剪辑" in render(sample_report())  # Chinese stays readable, not \u-escaped

