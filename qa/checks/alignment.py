@@ -65,21 +65,8 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
             )
         elif not pair.source and pair.target and pair.target[0].kind not in _IGNORED_KINDS:
             target = pair.target[0]
-            first_line = target.raw.split("\n", 1)[0]
-            findings.append(
-                Finding(
-                    rule=EXTRA_BLOCK.id,
-                    severity=EXTRA_BLOCK.severity,
-                    file=path,
-                    line=target.start_line,
-                    column=1,
-                    end_line=target.start_line,
-                    end_column=len(first_line) + 1,
-                    text=first_line,
-                    message=f"Chinese {_describe(target)} has no English counterpart",
-                    pair=pair.id,
-                )
-            )
+            message = f"Chinese {_describe(target)} has no English counterpart"
+            findings.append(EXTRA_BLOCK.on_first_line(path, target, message, pair.id))
     return findings
 
 

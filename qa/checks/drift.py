@@ -34,21 +34,9 @@ def check_scores(alignment: Alignment, scores: Sequence[PairScore], threshold: f
         if score.drift is None or score.drift <= threshold:
             continue
         pair = pairs[score.pair]
-        first = pair.target[0]
-        first_line = first.raw.split("\n", 1)[0]
-        findings.append(
-            Finding(
-                rule=HIGH_DRIFT.id,
-                severity=HIGH_DRIFT.severity,
-                file=alignment.target.path,
-                line=first.start_line,
-                column=1,
-                end_line=first.start_line,
-                end_column=len(first_line) + 1,
-                text=first_line,
-                message=f"meaning may have drifted (drift {score.drift:.2f} > {threshold:.2f}) from "
-                f"{alignment.source.path}:{pair.source[0].start_line}",
-                pair=pair.id,
-            )
+        message = (
+            f"meaning may have drifted (drift {score.drift:.2f} > {threshold:.2f}) from "
+            f"{alignment.source.path}:{pair.source[0].start_line}"
         )
+        findings.append(HIGH_DRIFT.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
     return findings
