@@ -2,17 +2,24 @@
 
 Steps 1-1, 1-2, 2-1, 1-0 and 0-1, as in Bertalign and Vecalign. A step's cost comes from
 how alike its two sides are: cross-lingual embedding similarity when vectors are given, and
-always the structural anchors a translation keeps (link targets, image paths, numbers,
-inline code, block kind) and the length ratio of Chinese to English. Without vectors
-(`--no-drift`) the anchors and lengths alone decide.
+always the structural anchors a translation keeps (link targets, image paths, numbers and
+arXiv ids, inline code, acronyms and CamelCase names, block kind and heading level) and the
+length ratio of Chinese to English. Without vectors (`--no-drift`) anchors and lengths alone
+decide.
+
+Cost stays near-linear: the DP runs only inside a band around the path that a first pass
+finds on a coarse grid (blocks grouped by `f`), as Vecalign does; short documents get the full
+grid. Within a row, the similarities of every band cell are computed at once with numpy, and
+the 0-1 chain along the row is a running minimum, so the Python loop runs once per row.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -28,40 +35,62 @@ SKIP_COST = 0.45
 """Cost of leaving one block unpaired: below a bad 1-1 match, above a plausible one."""
 MERGE_PENALTY = 0.1
 MERGE_WEIGHT = 1.5
-BAND_MIN = 30
+FULL_GRID_CELLS = 250_000
+"""Up to this many cells (about 500 x 500 blocks) the DP searches the whole grid."""
+COARSE_SIDE = 300
+"""The coarse pass groups blocks so that neither side has more than this many groups."""
+ANCHOR_MAX_UNITS = 12
+"""An anchor found in more blocks than this on one side (a year, a home-page URL) says
+nothing about which block is which, so it is ignored, as IDF would weight it to nothing."""
 
 _WEIGHTS = {"embedding": 0.6, "anchors": 0.25, "length": 0.15}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Acronyms and CamelCase names (CLIP, BERT, CutMix, GPT-3) survive MT unchanged.
 _NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9-]*)")
-_STRUCTURAL = {SegmentKind.HEADING, SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.TABLE_ROW}
+
+_PROSE = (SegmentKind.PARAGRAPH, SegmentKind.LIST_ITEM, SegmentKind.QUOTE, SegmentKind.LINK_CARD)
+_OTHER = (SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.TABLE_ROW, SegmentKind.HTML)
+# Kind codes: 0..3 prose kinds, 4..8 other kinds, 9..14 headings of level 1..6, 15 mixed prose.
+_MIXED = 15
+_KIND_CODE = {kind: code for code, kind in enumerate(_PROSE + _OTHER)}
+
+
+def _kind_agreement_table() -> np.ndarray:
+    table = np.full((16, 16), 0.4)
+    prose = [*range(len(_PROSE)), _MIXED]
+    for a in prose:
+        for b in prose:
+            table[a, b] = 0.85  # MT and editors move text between paragraphs, items and quotes
+    for a in range(9, 15):
+        for b in range(9, 15):
+            table[a, b] = 0.9  # a heading whose level changed is still that heading
+    np.fill_diagonal(table, 1.0)
+    return table
+
+
+_KIND_AGREEMENT = _kind_agreement_table()
 
 
 @dataclass(frozen=True)
-class _Group:
-    """One or two adjacent segments of one side, with what the cost needs precomputed."""
+class _Units:
+    """Features of a sequence of units of one side: blocks, merged neighbours or coarse groups."""
 
-    segments: tuple[Segment, ...]
-    vector: np.ndarray | None
+    vectors: np.ndarray | None
+    has_vector: np.ndarray
+    lengths: np.ndarray
+    anchors: tuple[frozenset[str], ...]
+    kinds: np.ndarray
 
-    @cached_property
-    def anchors(self) -> frozenset[str]:
-        found: set[str] = set()
-        for segment in self.segments:
-            found.update("url:" + _normalise_url(link) for link in segment.links if link)
-            found.update("img:" + image for image in segment.images if image)
-            found.update("code:" + code for code in segment.code_spans)
-            found.update("num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1)
-            found.update("name:" + _singular(name) for name in _NAME.findall(segment.text))
-        return frozenset(found)
+    def __len__(self) -> int:
+        return len(self.lengths)
 
-    @cached_property
-    def length(self) -> int:
-        return sum(len(s.text) for s in self.segments)
 
-    @cached_property
-    def kinds(self) -> frozenset[SegmentKind]:
-        return frozenset(s.kind for s in self.segments)
+@dataclass(frozen=True)
+class _Band:
+    """Inclusive column range [lo[i], hi[i]] searched in DP row i (i = source blocks consumed)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
 
 
 def align(
@@ -71,100 +100,282 @@ def align(
     target_vectors: np.ndarray | None = None,
 ) -> Alignment:
     """Pair every source and target segment exactly once, in order."""
-    src, tgt = source.segments, target.segments
+    src = _block_units(source.segments, source_vectors)
+    tgt = _block_units(target.segments, target_vectors)
+    band = _search_band(src, tgt)
+    steps = _dp(src, tgt, band)
+    pairs = tuple(
+        Pair(
+            id=k,
+            source=source.segments[i0:i1],
+            target=target.segments[j0:j1],
+            similarity=None if sim is None else round(float(sim), 4),
+        )
+        for k, (i0, i1, j0, j1, sim) in enumerate(steps)
+    )
+    return Alignment(source=source, target=target, pairs=pairs)
+
+
+# ---------------------------------------------------------------- features
+
+
+def _block_units(segments: Sequence[Segment], vectors: np.ndarray | None) -> _Units:
+    anchors = _filter_common(tuple(_anchors(s) for s in segments))
+    kinds = np.array([_kind_code(s) for s in segments], dtype=np.int64)
+    lengths = np.array([len(s.text) for s in segments], dtype=np.float64)
+    if vectors is None or not len(segments):
+        return _Units(None, np.zeros(len(segments), bool), lengths, anchors, kinds)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    has_vector = np.linalg.norm(vectors, axis=1) > 0
+    return _Units(vectors, has_vector, lengths, anchors, kinds)
+
+
+def _anchors(segment: Segment) -> frozenset[str]:
+    found: set[str] = set()
+    found.update("url:" + _normalise_url(link) for link in segment.links if link)
+    found.update("img:" + image for image in segment.images if image)
+    found.update("code:" + code for code in segment.code_spans)
+    found.update("num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1)
+    found.update("name:" + _singular(name) for name in _NAME.findall(segment.text))
+    return frozenset(found)
+
+
+def _filter_common(anchors: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    counts: dict[str, int] = defaultdict(int)
+    for found in anchors:
+        for anchor in found:
+            counts[anchor] += 1
+    common = {a for a, c in counts.items() if c > ANCHOR_MAX_UNITS}
+    return tuple(found - common for found in anchors) if common else anchors
+
+
+def _kind_code(segment: Segment) -> int:
+    if segment.kind is SegmentKind.HEADING:
+        return 8 + min(max(segment.heading_level, 1), 6)
+    return _KIND_CODE[segment.kind]
+
+
+def _group_units(units: _Units, size: int) -> _Units:
+    """Consecutive runs of `size` units as one unit each (the last run may be shorter)."""
+    starts = list(range(0, len(units), size))
+    return _combine(units, [(s, min(s + size, len(units))) for s in starts])
+
+
+def _merged_neighbours(units: _Units) -> _Units:
+    """Unit k is units k and k+1 together: the side of 2 in a 2-1 or 1-2 step."""
+    return _combine(units, [(k, k + 2) for k in range(len(units) - 1)])
+
+
+def _combine(units: _Units, spans: list[tuple[int, int]]) -> _Units:
+    lengths = np.array([units.lengths[a:b].sum() for a, b in spans], dtype=np.float64)
+    anchors = tuple(frozenset().union(*units.anchors[a:b]) for a, b in spans)
+    kinds = np.array(
+        [units.kinds[a] if len(set(units.kinds[a:b].tolist())) == 1 else _MIXED for a, b in spans],
+        dtype=np.int64,
+    )
+    if units.vectors is None:
+        return _Units(None, np.zeros(len(spans), bool), lengths, anchors, kinds)
+    summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    vectors = np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0)
+    return _Units(vectors, norms[:, 0] > 0, lengths, anchors, kinds)
+
+
+# ---------------------------------------------------------------- similarity
+
+
+class _Scorer:
+    """Similarity 0..1 of (source unit, target unit) cells, vectorised over many cells.
+
+    A weighted mean of the signals both sides have, damped when block kinds disagree.
+    Anchor overlaps are indexed once, since few cells share any anchor.
+    """
+
+    def __init__(self, src: _Units, tgt: _Units) -> None:
+        self.src, self.tgt = src, tgt
+        self.width = len(tgt) + 1
+        self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
+        self.src_sizes = np.array([len(a) for a in src.anchors], dtype=np.float64)
+        self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
+
+    def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        src, tgt = self.src, self.tgt
+        total = np.zeros(len(rows))
+        weight = np.zeros(len(rows))
+        if src.vectors is not None and tgt.vectors is not None:
+            valid = src.has_vector[rows] & tgt.has_vector[cols]
+            dots = np.zeros(len(rows))
+            for start in range(0, len(rows), 8192):
+                a, b = src.vectors[rows[start : start + 8192]], tgt.vectors[cols[start : start + 8192]]
+                dots[start : start + 8192] = np.einsum("ij,ij->i", a, b)
+            total += np.where(valid, _WEIGHTS["embedding"] * np.clip(dots, 0.0, 1.0), 0.0)
+            weight += np.where(valid, _WEIGHTS["embedding"], 0.0)
+
+        shared = self._shared(rows, cols)
+        union = self.src_sizes[rows] + self.tgt_sizes[cols] - shared
+        has_anchors = union > 0
+        jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
+        total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
+        weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
+
+        src_len, tgt_len = src.lengths[rows], tgt.lengths[cols]
+        has_length = (src_len > 0) & (tgt_len > 0)
+        log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))
+        length = np.exp(-0.5 * ((log_ratio - LENGTH_LOG_RATIO_MEAN) / LENGTH_LOG_RATIO_SD) ** 2)
+        total += np.where(has_length, _WEIGHTS["length"] * length, 0.0)
+        weight += np.where(has_length, _WEIGHTS["length"], 0.0)
+
+        same_kind = src.kinds[rows] == tgt.kinds[cols]
+        base = np.divide(total, weight, out=np.where(same_kind, 0.5, 0.0), where=weight > 0)
+        return base * _KIND_AGREEMENT[src.kinds[rows], tgt.kinds[cols]]
+
+    def _shared(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.zeros(len(rows))
+        wanted = rows.astype(np.int64) * self.width + cols
+        position = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[position] == wanted, self.shared[position], 0.0)
+
+
+def _anchor_overlaps(
+    src: tuple[frozenset[str], ...], tgt: tuple[frozenset[str], ...], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted cell keys (row * width + col) with |anchors(row) ∩ anchors(col)| > 0, and those sizes."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for j, anchors in enumerate(tgt):
+        for anchor in anchors:
+            where[anchor].append(j)
+    overlap: dict[int, int] = defaultdict(int)
+    for i, anchors in enumerate(src):
+        for anchor in anchors:
+            for j in where.get(anchor, ()):
+                overlap[i * width + j] += 1
+    keys = np.fromiter(overlap.keys(), dtype=np.int64, count=len(overlap))
+    values = np.fromiter(overlap.values(), dtype=np.float64, count=len(overlap))
+    order = np.argsort(keys)
+    return keys[order], values[order]
+
+
+# ---------------------------------------------------------------- band
+
+
+def _full_band(n: int, m: int) -> _Band:
+    return _Band(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64))
+
+
+def _search_band(src: _Units, tgt: _Units) -> _Band:
     n, m = len(src), len(tgt)
-    cost = np.full((n + 1, m + 1), np.inf)
-    back: dict[tuple[int, int], tuple[int, int, float | None]] = {}
-    cost[0, 0] = 0.0
-    band = max(BAND_MIN, abs(n - m) + BAND_MIN // 2) if n and m else n + m
-    source_groups: dict[tuple[int, int], _Group] = {}
-    target_groups: dict[tuple[int, int], _Group] = {}
+    if (n + 1) * (m + 1) <= FULL_GRID_CELLS or not n or not m:
+        return _full_band(n, m)
+    size = math.ceil(max(n, m) / COARSE_SIDE)
+    coarse_src, coarse_tgt = _group_units(src, size), _group_units(tgt, size)
+    coarse_steps = _dp(coarse_src, coarse_tgt, _full_band(len(coarse_src), len(coarse_tgt)))
+    width = 2 * size + 8
+    lo = np.full(n + 1, m, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for i0, i1, j0, j1, _ in coarse_steps:
+        rows = slice(min(i0 * size, n), min(i1 * size, n) + 1)
+        lo[rows] = np.minimum(lo[rows], max(0, j0 * size - width))
+        hi[rows] = np.maximum(hi[rows], min(m, j1 * size + width))
+    lo[0], hi[n] = 0, m
+    # Keep the band connected: row i must reach what row i-1 can step to.
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    return _Band(lo, hi)
 
-    def source_group(start: int, stop: int) -> _Group:
-        if (start, stop) not in source_groups:
-            source_groups[start, stop] = _group(src[start:stop], source_vectors)
-        return source_groups[start, stop]
 
-    def target_group(start: int, stop: int) -> _Group:
-        if (start, stop) not in target_groups:
-            target_groups[start, stop] = _group(tgt[start:stop], target_vectors)
-        return target_groups[start, stop]
+# ---------------------------------------------------------------- dynamic programming
 
+_ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
+_MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
+
+
+def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
+    """Lowest-cost monotonic path; returns steps (i0, i1, j0, j1, similarity)."""
+    n = len(src)
+    step_sims = _band_similarities(src, tgt, band)
+    offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    costs: list[np.ndarray] = []
+    moves: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
     for i in range(n + 1):
-        centre = round(i * m / n) if n else 0
-        for j in range(max(0, centre - band), min(m, centre + band) + 1):
-            if i == 0 and j == 0:
-                continue
-            best: tuple[float, int, int, float | None] = (np.inf, 0, 0, None)
-            for di, dj in ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2)):
-                pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or not np.isfinite(cost[pi, pj]):
-                    continue
-                similarity = None
-                if di and dj:
-                    similarity = _similarity(source_group(pi, i), target_group(pj, j))
-                    step = (1.0 - similarity) * (1.0 if di + dj == 2 else MERGE_WEIGHT)
-                    step += 0.0 if di + dj == 2 else MERGE_PENALTY
-                else:
-                    step = SKIP_COST
-                total = cost[pi, pj] + step
-                if total < best[0] - 1e-12:
-                    best = (total, pi, pj, similarity)
-            cost[i, j] = best[0]
-            back[(i, j)] = best[1:]
-    return Alignment(source=source, target=target, pairs=_trace(back, src, tgt))
+        cols = np.arange(band.lo[i], band.hi[i] + 1)
+        row_sims = step_sims[:, offsets[i] : offsets[i + 1]]
+        candidates = np.full((5, len(cols)), np.inf)
+        if i >= 1:
+            previous, lo = costs[i - 1], band.lo[i - 1]
+            candidates[_ONE_ONE] = _row_cost(previous, lo, cols - 1) + (1.0 - row_sims[_ONE_ONE])
+            candidates[_ONE_ZERO] = _row_cost(previous, lo, cols) + SKIP_COST
+            merged = (1.0 - row_sims[_ONE_TWO]) * MERGE_WEIGHT + MERGE_PENALTY
+            candidates[_ONE_TWO] = _row_cost(previous, lo, cols - 2) + merged
+        if i >= 2:
+            merged = (1.0 - row_sims[_TWO_ONE]) * MERGE_WEIGHT + MERGE_PENALTY
+            candidates[_TWO_ONE] = _row_cost(costs[i - 2], band.lo[i - 2], cols - 1) + merged
+        if i == 0:
+            candidates[_ONE_ONE, cols == 0] = 0.0  # the origin: no move
+        candidates = np.where(np.isnan(candidates), np.inf, candidates)
+        best_move = np.argmin(candidates, axis=0)
+        best = candidates[best_move, np.arange(len(cols))]
+        row_cost, row_move = _chain_zero_one(best, best_move)
+        if i == 0:
+            row_move[cols == 0] = -1
+        costs.append(row_cost)
+        moves.append(row_move)
+        sims.append(row_sims[np.clip(row_move, 0, 4), np.arange(len(cols))])
+    return _trace(moves, sims, band, n, len(tgt))
+
+
+def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
+    """(5, cells) similarity of each step type ending in each band cell; NaN where impossible."""
+    widths = band.hi - band.lo + 1
+    rows = np.repeat(np.arange(len(band.lo)), widths)
+    cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
+    sims = np.full((5, len(rows)), np.nan)
+    steps = (
+        (_ONE_ONE, 1, 1, src, tgt),
+        (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
+        (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
+    )
+    for move, di, dj, side_a, side_b in steps:
+        ok = (rows >= di) & (cols >= dj)
+        if ok.any() and len(side_a) and len(side_b):
+            sims[move, ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+    return sims
+
+
+def _row_cost(previous: np.ndarray, lo: int, cols: np.ndarray) -> np.ndarray:
+    index = cols - lo
+    inside = (index >= 0) & (index < len(previous))
+    return np.where(inside, previous[np.clip(index, 0, max(len(previous) - 1, 0))], np.inf)
+
+
+def _chain_zero_one(best: np.ndarray, best_move: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP."""
+    offsets = np.arange(len(best)) * SKIP_COST
+    shifted = best - offsets
+    running = np.minimum.accumulate(shifted)
+    # Where running comes from an earlier column, the cell is reached by 0-1 steps.
+    chained = shifted > running
+    moves = np.where(chained, _ZERO_ONE, best_move)
+    return running + offsets, moves
 
 
 def _trace(
-    back: dict[tuple[int, int], tuple[int, int, float | None]],
-    src: tuple[Segment, ...],
-    tgt: tuple[Segment, ...],
-) -> tuple[Pair, ...]:
+    moves: list[np.ndarray], sims: list[np.ndarray], band: _Band, n: int, m: int
+) -> list[tuple[int, int, int, int, float | None]]:
     steps = []
-    i, j = len(src), len(tgt)
+    i, j = n, m
     while (i, j) != (0, 0):
-        pi, pj, similarity = back[(i, j)]
-        steps.append((src[pi:i], tgt[pj:j], similarity))
-        i, j = pi, pj
+        k = j - band.lo[i]
+        move = int(moves[i][k])
+        if move < 0:
+            raise RuntimeError(f"alignment path broken at ({i}, {j})")
+        di, dj = _MOVES[move]
+        similarity = float(sims[i][k]) if di and dj else None
+        steps.append((i - di, i, j - dj, j, similarity))
+        i, j = i - di, j - dj
     steps.reverse()
-    return tuple(
-        Pair(id=k, source=s, target=t, similarity=None if sim is None else round(sim, 4))
-        for k, (s, t, sim) in enumerate(steps)
-    )
-
-
-def _group(segments: tuple[Segment, ...], vectors: np.ndarray | None) -> _Group:
-    if vectors is None:
-        return _Group(segments, None)
-    summed = vectors[[s.index for s in segments]].sum(axis=0)
-    norm = float(np.linalg.norm(summed))
-    return _Group(segments, summed / norm if norm > 0 else None)
-
-
-def _similarity(source: _Group, target: _Group) -> float:
-    """0..1: a weighted mean of the signals both sides have, damped when block kinds clash."""
-    signals: dict[str, float] = {}
-    if source.vector is not None and target.vector is not None:
-        signals["embedding"] = max(0.0, float(source.vector @ target.vector))
-    if source.anchors or target.anchors:
-        signals["anchors"] = len(source.anchors & target.anchors) / len(source.anchors | target.anchors)
-    if source.length and target.length:
-        log_ratio = math.log(target.length / source.length)
-        signals["length"] = math.exp(-0.5 * ((log_ratio - LENGTH_LOG_RATIO_MEAN) / LENGTH_LOG_RATIO_SD) ** 2)
-    if not signals:
-        similarity = 0.5 if source.kinds == target.kinds else 0.0
-    else:
-        weight = sum(_WEIGHTS[k] for k in signals)
-        similarity = sum(_WEIGHTS[k] * v for k, v in signals.items()) / weight
-    return similarity * _kind_agreement(source.kinds, target.kinds)
-
-
-def _kind_agreement(source: frozenset[SegmentKind], target: frozenset[SegmentKind]) -> float:
-    if source == target:
-        return 1.0
-    if (source | target) & _STRUCTURAL:
-        return 0.4
-    return 0.85  # paragraph / list item / quote / link card: MT and editors move between them
+    return steps
 
 
 def _singular(name: str) -> str:
