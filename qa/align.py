@@ -36,7 +36,7 @@ LENGTH_LOG_RATIO_VAR_PER_CHAR = 5.0
 
 SKIP_COST = 0.45
 """Cost of leaving one block unpaired: below a bad 1-1 match, above a plausible one."""
-MERGE_PENALTY = 0.1
+MERGE_PENALTY = 0.2
 MERGE_WEIGHT = 1.5
 FULL_GRID_CELLS = 250_000
 """Up to this many cells (about 500 x 500 blocks) the DP searches the whole grid."""
