@@ -22,6 +22,7 @@ _PROTECTED = re.compile(
     r"|(`+)[^`]*?\1"
     r"|!\[[^\]]*\]"  # image alt text is rarely translated prose; its path follows in `](...)`
 )
+_BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
 _LINK_CARD_CLOSE = re.compile(r"\]\((?:https?://)[^)\s]*\)")
@@ -71,8 +72,13 @@ def _iter_blocks(tokens: list[Token], lines: list[str]):
             and (tokens[position - 1].type != "td_open")
         ):
             parent = tokens[position - 1].type
+            bold_heading = _BOLD_HEADING.match(token.content) if parent == "paragraph_open" else None
             if parent == "heading_open":
                 yield _segment(SegmentKind.HEADING, token.map, lines, token, level=heading_level)
+            elif bold_heading and not context:
+                # MT wrapped a whole heading, marker included, in bold: `**## Title**`.
+                segment = _segment(SegmentKind.HEADING, token.map, lines, token, level=len(bold_heading.group(1)))
+                yield replace(segment, text=segment.text.lstrip("#").strip())
             else:
                 yield _segment(_paragraph_kind(token, context), token.map, lines, token)
 

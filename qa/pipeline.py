@@ -87,11 +87,15 @@ def run_check(
         notes.append("drift not scored (--no-drift): alignment used structure and length only")
 
     alignment = align(source, target, source_vectors, target_vectors)
-    findings: list[Finding] = []
-    findings += alignment_checks.check_alignment(alignment)
-    findings += glossary_checks.check_alignment(alignment, glossary)
+    findings: list[Finding] = alignment_checks.check_alignment(alignment)
+    unrelated = alignment_checks.is_unrelated(findings)
+    if unrelated:
+        notes.append("the target does not look like a translation of the source: only checks that need no English ran")
+        findings += glossary_checks.check_document(target, glossary)
+    else:
+        findings += glossary_checks.check_alignment(alignment, glossary)
     scores: tuple[PairScore, ...] = ()
-    if source_vectors is not None and target_vectors is not None and threshold is not None:
+    if not unrelated and source_vectors is not None and target_vectors is not None and threshold is not None:
         from qa.drift import score_pairs
 
         scores = score_pairs(alignment.pairs, source_vectors, target_vectors)

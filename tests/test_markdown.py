@@ -71,6 +71,14 @@ def test_stray_bold_does_not_change_the_kind():
     assert doc(text).segments[0].text == "5.其他主题"
 
 
+def test_bold_wrapped_heading_marker_is_still_a_heading():
+    segment = doc("**## 论文**\n\n**##没有空格不是标题**\n").segments
+    assert [(s.kind, s.heading_level, s.text) for s in segment] == [
+        (SegmentKind.HEADING, 2, "论文"),
+        (SegmentKind.PARAGRAPH, 0, "##没有空格不是标题"),
+    ]
+
+
 def test_urls_and_code_are_protected():
     segment = doc("用 `剪辑` 见 [剪辑](https://x.dev/剪辑) 和 https://y.dev/剪辑 以及剪辑\n").segments[0]
     prose = [i for i in range(len(segment.raw)) if not any(s.start <= i < s.end for s in segment.protected)]
