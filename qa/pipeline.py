@@ -20,7 +20,7 @@ from qa.checks import glossary as glossary_checks
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
-from qa.model import Alignment, Document, Finding, Pair, PairScore, Report, Signature
+from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
 
 # The 99th percentile of drift (1 - cosine) over 314 human-translated block pairs of
 # shared/corpus/parallel under that model: 1% of good pairs flagged, 99% of mismatched
@@ -113,6 +113,27 @@ def run_check(
     )
 
 
+def run_align(
+    source_path: Path,
+    target_path: Path,
+    model: str | None,
+    encoder_factory: Callable[[str], object] | None = None,
+) -> tuple[Alignment, tuple[PairScore, ...]]:
+    """Parse and align two files, with drift per pair when a model is given (`qa align`)."""
+    source = parse_document(str(source_path), read_text(source_path))
+    target = parse_document(str(target_path), read_text(target_path))
+    if model is None:
+        alignment = align(source, target)
+        return alignment, tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
+    if encoder_factory is None:
+        from qa.embed import load_encoder as encoder_factory
+    from qa.drift import score_pairs
+
+    source_vectors, target_vectors = _embed(encoder_factory(model), source, target)
+    alignment = align(source, target, source_vectors, target_vectors)
+    return alignment, score_pairs(alignment.pairs, source_vectors, target_vectors)
+
+
 def _embed(encoder, source: Document, target: Document) -> tuple[np.ndarray, np.ndarray]:
     """One batch for both documents; blocks without prose get a zero vector."""
     texts = [s.text for s in source.segments] + [s.text for s in target.segments]
@@ -131,6 +152,3 @@ def _signature(glossary: Glossary, model: str | None, threshold: float | None) -
 
 def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (f.line, f.column, f.rule, f.text)))
-
-
-__all__ = ["Alignment", "CheckOptions", "Pair", "english_source_for", "run_check"]

@@ -183,3 +183,36 @@ def test_version_and_rules():
     rules = run_qa("rules").stdout
     for rule in ("glossary/forbidden-term", "glossary/missing-term", "alignment/missing-block", "drift/high"):
         assert rule in rules
+
+
+def test_align_json_gives_the_pairs_of_report_v1():
+    result = run_qa("align", "examples/issue13.en.md", "examples/issue13.zh.md", "--no-drift", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["source"] == "examples/issue13.en.md" and data["target"] == "examples/issue13.zh.md"
+    assert [p for p in data["pairs"] if p["type"] == "1-0"] == [
+        {"id": 28, "type": "1-0", "source_lines": [54, 54], "target_lines": None, "similarity": None, "drift": None}
+    ]
+    assert all(set(p) == {"id", "type", "source_lines", "target_lines", "similarity", "drift"} for p in data["pairs"])
+
+
+def test_align_table_and_bad_input():
+    table = run_qa("align", "examples/issue13.en.md", "examples/issue13.zh.md", "--no-drift")
+    assert table.returncode == 0 and "1-0" in table.stdout and "en lines" in table.stdout
+    missing = run_qa("align", "examples/nope.en.md", "examples/issue13.zh.md", "--no-drift")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "qa: error: examples/nope.en.md: no such file"
+
+
+@pytest.mark.slow
+def test_check_against_another_article_is_one_finding(tmp_path):
+    other = tmp_path / "other.en.md"
+    other.write_text(
+        "\n\n".join(f"Paragraph {k}: the weather in the mountains was cold and rainy all week." for k in range(20))
+    )
+    result = run_qa("check", "examples/issue13.zh.md", "--source", str(other), "--format", "json", "--output", "-")
+    data = json.loads(result.stdout)
+    rules = [f["rule"] for f in data["findings"]]
+    assert rules.count("alignment/unrelated-documents") == 1
+    assert "alignment/missing-block" not in rules and "drift/high" not in rules
+    assert any(f["rule"] == "glossary/forbidden-term" and f["text"] == "抱抱脸" for f in data["findings"])

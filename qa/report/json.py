@@ -6,9 +6,10 @@ Extend it with new keys; never rename, remove or change the meaning of one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from qa.model import Finding, Pair, Report, Severity
+from qa.model import Alignment, Finding, Pair, PairScore, Report, Severity
 
 REPORT_VERSION = 1
 
@@ -40,6 +41,18 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def pairs_to_json(alignment: Alignment, scores: Sequence[PairScore]) -> str:
+    """`qa align --format json`: the `pairs` of report v1, with the two paths."""
+    drift = {score.pair: score.drift for score in scores}
+    data = {
+        "qa_report_version": REPORT_VERSION,
+        "source": alignment.source.path,
+        "target": alignment.target.path,
+        "pairs": [_pair(pair, drift.get(pair.id)) for pair in alignment.pairs],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _pair(pair: Pair, drift: float | None) -> dict[str, Any]:
