@@ -115,6 +115,40 @@ def rules() -> None:
         typer.echo(f"{rule.id:<28} {rule.severity.label:<8} {rule.summary}")
 
 
+@app.command()
+def align(
+    source: Annotated[Path, typer.Argument(help="The English Markdown file.")],
+    target: Annotated[Path, typer.Argument(help="The Chinese Markdown file.")],
+    no_drift: Annotated[bool, typer.Option("--no-drift", help="Align on structure and length only.")] = False,
+    model: Annotated[
+        str, typer.Option(help="Encoder: 'use-multilingual' or a sentence-transformers path / hub id.")
+    ] = "use-multilingual",
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="'md' draws a table, 'json' prints the pairs.")
+    ] = ReportFormat.md,
+) -> None:
+    """Show how the blocks of two files pair up, side by side, with line numbers and pair types.
+
+    Example: qa align examples/issue13.en.md examples/issue13.zh.md --format json
+    """
+    from qa.pipeline import run_align
+
+    try:
+        alignment, scores = run_align(source, target, None if no_drift else model)
+    except QaInputError as error:
+        _fail(str(error))
+    except ModelLoadError as error:
+        _fail(f"{error}\nqa: run with --no-drift to align without the encoder")
+    if report_format is ReportFormat.json:
+        from qa.report.json import pairs_to_json
+
+        sys.stdout.write(pairs_to_json(alignment, scores))
+    else:
+        from qa.report.terminal import print_alignment
+
+        print_alignment(alignment, scores)
+
+
 def _resolve_source(target: Path, source: Path | None, guess) -> tuple[Path | None, str | None]:
     if source is not None:
         return source, None
