@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -232,7 +233,13 @@ def _vectors(encode: Callable[[list[str]], np.ndarray], document: Document) -> n
 class GaleChurch:
     """Length-only baseline (Gale & Church 1993) over the same five step types."""
 
-    PRIORS = {(1, 1): 0.89, (1, 0): 0.0099, (0, 1): 0.0099, (2, 1): 0.089, (1, 2): 0.089}
+    PRIORS: ClassVar[dict[tuple[int, int], float]] = {
+        (1, 1): 0.89,
+        (1, 0): 0.0099,
+        (0, 1): 0.0099,
+        (2, 1): 0.089,
+        (1, 2): 0.089,
+    }
 
     def __init__(self, cases: Sequence[Case]) -> None:
         en, zh = [], []
@@ -296,10 +303,18 @@ def speed(cases: Sequence[Case], encode, blocks: int = 2000) -> list[tuple[str, 
         chosen.append(cases[len(chosen) % len(cases)])
     source = parse_document("big.en.md", "\n\n".join(c.source.text for c in chosen))
     target = parse_document("big.zh.md", "\n\n".join(c.target.text for c in chosen))
+    gold: set[Link] = set()
+    en_offset = zh_offset = 0
+    for case in chosen:
+        gold.update((e + en_offset, z + zh_offset) for e, z in case.gold)
+        en_offset, zh_offset = en_offset + len(case.source.segments), zh_offset + len(case.target.segments)
+    if (en_offset, zh_offset) != (len(source.segments), len(target.segments)):
+        raise SystemExit("concatenated documents parse differently from their parts")
     rows = [("blocks (en / zh)", f"{len(source.segments)} / {len(target.segments)}")]
     start = time.perf_counter()
     pairs = align(source, target).pairs
-    rows.append(("align, no encoder", f"{time.perf_counter() - start:.2f} s ({len(pairs)} pairs)"))
+    seconds = time.perf_counter() - start
+    rows.append(("align, no encoder", f"{seconds:.2f} s, F1 {_f1_of(pairs, frozenset(gold)):.3f}"))
     if encode is not None:
         start = time.perf_counter()
         vectors = _vectors(encode, source), _vectors(encode, target)
@@ -309,9 +324,38 @@ def speed(cases: Sequence[Case], encode, blocks: int = 2000) -> list[tuple[str, 
         align_seconds = time.perf_counter() - start
         total = len(source.segments) + len(target.segments)
         rows.append(("embed both sides", f"{embed_seconds:.2f} s"))
-        rows.append(("align with vectors (excl. embedding)", f"{align_seconds:.2f} s ({len(pairs)} pairs)"))
+        f1_value = _f1_of(pairs, frozenset(gold))
+        rows.append(("align with vectors (excl. embedding)", f"{align_seconds:.2f} s, F1 {f1_value:.3f}"))
         rows.append(("blocks/s incl. embedding", f"{total / (embed_seconds + align_seconds):.0f}"))
     return rows
+
+
+def detection(cases: Sequence[Case], encode) -> list[tuple[str, str]]:
+    """How often a truncated target or another article's target gets its one finding."""
+    from qa.checks.alignment import TRUNCATED_TARGET, UNRELATED_DOCUMENTS, check_alignment
+
+    def rules(source: Document, target: Document) -> set[str]:
+        vectors = (_vectors(encode, source), _vectors(encode, target)) if encode else (None, None)
+        return {f.rule for f in check_alignment(align(source, target, *vectors))}
+
+    counts = {"clean": [0, 0], "first half only": [0, 0], "another article": [0, 0]}
+    for k, case in enumerate(cases):
+        half = "\n\n".join(s.raw for s in case.target.segments[: len(case.target.segments) // 2]) + "\n"
+        other = cases[(k + 1) % len(cases)].target
+        clean_rules = rules(case.source, case.target)
+        counts["clean"][0] += bool(clean_rules & {TRUNCATED_TARGET.id, UNRELATED_DOCUMENTS.id})
+        counts["first half only"][0] += TRUNCATED_TARGET.id in rules(case.source, parse_document("h", half))
+        counts["another article"][0] += UNRELATED_DOCUMENTS.id in rules(case.source, other)
+        for row in counts.values():
+            row[1] += 1
+    return [(name, f"{hit} of {total}") for name, (hit, total) in counts.items()]
+
+
+def _f1_of(pairs, gold: frozenset[Link]) -> float:
+    steps = [(tuple(s.index for s in p.source), tuple(t.index for t in p.target)) for p in pairs]
+    hit, predicted, total = f1(links(steps), gold)
+    precision, recall = hit / max(predicted, 1), hit / max(total, 1)
+    return 2 * precision * recall / max(precision + recall, 1e-9)
 
 
 # ---------------------------------------------------------------- main
@@ -371,6 +415,11 @@ def main() -> None:
             precision, recall = hit / max(predicted, 1), hit / max(gold, 1)
             cells.append(f"{2 * precision * recall / max(precision + recall, 1e-9):.3f}")
         print(f"| {p_name} | " + " | ".join(cells) + " |")
+    print()
+    print("| target | truncated-target or unrelated-documents finding |")
+    print("|---|---|")
+    for name, value in detection(cases, encode):
+        print(f"| {name} | {value} |")
     print()
     print("| speed | |")
     print("|---|---|")
