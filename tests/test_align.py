@@ -84,3 +84,16 @@ def test_deterministic():
     source, target = doc(EN), doc(ZH)
     vectors = np.eye(len(source.segments), 4, dtype=np.float32), np.eye(len(target.segments), 4, dtype=np.float32)
     assert align(source, target, *vectors) == align(source, target, *vectors)
+
+
+def test_long_documents_use_the_band_and_still_find_the_missing_block():
+    from qa import align as align_module
+
+    count = 700  # 701 x 700 cells: above FULL_GRID_CELLS, so the coarse band search runs
+    assert (count + 1) ** 2 > align_module.FULL_GRID_CELLS
+    en = "\n\n".join(f"Paragraph {k} cites arXiv {2100 + k}.{k:05d} and model M{k}X." for k in range(count))
+    zh_blocks = [f"第 {k} 段引用了 arXiv {2100 + k}.{k:05d} 和模型 M{k}X。" for k in range(count)]
+    del zh_blocks[400]
+    alignment = align(doc(en), doc("\n\n".join(zh_blocks)))
+    skipped = [p for p in alignment.pairs if p.type is not PairType.ONE_ONE]
+    assert [(p.type, p.source[0].index) for p in skipped] == [(PairType.ONE_ZERO, 400)]
