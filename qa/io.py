@@ -9,6 +9,15 @@ from pathlib import Path
 
 from qa.errors import QaInputError
 
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+"""A newsletter issue is tens of kilobytes; a file over 10 MiB is a mistake (a dump, a
+binary), and checking it would take minutes and gigabytes before saying anything useful."""
+
+# Share of Han characters among the non-ASCII characters of a text that did not decode as
+# UTF-8 but did as GB18030: Chinese written in GBK/GB18030 is nearly all Han; Latin-1 or
+# random bytes read as GB18030 are not.
+GB18030_MIN_HAN_SHARE = 0.7
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -21,6 +30,12 @@ def read_text(path: Path) -> str:
     if path.is_dir():
         raise QaInputError(str(path), "is a directory, expected a file")
     try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise QaInputError(
+                str(path),
+                f"is {size / 1024 / 1024:.1f} MiB; qa checks files up to {MAX_INPUT_BYTES // 1024 // 1024} MiB",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise QaInputError(str(path), "no such file") from None
@@ -37,13 +52,27 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode(encoding or "utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise QaInputError(
-            name,
-            f"not valid {encoding or 'UTF-8'} (byte {error.start}); convert it to UTF-8 first",
-            line,
-        ) from None
+        text = _decode_gb18030(data) if encoding is None else None
+        if text is None:
+            line = data[: error.start].count(b"\n") + 1
+            raise QaInputError(
+                name,
+                f"not valid {encoding or 'UTF-8'} (byte {error.start}); convert it to UTF-8 first",
+                line,
+            ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_gb18030(data: bytes) -> str | None:
+    """Chinese saved as GBK/GB18030 (Windows tools still do): accept it only when strict
+    decoding succeeds and the result reads as Chinese, so nothing is silently garbled."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [ch for ch in text if not ch.isascii()]
+    han = sum(1 for ch in non_ascii if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    return text if non_ascii and han / len(non_ascii) >= GB18030_MIN_HAN_SHARE else None
 
 
 def write_atomic(path: Path, data: str) -> None:

@@ -17,6 +17,7 @@ from qa.align import align
 from qa.checks import alignment as alignment_checks
 from qa.checks import drift as drift_checks
 from qa.checks import glossary as glossary_checks
+from qa.checks import language as language_checks
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
@@ -70,7 +71,9 @@ def run_check(
             signature=_signature(glossary, None, None),
             pairs=(),
             scores=(),
-            findings=_sorted(glossary_checks.check_document(target, glossary)),
+            findings=_sorted(
+                language_checks.check_documents(None, target) + glossary_checks.check_document(target, glossary)
+            ),
             notes=tuple(notes),
         )
 
@@ -87,7 +90,8 @@ def run_check(
         notes.append("drift not scored (--no-drift): alignment used structure and length only")
 
     alignment = align(source, target, source_vectors, target_vectors)
-    findings: list[Finding] = alignment_checks.check_alignment(alignment)
+    findings: list[Finding] = language_checks.check_documents(source, target)
+    findings += alignment_checks.check_alignment(alignment)
     unrelated = alignment_checks.is_unrelated(findings)
     if unrelated:
         notes.append("the target does not look like a translation of the source: only checks that need no English ran")

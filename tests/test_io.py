@@ -15,8 +15,14 @@ def test_decodes_bom_forms():
     assert decode("自注意力\n".encode("utf-16"), "x.md") == "自注意力\n"
 
 
+def test_gb18030_chinese_is_decoded_exactly():
+    text = "# 论文\n\n基于 Transformer 的模型，准确率 84.1%。\n"
+    assert decode(text.encode("gb18030"), "x.zh.md") == text
+    assert decode(text.encode("gbk"), "x.zh.md") == text
+
+
 def test_invalid_utf8_names_the_line():
-    data = b"ok\nok\n" + "报纸".encode("gbk")
+    data = b"ok\nok\n" + "caf\u00e9 na\u00efve".encode("latin-1")
     with pytest.raises(QaInputError) as raised:
         decode(data, "bad.zh.md")
     assert str(raised.value).startswith("bad.zh.md:3: not valid UTF-8")
@@ -25,6 +31,16 @@ def test_invalid_utf8_names_the_line():
 def test_binary_is_refused_with_line():
     with pytest.raises(QaInputError, match="NUL bytes"):
         decode(b"line\n\x00\x01", "x.bin")
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
+    import qa.io
+
+    path = tmp_path / "big.zh.md"
+    path.write_bytes(b"x" * 2048)
+    monkeypatch.setattr(qa.io, "MAX_INPUT_BYTES", 1024)
+    with pytest.raises(QaInputError, match="qa checks files up to"):
+        read_text(path)
 
 
 def test_missing_file_and_directory(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.checks import alignment, drift, glossary
+from qa.checks import alignment, drift, glossary, language
 from qa.rules import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*alignment.RULES, *glossary.RULES, *drift.RULES)
+ALL_RULES: tuple[Rule, ...] = (*language.RULES, *alignment.RULES, *glossary.RULES, *drift.RULES)

@@ -1,0 +1,84 @@
+"""Language checks: the target must be Chinese and the source English, or nothing else means much."""
+
+from __future__ import annotations
+
+from qa.model import Document, Finding, SegmentKind, Severity
+from qa.rules import Rule
+
+TARGET_NOT_CHINESE = Rule.define(
+    "language/target-not-chinese",
+    Severity.ERROR,
+    """The file checked as the Chinese translation is hardly Chinese at all.
+
+    What it does: counts Han characters among the letters of the target's prose (code
+    excluded) and reports the file when fewer than MIN_HAN_SHARE of them are Han.
+
+    Why is this bad: source and target were swapped, the English was copied over the
+    translation, or the MT step never ran; every other finding would be noise.
+
+    Example: `qa check issue13.en.md --source issue13.zh.md`.
+    """,
+)
+
+SOURCE_NOT_ENGLISH = Rule.define(
+    "language/source-not-english",
+    Severity.WARNING,
+    """The file used as the English original is mostly Chinese.
+
+    What it does: reports the source when more than MAX_SOURCE_HAN_SHARE of the letters of
+    its prose are Han characters.
+
+    Why is this bad: alignment, glossary context and drift all assume an English source;
+    with a Chinese one they compare a translation with itself.
+
+    Example: `qa check a.zh.md --source b.zh.md`.
+    """,
+)
+
+RULES = (TARGET_NOT_CHINESE, SOURCE_NOT_ENGLISH)
+
+# Chinese ML prose keeps many Latin terms (Transformer, GPT-3, URLs), yet Han characters are
+# well over half of its letters; English prose has none. The thresholds sit far from both.
+MIN_HAN_SHARE = 0.1
+MAX_SOURCE_HAN_SHARE = 0.5
+MIN_LETTERS = 40
+
+
+def check_documents(source: Document | None, target: Document) -> list[Finding]:
+    findings = []
+    share, letters = han_share(target)
+    if letters >= MIN_LETTERS and share < MIN_HAN_SHARE:
+        findings.append(_finding(TARGET_NOT_CHINESE, target.path, f"only {share:.0%} of its letters are Chinese"))
+    if source is not None:
+        share, letters = han_share(source)
+        if letters >= MIN_LETTERS and share > MAX_SOURCE_HAN_SHARE:
+            message = f"the English source {source.path} is {share:.0%} Chinese"
+            findings.append(_finding(SOURCE_NOT_ENGLISH, target.path, message))
+    return findings
+
+
+def han_share(document: Document) -> tuple[float, int]:
+    """(Han characters / letters, letters) over the prose of a document."""
+    letters = han = 0
+    for segment in document.segments:
+        if segment.kind is SegmentKind.CODE:
+            continue
+        for ch in segment.text:
+            if ch.isalpha():
+                letters += 1
+                han += "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    return (han / letters if letters else 0.0), letters
+
+
+def _finding(rule: Rule, path: str, message: str) -> Finding:
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        file=path,
+        line=1,
+        column=1,
+        end_line=1,
+        end_column=1,
+        text="",
+        message=message,
+    )

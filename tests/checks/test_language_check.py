@@ -1,0 +1,28 @@
+from qa.checks.language import SOURCE_NOT_ENGLISH, TARGET_NOT_CHINESE, check_documents, han_share
+from tests.conftest import EXAMPLES, doc
+
+EN = (EXAMPLES / "issue13.en.md").read_text(encoding="utf-8")
+ZH = (EXAMPLES / "issue13.zh.md").read_text(encoding="utf-8")
+
+
+def test_a_real_translation_passes():
+    assert check_documents(doc(EN, "a.en.md"), doc(ZH, "a.zh.md")) == []
+    assert han_share(doc(ZH))[0] > 0.6 and han_share(doc(EN))[0] == 0.0
+
+
+def test_swapped_files_are_reported():
+    findings = check_documents(doc(ZH, "a.zh.md"), doc(EN, "a.en.md"))
+    assert [(f.rule, f.file, f.line) for f in findings] == [
+        (TARGET_NOT_CHINESE.id, "a.en.md", 1),
+        (SOURCE_NOT_ENGLISH.id, "a.en.md", 1),
+    ]
+
+
+def test_target_identical_to_english_source_is_reported():
+    assert [f.rule for f in check_documents(doc(EN, "a.en.md"), doc(EN, "a.zh.md"))] == [TARGET_NOT_CHINESE.id]
+
+
+def test_code_and_tiny_files_do_not_count():
+    code_only = doc("```python\nprint('hello world, this is code and only code here')\n```\n")
+    assert check_documents(None, code_only) == []
+    assert check_documents(None, doc("OK\n")) == []
