@@ -52,22 +52,31 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9-]*)")
 
 _PROSE = (SegmentKind.PARAGRAPH, SegmentKind.LIST_ITEM, SegmentKind.QUOTE, SegmentKind.LINK_CARD)
-_OTHER = (SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.TABLE_ROW, SegmentKind.HTML)
-# Kind codes: 0..3 prose kinds, 4..8 other kinds, 9..14 headings of level 1..6, then a merge
-# of different prose kinds, a merge that has a heading or other non-prose block in it, and a
-# coarse group of the band search (which agrees only with other coarse groups).
-_MIXED, _MIXED_STRUCTURE, _COARSE = 15, 16, 17
+_OTHER = (
+    SegmentKind.CODE,
+    SegmentKind.IMAGE,
+    SegmentKind.RULE,
+    SegmentKind.TABLE_ROW,
+    SegmentKind.HTML,
+    SegmentKind.FRONT_MATTER,
+)
 _KIND_CODE = {kind: code for code, kind in enumerate(_PROSE + _OTHER)}
+# Kind codes: the prose kinds, the other kinds, headings of level 1..6, then a merge of
+# different prose kinds, a merge that has a heading or other non-prose block in it, and a
+# coarse group of the band search (which agrees only with other coarse groups).
+_HEADING_BASE = len(_KIND_CODE)
+_MIXED, _MIXED_STRUCTURE, _COARSE = _HEADING_BASE + 6, _HEADING_BASE + 7, _HEADING_BASE + 8
 
 
 def _kind_agreement_table() -> np.ndarray:
-    table = np.full((18, 18), 0.4)
+    table = np.full((_COARSE + 1, _COARSE + 1), 0.4)
     prose = [*range(len(_PROSE)), _MIXED]
     for a in prose:
         for b in prose:
             table[a, b] = 0.85  # MT and editors move text between paragraphs, items and quotes
-    for a in range(9, 15):
-        for b in range(9, 15):
+    headings = range(_HEADING_BASE, _HEADING_BASE + 6)
+    for a in headings:
+        for b in headings:
             table[a, b] = 0.9  # a heading whose level changed is still that heading
     np.fill_diagonal(table, 1.0)
     table[_MIXED_STRUCTURE, _MIXED_STRUCTURE] = 0.4  # two unlike merges are not alike either
@@ -162,7 +171,7 @@ def _filter_common(anchors: tuple[frozenset[str], ...]) -> tuple[frozenset[str],
 
 def _kind_code(segment: Segment) -> int:
     if segment.kind is SegmentKind.HEADING:
-        return 8 + min(max(segment.heading_level, 1), 6)
+        return _HEADING_BASE - 1 + min(max(segment.heading_level, 1), 6)
     return _KIND_CODE[segment.kind]
 
 

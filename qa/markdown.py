@@ -42,9 +42,25 @@ class _InlineParts:
 def parse_document(path: str, text: str) -> Document:
     """Parse Markdown into block segments; every non-blank line belongs to at most one segment."""
     lines = text.split("\n")
-    segments = _merge_link_cards(list(_iter_blocks(_PARSER.parse(text), lines)), lines)
+    front = _front_matter_end(lines)
+    # Front matter is parsed as blank lines, so line numbers stay those of the file.
+    body = "\n" * front + "\n".join(lines[front:]) if front else text
+    segments = _merge_link_cards(list(_iter_blocks(_PARSER.parse(body), lines)), lines)
+    if front:
+        segments.insert(0, _segment(SegmentKind.FRONT_MATTER, [0, front], lines, None))
     numbered = tuple(replace(segment, index=i) for i, segment in enumerate(segments))
     return Document(path=path, text=text, segments=numbered)
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Number of lines of a YAML/TOML front matter block at the top of the file, or 0."""
+    if not lines or lines[0].strip() not in ("---", "+++"):
+        return 0
+    fence = lines[0].strip()
+    for number, line in enumerate(lines[1:200], start=1):
+        if line.strip() == fence or (fence == "---" and line.strip() == "..."):
+            return number + 1
+    return 0
 
 
 def _iter_blocks(tokens: list[Token], lines: list[str]):
@@ -134,7 +150,7 @@ def _segment(
         text = ""
         protected = (Span(0, len(raw)),)
         parts = _InlineParts("", (), (), (code_block or "",))
-    elif kind in (SegmentKind.RULE, SegmentKind.HTML):
+    elif kind in (SegmentKind.RULE, SegmentKind.HTML, SegmentKind.FRONT_MATTER):
         text = ""
         protected = (Span(0, len(raw)),)
     return Segment(

@@ -37,6 +37,7 @@ class SegmentKind(enum.StrEnum):
     LINK_CARD = "link_card"
     RULE = "rule"
     HTML = "html"
+    FRONT_MATTER = "front_matter"
 
 
 @dataclass(frozen=True)

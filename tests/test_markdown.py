@@ -95,3 +95,13 @@ def test_position_maps_offsets_to_file_lines_and_columns():
 def test_empty_document_has_no_segments():
     assert doc("").segments == ()
     assert doc("\n\n  \n").segments == ()
+
+
+def test_front_matter_is_one_block_and_keeps_line_numbers():
+    segments = doc("---\ntitle: 变压器\ntags: [a]\n---\n\n# 标题\n").segments
+    assert [(s.kind, s.start_line, s.end_line) for s in segments] == [
+        (SegmentKind.FRONT_MATTER, 1, 4),
+        (SegmentKind.HEADING, 6, 6),
+    ]
+    assert segments[0].protected and segments[0].text == ""
+    assert doc("---\nno closing fence\n").segments[0].kind is SegmentKind.RULE
