@@ -41,6 +41,8 @@ class _InlineParts:
 
 def parse_document(path: str, text: str) -> Document:
     """Parse Markdown into block segments; every non-blank line belongs to at most one segment."""
+    # markdown-it treats a lone CR as a line break too; so must the line map.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     front = _front_matter_end(lines)
     # Front matter is parsed as blank lines, so line numbers stay those of the file.

@@ -12,6 +12,14 @@ from typing import Any
 from qa.model import Alignment, Finding, Pair, PairScore, Report, Severity
 
 REPORT_VERSION = 1
+SCHEMA_RESOURCE = "schema/report-v1.schema.json"
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of report v1, shipped in the package for tools that consume reports."""
+    from importlib.resources import files
+
+    return json.loads(files("qa").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8"))
 
 
 def to_dict(report: Report) -> dict[str, Any]:
