@@ -26,6 +26,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 class ReportFormat(enum.StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 class FailOn(enum.StrEnum):
@@ -179,11 +180,7 @@ def _write_report(
 ) -> str:
     from qa.io import write_atomic
 
-    if report_format is ReportFormat.json:
-        from qa.report.json import render
-    else:
-        from qa.report.markdown import render
-    text = render(report)
+    text = _renderer(report_format)(report)
     if output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -194,6 +191,13 @@ def _write_report(
     except OSError as error:
         raise QaInputError(str(path), f"cannot write report: {error.strerror or error}") from None
     return str(path)
+
+
+def _renderer(report_format: ReportFormat):
+    from importlib import import_module
+
+    modules = {ReportFormat.md: "markdown", ReportFormat.json: "json", ReportFormat.html: "html"}
+    return import_module(f"qa.report.{modules[report_format]}").render
 
 
 def _report_stem(target: Path) -> str:

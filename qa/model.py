@@ -186,6 +186,8 @@ class Report:
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = field(default=())
     """What did not run and why (e.g. no English source: alignment and drift skipped)."""
+    target_text: str = ""
+    """The checked Chinese text (newlines normalised), for reports that show the document."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

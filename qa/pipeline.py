@@ -75,6 +75,7 @@ def run_check(
                 language_checks.check_documents(None, target) + glossary_checks.check_document(target, glossary)
             ),
             notes=tuple(notes),
+            target_text=target.text,
         )
 
     source = parse_document(str(options.source), read_text(options.source))
@@ -114,6 +115,7 @@ def run_check(
         scores=scores,
         findings=_sorted(findings),
         notes=tuple(notes),
+        target_text=target.text,
     )
 
 
