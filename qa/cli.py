@@ -27,6 +27,21 @@ class ReportFormat(enum.StrEnum):
     md = "md"
     json = "json"
     html = "html"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+
+
+# Format -> (module in qa/report/, file extension). `github` writes to stdout by default: the
+# workflow runner reads annotations from there.
+_FORMATS = {
+    ReportFormat.md: ("markdown", "md"),
+    ReportFormat.json: ("json", "json"),
+    ReportFormat.html: ("html", "html"),
+    ReportFormat.sarif: ("sarif", "sarif"),
+    ReportFormat.junit: ("junit", "junit.xml"),
+    ReportFormat.github: ("github", None),
+}
 
 
 class FailOn(enum.StrEnum):
@@ -100,7 +115,7 @@ def check(
         _fail(str(error))
     except ModelLoadError as error:
         _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
-    _print_summary(report, written, to_stderr=output == "-")
+    _print_summary(report, written, to_stderr=written == "-")
     raise typer.Exit(_exit_code(report, fail_on))
 
 
@@ -181,11 +196,12 @@ def _write_report(
     from qa.io import write_atomic
 
     text = _renderer(report_format)(report)
-    if output == "-":
+    extension = _FORMATS[report_format][1]
+    if output == "-" or (output is None and extension is None):
         sys.stdout.write(text)
         sys.stdout.flush()
         return "-"
-    path = Path(output) if output else report_dir / f"{_report_stem(target)}.review.{report_format.value}"
+    path = Path(output) if output else report_dir / f"{_report_stem(target)}.review.{extension}"
     try:
         write_atomic(path, text)
     except OSError as error:
@@ -196,8 +212,7 @@ def _write_report(
 def _renderer(report_format: ReportFormat):
     from importlib import import_module
 
-    modules = {ReportFormat.md: "markdown", ReportFormat.json: "json", ReportFormat.html: "html"}
-    return import_module(f"qa.report.{modules[report_format]}").render
+    return import_module(f"qa.report.{_FORMATS[report_format][0]}").render
 
 
 def _report_stem(target: Path) -> str:
