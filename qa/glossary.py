@@ -2,20 +2,31 @@
 
 Schema (documented for maintainers in glossaries/README.md): one row per concept.
 
-    term              English term, as written in English text (required)
-    zh                approved Chinese renderings, "|"-separated
-    forbidden         wrong renderings that are also ordinary Chinese words (变压器, 报纸):
-                      an error when the aligned English has the term, a warning without source
-    forbidden_always  renderings wrong in any ML text (变形金刚, 抱抱脸): always an error
-    keep_english      true when the term stays in English in Chinese text (CLIP, CutMix)
-    case_sensitive    true when case tells terms apart in English (e.g. "GAN" vs "gan")
-    variants          other English spellings of the same concept, "|"-separated
-    note              free text for maintainers
+    term                   English term, as written in English text (required)
+    zh                     approved Chinese renderings, "|"-separated; the first is the suggestion
+    forbidden              wrong renderings that are also ordinary Chinese words (变压器, 报纸):
+                           an error when the aligned English has the term, a warning without source
+    forbidden_always       renderings wrong in any ML text (变形金刚, 抱抱脸): always an error
+    forbidden_with_source  wrong renderings so common in ordinary Chinese (关注, 混合) that only
+                           the aligned English can tell: checked only when it has the term
+    exceptions             ordinary words that contain a wrong rendering (视频剪辑 for 剪辑):
+                           a wrong rendering found inside one of them is not reported
+    keep_english           true when the term stays in English in Chinese text (CLIP, CutMix)
+    case_sensitive         true when case tells terms apart in English (e.g. "GAN" vs "gan")
+    report_missing         false for everyday words (training, model) whose Chinese rendering
+                           varies too much for a missing-term warning to help; default true
+    variants               other English spellings of the same concept, "|"-separated
+    note                   free text for maintainers
+
+The loader stops at the first problem that makes the glossary unusable (exit code 2);
+`qa glossary lint` (qa/glossary_lint.py) reports every problem, stylistic ones included.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,12 +34,76 @@ from pathlib import Path
 
 from qa.errors import QaInputError
 from qa.io import decode
-from qa.matching import PhraseMatcher
+from qa.matching import PhraseMatcher, normalise
 
 REQUIRED_COLUMNS = ("term",)
-COLUMNS = ("term", "zh", "forbidden", "forbidden_always", "keep_english", "case_sensitive", "variants", "note")
-_TRUE = {"true", "yes", "1", "y"}
-_FALSE = {"false", "no", "0", "n", ""}
+COLUMNS = (
+    "term",
+    "zh",
+    "forbidden",
+    "forbidden_always",
+    "forbidden_with_source",
+    "exceptions",
+    "keep_english",
+    "case_sensitive",
+    "report_missing",
+    "variants",
+    "note",
+)
+LIST_COLUMNS = ("zh", "forbidden", "forbidden_always", "forbidden_with_source", "exceptions", "variants")
+WRONG_COLUMNS = ("forbidden", "forbidden_always", "forbidden_with_source")
+FLAG_DEFAULTS = {"keep_english": False, "case_sensitive": False, "report_missing": True}
+SEPARATOR = "|"
+TRUE_VALUES = frozenset({"true", "yes", "1", "y"})
+FALSE_VALUES = frozenset({"false", "no", "0", "n"})
+
+
+def parse_flag(value: str, default: bool) -> bool | None:
+    """`true`/`yes`/`1`/`y` or `false`/`no`/`0`/`n` (any case); empty is the default; None if neither."""
+    folded = value.strip().lower()
+    if not folded:
+        return default
+    if folded in TRUE_VALUES:
+        return True
+    if folded in FALSE_VALUES:
+        return False
+    return None
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(SEPARATOR) if part.strip())
+
+
+def term_key(term: str) -> str:
+    """What makes two terms the same for matching: case, hyphens and spacing do not count."""
+    return " ".join(normalise(term, case_sensitive=False).split())
+
+
+def split_context(rendering: str) -> tuple[str, str, str] | None:
+    """`基于[变压器]` -> ("基于", "变压器", ""): a wrong rendering with the context that makes it
+    certain. None when the brackets are malformed; ("", rendering, "") without brackets."""
+    if "[" not in rendering and "]" not in rendering:
+        return "", rendering, ""
+    if rendering.count("[") != 1 or rendering.count("]") != 1 or rendering.index("[") > rendering.index("]"):
+        return None
+    before, _, rest = rendering.partition("[")
+    inside, _, after = rest.partition("]")
+    if not inside.strip() or not (before + after).strip():
+        return None
+    return before, inside, after
+
+
+def plain(rendering: str) -> str:
+    """The text a rendering matches: its context brackets removed."""
+    return rendering.replace("[", "").replace("]", "")
+
+
+class Tier(enum.Enum):
+    """How sure a wrong rendering is, before looking at the English."""
+
+    ALWAYS = "forbidden_always"
+    ORDINARY = "forbidden"
+    WITH_SOURCE = "forbidden_with_source"
 
 
 @dataclass(frozen=True)
@@ -43,6 +118,9 @@ class Entry:
     note: str
     origin: str
     """`file:line` of the row, so a finding can say which entry fired."""
+    forbidden_with_source: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    report_missing: bool = True
 
     @property
     def english_forms(self) -> tuple[str, ...]:
@@ -60,11 +138,32 @@ class Entry:
             return self.term
         return self.approved[0]
 
+    def wrong(self) -> tuple[tuple[str, Tier], ...]:
+        return (
+            *((w, Tier.ALWAYS) for w in self.forbidden_always),
+            *((w, Tier.ORDINARY) for w in self.forbidden),
+            *((w, Tier.WITH_SOURCE) for w in self.forbidden_with_source),
+        )
+
 
 @dataclass(frozen=True)
 class WrongRendering:
     entry: int
-    always: bool
+    tier: Tier
+    lead: int = 0
+    trail: int = 0
+    """Characters of context before and after the wrong part, in the matched text (基于[变压器]: 2, 0)."""
+
+    @property
+    def always(self) -> bool:
+        return self.tier is Tier.ALWAYS
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A match of an ordinary word listed in `exceptions`: it hides wrong renderings inside it."""
+
+    entry: int
 
 
 @dataclass(frozen=True)
@@ -80,16 +179,86 @@ class Glossary:
         )
 
     @cached_property
-    def wrong_matcher(self) -> PhraseMatcher[WrongRendering]:
-        return PhraseMatcher(
-            [(w, WrongRendering(i, False), False) for i, e in enumerate(self.entries) for w in e.forbidden]
-            + [(w, WrongRendering(i, True), False) for i, e in enumerate(self.entries) for w in e.forbidden_always]
-        )
+    def wrong_matcher(self) -> PhraseMatcher[WrongRendering | Guard]:
+        # One automaton for wrong renderings and exceptions: the longest match wins, so
+        # 视频剪辑 (an exception) hides the 剪辑 inside it, and MediaPipe 整体 (always wrong)
+        # beats the ordinary 整体.
+        phrases: list[tuple[str, WrongRendering | Guard, bool]] = []
+        for i, entry in enumerate(self.entries):
+            for rendering, tier in entry.wrong():
+                lead, trail = _context_lengths(rendering)
+                phrases.append((plain(rendering), WrongRendering(i, tier, lead, trail), False))
+            phrases += [(x, Guard(i), False) for x in entry.exceptions]
+        # An approved rendering hides the wrong ones inside it: 注意 (wrong for attention
+        # when the English says so) is not wrong inside 注意力.
+        phrases += [(form, Guard(i), False) for i, form in self._approved_containing_wrong()]
+        return PhraseMatcher(phrases)
+
+    def _approved_containing_wrong(self) -> list[tuple[int, str]]:
+        import ahocorasick
+
+        # Over UTF-8 bytes, as in qa.matching: the unicode automaton is slow on CJK.
+        automaton = ahocorasick.Automaton()
+        for entry in self.entries:
+            for rendering, _ in entry.wrong():
+                parts = split_context(rendering)
+                word = term_key(parts[1] if parts else plain(rendering)).encode("utf-8")
+                if word:
+                    automaton.add_word(word.decode("latin-1"), len(word))
+        if not len(automaton):
+            return []
+        automaton.make_automaton()
+        found = []
+        for i, entry in enumerate(self.entries):
+            for form in entry.accepted_in_target:
+                key = term_key(form).encode("utf-8")
+                if any(length < len(key) for _, length in automaton.iter(key.decode("latin-1"))):
+                    found.append((i, form))
+        return found
 
     @cached_property
     def accepted_matcher(self) -> PhraseMatcher[int]:
         # Case-insensitive on the Chinese side: "Pytorch Lightning" still shows the term was kept.
         return PhraseMatcher((form, i, False) for i, e in enumerate(self.entries) for form in e.accepted_in_target)
+
+    @cached_property
+    def rendering_families(self) -> tuple[dict[str, str], ...]:
+        """Per entry: term_key of each Chinese approved rendering -> the rendering it counts as.
+
+        A rendering counts as the shortest approved rendering it contains (自注意力机制 ->
+        自注意力), so the two are not an inconsistency. English forms (a kept term,
+        "BatchNorm") are left out: keeping the English beside a Chinese rendering is normal
+        style.
+        """
+        table = []
+        for entry in self.entries:
+            chinese = [r for r in entry.approved if not r.isascii()]
+            keys = {r: term_key(r) for r in chinese}
+            families: dict[str, str] = {}
+            for rendering in chinese:
+                contained = [r for r in chinese if keys[r] in keys[rendering]]
+                families[keys[rendering]] = min(contained, key=lambda r: (len(keys[r]), chinese.index(r)))
+            table.append(families)
+        return tuple(table)
+
+    @cached_property
+    def by_key(self) -> dict[str, int]:
+        """term_key of every term and variant -> entry index."""
+        index: dict[str, int] = {}
+        for i, entry in enumerate(self.entries):
+            for form in entry.english_forms:
+                index.setdefault(term_key(form), i)
+        return index
+
+
+def _context_lengths(rendering: str) -> tuple[int, int]:
+    """Matched characters before and after the bracketed part, as the matcher folds the phrase."""
+    parts = split_context(rendering)
+    if parts is None:
+        return 0, 0
+    before, inside, after = parts
+    whole = len(term_key(before + inside + after))
+    return whole - len(term_key(inside + after)), whole - len(term_key(before + inside))
 
 
 def load_glossaries(paths: Sequence[Path]) -> Glossary:
@@ -101,7 +270,7 @@ def load_glossaries(paths: Sequence[Path]) -> Glossary:
         data = _read_bytes(path)
         files.append((str(path), "sha256:" + hashlib.sha256(data).hexdigest()))
         for entry in _parse_csv(path, decode(data, str(path))):
-            key = entry.term.casefold()
+            key = term_key(entry.term)
             if key in seen:
                 file, line = entry.origin.rsplit(":", 1)
                 raise QaInputError(file, f"term {entry.term!r} is already defined at {seen[key]}", int(line))
@@ -148,18 +317,41 @@ def _parse_csv(path: Path, text: str) -> list[Entry]:
     name = str(path)
     if not text.strip():
         raise QaInputError(name, "empty glossary: expected a header row with at least 'term'", 1)
-    header = next(csv.reader(io.StringIO(text)))
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+        # Before pandas: a row with a cell too many would make it take the first column as
+        # an index and shift every cell (the term would become its zh).
+        line_of_row = _row_lines(name, text, len(header))
+    except csv.Error as error:
+        raise _csv_error(name, text, error) from None
     _check_header(name, header)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     except (pd.errors.ParserError, ValueError) as error:
-        raise QaInputError(name, f"not a valid CSV file: {error}".splitlines()[0], 1) from None
-    line_of_row = _row_lines(text)
+        raise _csv_error(name, text, error) from None
+    columns = [str(c).strip() for c in frame.columns]
     entries = []
-    for position, row in enumerate(frame.to_dict("records")):
+    # values.tolist(): plain Python strings in one call; to_dict("records") boxes every cell.
+    for position, values in enumerate(frame.values.tolist()):
         line = line_of_row[position] if position < len(line_of_row) else position + 2
-        entries.append(_entry(name, line, row))
+        entries.append(_entry(name, line, dict(zip(columns, values, strict=True))))
     return entries
+
+
+def _csv_error(name: str, text: str, error: Exception) -> QaInputError:
+    """pandas names the row it was reading when the file ended; the scanner names the cause."""
+    from qa.glossary_csv import Positions, scan
+
+    _, problems = scan(text)
+    if problems:
+        line, column = Positions(text)(problems[0].offset)
+        return QaInputError(name, f"not a valid CSV file: {problems[0].message} (column {column})", line)
+    message = str(error).splitlines()[0]
+    where = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if where:
+        expected, line, saw = (int(g) for g in where.groups())
+        return QaInputError(name, f"not a valid CSV file: the row has {saw} cells, the header {expected}", line)
+    return QaInputError(name, f"not a valid CSV file: {message}", 1)
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -175,8 +367,11 @@ def _check_header(name: str, header: list[str]) -> None:
         raise QaInputError(name, f"column {duplicated[0]!r} appears twice in the header", 1)
 
 
-def _row_lines(text: str) -> list[int]:
-    """The 1-based line where each data row starts (quoted cells may span lines)."""
+def _row_lines(name: str, text: str, columns: int) -> list[int]:
+    """The 1-based line where each data row starts (quoted cells may span lines).
+
+    Also refuses a row with more cells than the header: pandas would drop or shift them.
+    """
     import csv
     import io
 
@@ -185,7 +380,13 @@ def _row_lines(text: str) -> list[int]:
     next(reader, None)
     start = reader.line_num + 1
     for row in reader:
-        if any(cell.strip() for cell in row):
+        # As pandas' skip_blank_lines: an empty or whitespace-only line is no row, but a
+        # line of empty cells (",,") is one.
+        if len(row) > 1 or (row and row[0].strip()):
+            if len(row) > columns:
+                raise QaInputError(
+                    name, f"not a valid CSV file: the row has {len(row)} cells, the header {columns}", start
+                )
             lines.append(start)
         start = reader.line_num + 1
     return lines
@@ -195,31 +396,34 @@ def _entry(name: str, line: int, row: dict[str, str]) -> Entry:
     def cell(column: str) -> str:
         return str(row.get(column, "") or "").strip()
 
-    def renderings(column: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in cell(column).split("|") if part.strip())
-
     def flag(column: str) -> bool:
-        value = cell(column).lower()
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        raise QaInputError(name, f"column {column!r}: {cell(column)!r} is not true or false", line)
+        value = parse_flag(cell(column), FLAG_DEFAULTS[column])
+        if value is None:
+            raise QaInputError(name, f"column {column!r}: {cell(column)!r} is not true or false", line)
+        return value
 
     term = cell("term")
     if not term:
         raise QaInputError(name, "empty 'term' cell", line)
     entry = Entry(
         term=term,
-        approved=renderings("zh"),
-        forbidden=renderings("forbidden"),
-        forbidden_always=renderings("forbidden_always"),
+        approved=split_list(cell("zh")),
+        forbidden=split_list(cell("forbidden")),
+        forbidden_always=split_list(cell("forbidden_always")),
+        forbidden_with_source=split_list(cell("forbidden_with_source")),
+        exceptions=split_list(cell("exceptions")),
         keep_english=flag("keep_english"),
         case_sensitive=flag("case_sensitive"),
-        variants=renderings("variants"),
+        report_missing=flag("report_missing"),
+        variants=split_list(cell("variants")),
         note=cell("note"),
         origin=f"{name}:{line}",
     )
     if not entry.approved and not entry.keep_english:
         raise QaInputError(name, f"term {term!r} has no approved rendering: fill 'zh' or set keep_english", line)
+    for rendering, tier in entry.wrong():
+        if split_context(rendering) is None:
+            raise QaInputError(
+                name, f"column {tier.value!r}: {rendering!r} needs one [wrong part] inside its context", line
+            )
     return entry

@@ -10,7 +10,7 @@ anywhere. A Latin pattern may take a plural "s"/"es" (Transformers, GANs).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -30,6 +30,11 @@ def normalise(text: str, *, case_sensitive: bool) -> str:
     folded = text.translate(_FOLD)
     if case_sensitive:
         return folded
+    lowered = folded.lower()
+    # No character lower-cases to nothing, so equal lengths mean every character mapped to
+    # one: the fast path keeps offsets. Only a few (İ -> i̇) grow; fold those one by one.
+    if len(lowered) == len(folded):
+        return lowered
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
 
 
@@ -57,7 +62,7 @@ class PhraseMatcher(Generic[Key]):
                 grouped.setdefault((case_sensitive, folded), []).append(key)
         for (case_sensitive, folded), keys in grouped.items():
             automaton = self._automata.setdefault(case_sensitive, ahocorasick.Automaton())
-            automaton.add_word(folded, (folded, tuple(dict.fromkeys(keys))))
+            automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys))))
         for automaton in self._automata.values():
             automaton.make_automaton()
 
@@ -71,21 +76,47 @@ class PhraseMatcher(Generic[Key]):
         candidates: list[tuple[int, int, Key]] = []
         for case_sensitive, automaton in self._automata.items():
             haystack = normalise(text, case_sensitive=case_sensitive)
-            for last, (folded, keys) in automaton.iter(haystack):
-                start = last - len(folded) + 1
-                end = _word_end(haystack, start, last + 1)
+            encoded = _as_bytes(haystack)
+            hits = list(automaton.iter(encoded))
+            if not hits:
+                continue
+            char_end = _char_ends(haystack, encoded)
+            for last_byte, (length, keys) in hits:
+                stop = char_end(last_byte)
+                start = stop - length
+                end = _word_end(haystack, start, stop)
                 if end is None or _inside(start, end, protected):
                     continue
                 candidates.extend((start, end, key) for key in keys)
+        # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
+        # ties sort stably without comparing keys.
+        unique = list(dict.fromkeys(candidates))
         if nested:
-            return [
-                Match(start, end, key)
-                for start, end, key in sorted(set(candidates), key=lambda c: (c[0], c[1], str(c[2])))
-            ]
-        return _longest_first(candidates)
+            return [Match(start, end, key) for start, end, key in sorted(unique, key=lambda c: (c[0], c[1]))]
+        return _longest_first(unique)
 
     def contains(self, text: str, protected: Sequence[Span] = ()) -> set[Key]:
         return {m.key for m in self.find(text, protected, nested=True)}
+
+
+def _as_bytes(text: str) -> str:
+    """The UTF-8 bytes of `text`, one character per byte (latin-1).
+
+    pyahocorasick's unicode automaton searches a node's children one by one; with CJK
+    patterns the root has thousands of them and a scan costs microseconds per character
+    (0.9 MB/s against 5,000 entries). Over bytes no node has more than 256 children: about
+    100 times faster. UTF-8 is self-synchronising, so a pattern's bytes only ever match at
+    character boundaries.
+    """
+    return text.encode("utf-8").decode("latin-1")
+
+
+def _char_ends(text: str, encoded: str) -> Callable[[int], int]:
+    """Maps the byte offset of a match's last byte to the character offset just after it."""
+    if len(encoded) == len(text):  # ASCII: bytes are characters
+        return lambda last_byte: last_byte + 1
+    # Decoding the prefix runs in C; a segment is short and has few matches.
+    return lambda last_byte: len(encoded[: last_byte + 1].encode("latin-1").decode("utf-8"))
 
 
 def _word_end(text: str, start: int, end: int) -> int | None:
@@ -109,7 +140,7 @@ def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
 
 def _longest_first(candidates: list[tuple[int, int, Key]]) -> list[Match[Key]]:
     # Several keys may match the same range (剪辑 is wrong for CLIP and CutMix): keep them all.
-    candidates = sorted(set(candidates), key=lambda c: (c[0], -(c[1] - c[0]), str(c[2])))
+    candidates = sorted(candidates, key=lambda c: (c[0], c[0] - c[1]))
     chosen: list[Match[Key]] = []
     taken_until = -1
     taken_range: tuple[int, int] | None = None

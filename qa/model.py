@@ -163,7 +163,31 @@ class Finding:
 class PairScore:
     pair: int
     drift: float | None
-    """1 - cosine similarity of the pair's embeddings; None where a score would mislead."""
+    """Calibrated drift (qa/drift.py): 0 as close as a good translation, 1 as far as an
+    unrelated block of the same document; None where a score would mislead."""
+    cosine: float | None = None
+    """Raw cosine similarity of the pair's embeddings, before calibration."""
+    length_z: float | None = None
+    """Length of the Chinese against what the English predicts, in standard deviations."""
+    english_kept: float | None = None
+    """Share of the English block's ordinary words found verbatim in the Chinese."""
+    chrf: float | None = None
+    """chrF against the reference translation (`--reference`), 0-100."""
+    bleu: float | None = None
+    """BLEU against the reference translation (`--reference`), 0-100, tokenize="zh"."""
+
+
+@dataclass(frozen=True)
+class ReferenceScore:
+    """Document-level scores against a human reference translation."""
+
+    path: str
+    chrf: float
+    bleu: float
+    signatures: tuple[tuple[str, str], ...]
+    """sacrebleu's signature of each metric: every setting that changes the number."""
+    pairs: int
+    """How many aligned pairs the document score is computed over."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +198,8 @@ class Signature:
     glossaries: tuple[tuple[str, str], ...]
     model: str | None
     thresholds: tuple[tuple[str, float], ...] = ()
+    calibration: str | None = None
+    """How drift was calibrated (qa/drift.py Calibration.describe); None without drift."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +212,8 @@ class Report:
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = field(default=())
     """What did not run and why (e.g. no English source: alignment and drift skipped)."""
+    reference: ReferenceScore | None = None
+    """chrF and BLEU against a human reference translation, when one was given."""
     target_text: str = ""
     """The checked Chinese text (newlines normalised), for reports that show the document."""
 

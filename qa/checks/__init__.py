@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from qa.checks import alignment, drift, glossary, language
+from qa.checks import alignment, consistency, drift, glossary, language, length, untranslated
 from qa.rules import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*language.RULES, *alignment.RULES, *glossary.RULES, *drift.RULES)
+ALL_RULES: tuple[Rule, ...] = (
+    *language.RULES,
+    *alignment.RULES,
+    *glossary.RULES,
+    *drift.RULES,
+    *length.RULES,
+    *untranslated.RULES,
+    *consistency.RULES,
+)

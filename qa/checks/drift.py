@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.model import Alignment, Finding, PairScore, Severity
+from qa.model import Alignment, Finding, PairScore, Segment, Severity
 from qa.rules import Rule
 
 HIGH_DRIFT = Rule.define(
     "drift/high",
     Severity.WARNING,
-    """An aligned pair whose embeddings are further apart than good translations are.
+    """An aligned pair whose meaning drifted further than good translations do.
 
-    What it does: flags pairs whose drift score (1 - cosine similarity under the
-    multilingual encoder) is above the threshold for that encoder. Pairs too short or
-    made of code, images or URLs get no score and are never flagged.
+    What it does: flags pairs whose calibrated drift (qa/drift.py: 0 as close as a typical
+    human translation, 1 as unrelated as two random blocks of the same document) is above
+    the threshold for the encoder, and quotes both sides. Pairs too short or made of code,
+    images or URLs get no score and are never flagged.
 
     Why is this bad: the Chinese may say something the English does not: a mistranslated
     sentence, a paragraph from elsewhere, a hallucinated claim.
@@ -26,6 +27,9 @@ HIGH_DRIFT = Rule.define(
 
 RULES = (HIGH_DRIFT,)
 
+_QUOTE = 60
+"""Characters of each side quoted in the message: enough to recognise the pair."""
+
 
 def check_scores(alignment: Alignment, scores: Sequence[PairScore], threshold: float) -> list[Finding]:
     findings = []
@@ -36,7 +40,13 @@ def check_scores(alignment: Alignment, scores: Sequence[PairScore], threshold: f
         pair = pairs[score.pair]
         message = (
             f"meaning may have drifted (drift {score.drift:.2f} > {threshold:.2f}) from "
-            f"{alignment.source.path}:{pair.source[0].start_line}"
+            f"{alignment.source.path}:{pair.source[0].start_line}: "
+            f"English “{_quote(pair.source)}” vs Chinese “{_quote(pair.target)}”"
         )
         findings.append(HIGH_DRIFT.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
     return findings
+
+
+def _quote(segments: tuple[Segment, ...]) -> str:
+    text = " ".join(" ".join(s.text for s in segments).split())
+    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"

@@ -1,11 +1,14 @@
-"""Glossary checks: wrong renderings of ML terms, and terms the translation lost."""
+"""Glossary checks: wrong renderings of ML terms, terms the translation lost, and terms
+rendered in more than one way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
-from qa.glossary import Entry, Glossary, WrongRendering
-from qa.model import Alignment, Document, Finding, Segment, Severity
+from qa.glossary import Glossary, Guard, Tier, WrongRendering, term_key
+from qa.model import Alignment, Document, Finding, Pair, Report, Segment, Severity
 from qa.rules import Rule
 
 FORBIDDEN_TERM = Rule.define(
@@ -13,17 +16,21 @@ FORBIDDEN_TERM = Rule.define(
     Severity.ERROR,
     """A known wrong rendering of an ML term (变压器 for Transformer, 剪辑 for CLIP).
 
-    What it does: finds the glossary's `forbidden` and `forbidden_always` renderings in the
-    Chinese text, outside URLs and code. A `forbidden_always` rendering (变形金刚, 抱抱脸)
-    is an error wherever it stands. A `forbidden` one is also an ordinary Chinese word
-    (报纸 is a newspaper), so it is an error only when the aligned English block has the
-    term, and a warning when there is no English to decide with.
+    What it does: finds the glossary's wrong renderings in the Chinese text, outside URLs,
+    link targets and code, and decides with the aligned English. A `forbidden_always`
+    rendering (变形金刚, 抱抱脸) is an error wherever it stands. A `forbidden` one is also an
+    ordinary Chinese word (报纸 is a newspaper): an error when the aligned English block has
+    the term, nothing when it does not, and a warning when there is no English to decide
+    with. A `forbidden_with_source` one (关注 for attention) is so common in ordinary Chinese
+    that it is reported only when the aligned English has the term. A rendering wrong for
+    several terms (剪辑: CLIP, CutMix) suggests the one the English actually contains.
+    Words listed in `exceptions` (视频剪辑) hide the wrong renderings inside them.
 
     Why is this bad: MT picks the everyday sense of a word; a reader of an ML article
     cannot recover "Transformer" from 变压器 (an electrical transformer).
 
     Example: English "a Transformer-based model", Chinese 基于变压器的模型 -> suggest
-    "Transformer".
+    "Transformer"; `qa fix` applies such unambiguous suggestions.
     """,
 )
 
@@ -35,6 +42,7 @@ MISSING_TERM = Rule.define(
     What it does: for each aligned pair, looks up every glossary term of the English side
     and reports those for which the Chinese side has neither an approved rendering nor
     the English term kept, nor a known wrong rendering (that one is `forbidden-term`).
+    Entries with `report_missing` false (everyday words such as "training") are skipped.
 
     Why is this bad: the term was paraphrased away or rendered in a way the glossary does
     not know; either the translation or the glossary needs a look.
@@ -44,7 +52,57 @@ MISSING_TERM = Rule.define(
     """,
 )
 
-RULES = (FORBIDDEN_TERM, MISSING_TERM)
+INCONSISTENT_RENDERING = Rule.define(
+    "glossary/inconsistent-rendering",
+    Severity.WARNING,
+    """One English term rendered in different approved ways across a document or a run.
+
+    What it does: collects, for every aligned pair whose English has a glossary term, which
+    of the term's approved Chinese renderings the Chinese uses. When a term is rendered in
+    more than one way in a document (or, when `qa check` is given several files, across
+    all of them), every use of a minority rendering is reported with the majority one as
+    the suggestion. Renderings that contain one another (自注意力, 自注意力机制) count as
+    one, and keeping the English term (GAN beside 生成对抗网络) is not an inconsistency.
+
+    Why is this bad: a reader who meets 批归一化 on one page and 批量归一化 on the next
+    wonders whether they are two techniques; a series should read as one text.
+
+    Example: batch normalization rendered 批归一化 three times and 批量归一化 once -> the
+    one 批量归一化 is reported, suggesting 批归一化.
+    """,
+)
+
+RULES = (FORBIDDEN_TERM, MISSING_TERM, INCONSISTENT_RENDERING)
+
+
+@dataclass(frozen=True)
+class WrongUse:
+    """A wrong rendering found in the target, with the decision taken about it."""
+
+    segment: Segment
+    start: int
+    end: int
+    """Offsets into `segment.raw`."""
+    severity: Severity
+    entries: tuple[int, ...]
+    """The entries it stands for; more than one when the English cannot tell them apart."""
+    confirmed: bool
+    """True when the aligned English has the term (an error, and `qa fix` may apply it)."""
+    pair: int | None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One use of an approved Chinese rendering for a term the aligned English has."""
+
+    file: str
+    segment: Segment
+    start: int
+    end: int
+    entry: int
+    family: str
+    """The approved rendering it counts as (自注意力机制 counts as 自注意力)."""
+    pair: int | None
 
 
 def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
@@ -53,26 +111,117 @@ def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
     for pair in alignment.pairs:
         if not pair.target:
             continue
-        english = _terms_in(pair.source, glossary, nested=True) if pair.source else None
-        wrong_found: set[int] = set()
-        for segment in pair.target:
-            for found in _forbidden(segment, glossary, english, path, pair.id):
-                findings.append(found[0])
-                wrong_found.update(found[1])
-        if english:
+        uses = list(_wrong_uses_in_pair(pair, glossary))
+        findings += [_forbidden_finding(use, glossary, path) for use in uses]
+        if pair.source:
+            wrong_found = {entry for use in uses for entry in use.entries}
             # "Vision Transformer" expects its own rendering, not also one for "Transformer".
             outermost = _terms_in(pair.source, glossary, nested=False)
             findings.extend(_missing(pair.target, outermost - wrong_found, glossary, path, pair.id))
+    findings += check_consistency(renderings_in(path, alignment.pairs, glossary), glossary, scope="document")
     return findings
 
 
 def check_document(document: Document, glossary: Glossary) -> list[Finding]:
     """Without an English source: only what the Chinese alone can tell."""
-    return [
-        finding
-        for segment in document.segments
-        for finding, _ in _forbidden(segment, glossary, None, document.path, None)
-    ]
+    return [_forbidden_finding(use, glossary, document.path) for use in wrong_uses_in_document(document, glossary)]
+
+
+def wrong_uses_in_alignment(alignment: Alignment, glossary: Glossary) -> list[WrongUse]:
+    return [use for pair in alignment.pairs if pair.target for use in _wrong_uses_in_pair(pair, glossary)]
+
+
+def wrong_uses_in_document(document: Document, glossary: Glossary) -> list[WrongUse]:
+    return [use for segment in document.segments for use in _wrong_uses(segment, glossary, None, None)]
+
+
+def check_run(reports: Sequence[Report], glossary: Glossary) -> list[Report]:
+    """Several files checked together: consistency is judged over the whole run.
+
+    Each report's document-level inconsistent-rendering findings are replaced by run-level
+    ones, so a file is not told both to follow its own majority and the run's.
+    """
+    renderings = [r for report in reports for r in renderings_in(report.target, report.pairs, glossary)]
+    by_file: dict[str, list[Finding]] = {}
+    for finding in check_consistency(renderings, glossary, scope="run"):
+        by_file.setdefault(finding.file, []).append(finding)
+    updated = []
+    for report in reports:
+        kept = [f for f in report.findings if f.rule != INCONSISTENT_RENDERING.id]
+        merged = sorted(kept + by_file.get(report.target, []), key=lambda f: (f.line, f.column, f.rule, f.text))
+        updated.append(replace(report, findings=tuple(merged)))
+    return updated
+
+
+def renderings_in(path: str, pairs: Iterable[Pair], glossary: Glossary) -> list[Rendering]:
+    """Approved renderings used in the target for the terms each pair's English has."""
+    found: list[Rendering] = []
+    for pair in pairs:
+        if not pair.source or not pair.target:
+            continue
+        english = _terms_in(pair.source, glossary, nested=False)
+        if not english:
+            continue
+        for segment in pair.target:
+            for match in glossary.accepted_matcher.find(segment.raw, segment.protected):
+                if match.key not in english:
+                    continue
+                family = _families(glossary, match.key).get(term_key(segment.raw[match.start : match.end]))
+                if family is not None:
+                    found.append(Rendering(path, segment, match.start, match.end, match.key, family, pair.id))
+    return found
+
+
+def check_consistency(renderings: Sequence[Rendering], glossary: Glossary, *, scope: str) -> list[Finding]:
+    by_entry: dict[int, list[Rendering]] = {}
+    for rendering in renderings:
+        by_entry.setdefault(rendering.entry, []).append(rendering)
+    findings: list[Finding] = []
+    for entry_index, uses in by_entry.items():
+        counts = Counter(use.family for use in uses)
+        if len(counts) < 2:
+            continue
+        entry = glossary.entries[entry_index]
+        order = {family: i for i, family in enumerate(_families(glossary, entry_index).values())}
+        # The majority wins; a tie goes to the rendering the glossary lists first.
+        majority = min(counts, key=lambda family: (-counts[family], order.get(family, len(order))))
+        first = next(use for use in uses if use.family == majority)
+        first_line, _ = first.segment.position(first.start)
+        where = f"line {first_line}" if scope == "document" else f"{first.file}:{first_line}"
+        for use in uses:
+            if use.family == majority:
+                continue
+            text = use.segment.raw[use.start : use.end]
+            findings.append(
+                _finding_at(
+                    INCONSISTENT_RENDERING,
+                    Severity.WARNING,
+                    use.file,
+                    use.segment,
+                    use.start,
+                    use.end,
+                    term=entry.term,
+                    suggestion=majority,
+                    message=f"{text!r} renders {entry.term!r} here, but this {scope} uses {majority!r} "
+                    f"{_times(counts[majority])} (first at {where}); use one rendering",
+                    pair=use.pair,
+                )
+            )
+    return findings
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _families(glossary: Glossary, entry_index: int) -> dict[str, str]:
+    return glossary.rendering_families[entry_index]
+
+
+def _wrong_uses_in_pair(pair: Pair, glossary: Glossary) -> Iterable[WrongUse]:
+    english = _terms_in(pair.source, glossary, nested=True) if pair.source else None
+    for segment in pair.target:
+        yield from _wrong_uses(segment, glossary, english, pair.id)
 
 
 def _terms_in(segments: Iterable[Segment], glossary: Glossary, *, nested: bool) -> set[int]:
@@ -83,69 +232,91 @@ def _terms_in(segments: Iterable[Segment], glossary: Glossary, *, nested: bool) 
     }
 
 
-def _forbidden(
-    segment: Segment, glossary: Glossary, english: set[int] | None, path: str, pair: int | None
-) -> Iterable[tuple[Finding, set[int]]]:
-    """One finding per wrong rendering, with the entries it stands for."""
-    by_range: dict[tuple[int, int], list[WrongRendering]] = {}
+def _wrong_uses(segment: Segment, glossary: Glossary, english: set[int] | None, pair: int | None) -> Iterable[WrongUse]:
+    by_range: dict[tuple[int, int], list[WrongRendering | Guard]] = {}
     for match in glossary.wrong_matcher.find(segment.raw, segment.protected):
         by_range.setdefault((match.start, match.end), []).append(match.key)
     for (start, end), keys in by_range.items():
-        decision = _decide(keys, english)
-        if decision is None:
-            continue
-        severity, entries = decision
-        terms = [glossary.entries[i] for i in entries]
-        yield _finding(segment, start, end, severity, terms, english is not None, path, pair), set(entries)
+        wrong = [k for k in keys if isinstance(k, WrongRendering)]
+        if len(wrong) < len(keys):
+            continue  # an ordinary word from `exceptions` covers this place
+        decision = _decide(wrong, english)
+        if decision is not None:
+            severity, entries, confirmed = decision
+            # A context phrase (基于[变压器]) reports and fixes only its bracketed part.
+            lead, trail = wrong[0].lead, wrong[0].trail
+            yield WrongUse(segment, start + lead, end - trail, severity, entries, confirmed, pair)
 
 
-def _decide(keys: list[WrongRendering], english: set[int] | None) -> tuple[Severity, list[int]] | None:
-    """Severity and the entries meant; None when the word is ordinary Chinese here."""
-    entries = list(dict.fromkeys(k.entry for k in keys))
+def _decide(keys: list[WrongRendering], english: set[int] | None) -> tuple[Severity, tuple[int, ...], bool] | None:
+    """Severity, the entries meant and whether the English confirmed them; None when the
+    word is ordinary Chinese here."""
+    entries = tuple(dict.fromkeys(k.entry for k in keys))
     if english is not None:
-        meant = [e for e in entries if e in english]
+        meant = tuple(e for e in entries if e in english)
         if meant:
-            return Severity.ERROR, meant
-    if any(k.always for k in keys):
-        return Severity.ERROR, list(dict.fromkeys(k.entry for k in keys if k.always))
-    if english is None:
-        return Severity.WARNING, entries
+            return Severity.ERROR, meant, True
+    always = tuple(dict.fromkeys(k.entry for k in keys if k.tier is Tier.ALWAYS))
+    if always:
+        return Severity.ERROR, always, False
+    ordinary = tuple(dict.fromkeys(k.entry for k in keys if k.tier is Tier.ORDINARY))
+    if english is None and ordinary:
+        return Severity.WARNING, ordinary, False
     return None
 
 
-def _finding(
-    segment: Segment,
-    start: int,
-    end: int,
-    severity: Severity,
-    terms: list[Entry],
-    with_english: bool,
-    path: str,
-    pair: int | None,
-) -> Finding:
-    text = segment.raw[start:end]
-    line, column = segment.position(start)
-    end_line, end_column = segment.position(end)
+def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
+    terms = [glossary.entries[i] for i in use.entries]
+    text = use.segment.raw[use.start : use.end]
     names = " or ".join(repr(t.term) for t in terms)
     suggestion = " / ".join(dict.fromkeys(t.preferred for t in terms))
-    if severity is Severity.ERROR and with_english:
+    if use.confirmed:
         why = f"the English has {names}"
-    elif severity is Severity.ERROR:
+    elif use.severity is Severity.ERROR:
         why = f"never right for {names} in ML text"
     else:
         why = f"wrong if this means {names} (no English source to confirm)"
+    return _finding_at(
+        FORBIDDEN_TERM,
+        use.severity,
+        path,
+        use.segment,
+        use.start,
+        use.end,
+        term=" / ".join(t.term for t in terms),
+        suggestion=suggestion,
+        message=f"{text!r} is a wrong rendering: {why}; use {suggestion!r}",
+        pair=use.pair,
+    )
+
+
+def _finding_at(
+    rule: Rule,
+    severity: Severity,
+    path: str,
+    segment: Segment,
+    start: int,
+    end: int,
+    *,
+    term: str,
+    suggestion: str,
+    message: str,
+    pair: int | None,
+) -> Finding:
+    line, column = segment.position(start)
+    end_line, end_column = segment.position(end)
     return Finding(
-        rule=FORBIDDEN_TERM.id,
+        rule=rule.id,
         severity=severity,
         file=path,
         line=line,
         column=column,
         end_line=end_line,
         end_column=end_column,
-        text=text,
-        term=" / ".join(t.term for t in terms),
+        text=segment.raw[start:end],
+        term=term,
         suggestion=suggestion,
-        message=f"{text!r} is a wrong rendering: {why}; use {suggestion!r}",
+        message=message,
         pair=pair,
     )
 
@@ -157,6 +328,8 @@ def _missing(
     first = target[0]
     for index in sorted(expected - present):
         entry = glossary.entries[index]
+        if not entry.report_missing:
+            continue
         yield Finding(
             rule=MISSING_TERM.id,
             severity=MISSING_TERM.severity,

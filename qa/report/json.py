@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from qa.model import Alignment, Finding, Pair, PairScore, Report, Severity
+from qa.model import Alignment, Finding, Pair, PairScore, ReferenceScore, Report, Severity
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "schema/report-v1.schema.json"
@@ -24,6 +24,7 @@ def schema() -> dict[str, Any]:
 
 def to_dict(report: Report) -> dict[str, Any]:
     drift = {score.pair: score.drift for score in report.scores}
+    scores = {score.pair: score for score in report.scores}
     mean = report.drift_mean
     return {
         "qa_report_version": REPORT_VERSION,
@@ -34,6 +35,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "glossaries": dict(report.signature.glossaries),
             "model": report.signature.model,
             "thresholds": dict(report.signature.thresholds),
+            "calibration": report.signature.calibration,
         },
         "summary": {
             "errors": report.count(Severity.ERROR),
@@ -42,8 +44,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             "drift_mean": None if mean is None else round(mean, 4),
         },
         "notes": list(report.notes),
-        "pairs": [_pair(pair, drift.get(pair.id)) for pair in report.pairs],
+        "pairs": [{**_pair(pair, drift.get(pair.id)), **_signals(scores.get(pair.id))} for pair in report.pairs],
         "findings": [_finding(finding) for finding in report.findings],
+        "reference": _reference(report.reference),
     }
 
 
@@ -71,6 +74,29 @@ def _pair(pair: Pair, drift: float | None) -> dict[str, Any]:
         "target_lines": list(pair.target_lines) if pair.target_lines else None,
         "similarity": pair.similarity,
         "drift": drift,
+    }
+
+
+def _signals(score: PairScore | None) -> dict[str, Any]:
+    """Per-pair signals added to report v1 after `drift`; None where not measured."""
+    return {
+        "cosine": score.cosine if score else None,
+        "length_z": score.length_z if score else None,
+        "english_kept": score.english_kept if score else None,
+        "chrf": score.chrf if score else None,
+        "bleu": score.bleu if score else None,
+    }
+
+
+def _reference(reference: ReferenceScore | None) -> dict[str, Any] | None:
+    if reference is None:
+        return None
+    return {
+        "path": reference.path,
+        "chrf": reference.chrf,
+        "bleu": reference.bleu,
+        "pairs": reference.pairs,
+        "signatures": dict(reference.signatures),
     }
 
 

@@ -22,6 +22,7 @@ def render(report: Report) -> str:
         out += _alignment_table(report)
     else:
         out += _findings_by_line(by_pair.get(None, []))
+    out += _reference(report)
     out += _signature(report)
     return "\n".join(out).rstrip() + "\n"
 
@@ -108,6 +109,36 @@ def _signature(report: Report) -> list[str]:
     lines = ["## Signature", "", f"- qa {sig.qa_version}", f"- model: {sig.model or 'none (drift not scored)'}"]
     lines += [f"- glossary `{path}` {digest}" for path, digest in sig.glossaries]
     lines += [f"- threshold {name}: {value}" for name, value in sig.thresholds]
+    if sig.calibration:
+        lines.append(f"- drift calibration: {sig.calibration}")
+    return [*lines, ""]
+
+
+_WORST_PAIRS = 5
+
+
+def _reference(report: Report) -> list[str]:
+    """Scores against a human reference, and the pairs furthest from it."""
+    reference = report.reference
+    if reference is None:
+        return []
+    lines = [
+        "## Reference translation",
+        "",
+        f"Against `{reference.path}` over {reference.pairs} aligned pairs: "
+        f"**chrF {reference.chrf:.1f}**, **BLEU {reference.bleu:.1f}**.",
+        "",
+    ]
+    scored = sorted((s for s in report.scores if s.chrf is not None), key=lambda s: (s.chrf, s.pair))
+    pairs = {pair.id: pair for pair in report.pairs}
+    if scored:
+        lines += ["| Pair | Chinese lines | chrF | BLEU |", "|---|---|---|---|"]
+        for score in scored[:_WORST_PAIRS]:
+            lines.append(
+                f"| {score.pair} | {_lines(pairs[score.pair].target_lines)} | {score.chrf:.1f} | {score.bleu:.1f} |"
+            )
+        lines.append("")
+    lines += [f"- {name}: `{signature}`" for name, signature in reference.signatures]
     return [*lines, ""]
 
 

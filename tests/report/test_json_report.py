@@ -32,17 +32,25 @@ def sample_report() -> Report:
 def test_version_1_contract():
     data = json.loads(render(sample_report()))
     assert data["qa_report_version"] == 1
-    assert data["signature"] == {
+    # Version 1 may gain keys (issue 5 added signature.calibration, per-pair signals and
+    # `reference`); the keys below must keep their values.
+    assert data["signature"] | {"calibration": None} == {
         "qa": "0.1.0",
         "glossaries": {"g.csv": "sha256:ab"},
         "model": "use-multilingual",
         "thresholds": {"drift_high": 0.45},
+        "calibration": None,
     }
     assert data["summary"] == {"errors": 1, "warnings": 0, "pairs": 2, "drift_mean": 0.25}
-    assert data["pairs"] == [
+    v1_pair_keys = ("id", "type", "source_lines", "target_lines", "similarity", "drift")
+    assert [{k: p[k] for k in v1_pair_keys} for p in data["pairs"]] == [
         {"id": 0, "type": "1-1", "source_lines": [1, 1], "target_lines": [1, 1], "similarity": 0.83, "drift": 0.25},
         {"id": 1, "type": "1-0", "source_lines": [3, 3], "target_lines": None, "similarity": None, "drift": None},
     ]
+    assert {k: data["pairs"][0][k] for k in ("cosine", "length_z", "english_kept", "chrf", "bleu")} == dict.fromkeys(
+        ("cosine", "length_z", "english_kept", "chrf", "bleu")
+    )
+    assert data["reference"] is None
     assert data["findings"][0] == {
         "rule": "glossary/forbidden-term",
         "severity": "error",

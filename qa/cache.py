@@ -1,0 +1,249 @@
+"""The user cache: embeddings keyed by model and text hash, and models built at first use.
+
+Where: `$QA_CACHE_DIR` if set (tests point it at a temporary folder), else the platform's
+user cache directory for `qa` (`$XDG_CACHE_HOME/qa`, by default `~/.cache/qa`, on Linux).
+
+Embeddings live in one SQLite file. A vector is stored exactly (float32 bytes), so a cached
+vector gives the same score as a fresh one; re-checking an edited document embeds only the
+blocks whose text changed. The cache is an optimisation and never a reason for a run to fail:
+a file that cannot be opened, read or written (corrupted, locked, read-only disk) is moved
+aside or bypassed, and the problem is reported as a note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ENV_CACHE_DIR = "QA_CACHE_DIR"
+EMBEDDINGS_FILE = "embeddings.sqlite3"
+MODELS_DIR = "models"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS vectors ("
+    " model TEXT NOT NULL, text_sha256 TEXT NOT NULL, dimension INTEGER NOT NULL, vector BLOB NOT NULL,"
+    " PRIMARY KEY (model, text_sha256))"
+)
+# SQLite's default limit on host parameters in one statement is 999 on old builds.
+_QUERY_CHUNK = 500
+
+
+def cache_dir() -> Path:
+    override = os.environ.get(ENV_CACHE_DIR)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("qa", appauthor=False))
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    embeddings_file: Path
+    embeddings_bytes: int
+    vectors_by_model: tuple[tuple[str, int], ...]
+    models: tuple[tuple[str, int], ...]
+    """Built model folders under `models/` and their size in bytes."""
+    problem: str | None = None
+
+
+class EmbeddingStore:
+    """Vectors by (model key, sha256 of text) in one SQLite file; every failure is a cache miss."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+        self._connection: sqlite3.Connection | None = None
+        self._disabled = False
+
+    def get(self, model: str, texts: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
+        """Vectors found for these texts, by text sha256; damaged rows are ignored."""
+        keys = sorted({text_key(t) for t in texts})
+        found: dict[str, np.ndarray] = {}
+        connection = self._connect()
+        if connection is None or not keys:
+            return found
+        try:
+            for start in range(0, len(keys), _QUERY_CHUNK):
+                chunk = keys[start : start + _QUERY_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT text_sha256, dimension, vector FROM vectors WHERE model = ? AND text_sha256 IN ({marks})",
+                    (model, *chunk),
+                ).fetchall()
+                for key, stored_dimension, blob in rows:
+                    vector = _decode(blob, stored_dimension, dimension)
+                    if vector is not None:
+                        found[key] = vector
+        except sqlite3.Error as error:
+            self._failed(error, "read")
+            return {}
+        return found
+
+    def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        connection = self._connect()
+        if connection is None or not vectors:
+            return
+        rows = [
+            (model, key, int(vector.shape[0]), np.ascontiguousarray(vector, dtype="<f4").tobytes())
+            for key, vector in vectors.items()
+        ]
+        try:
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as error:
+            self._failed(error, "write")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._disabled:
+            return None
+        if self._connection is None:
+            try:
+                self._connection = self._open()
+            except (sqlite3.Error, OSError) as error:
+                self._failed(error, "open")
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10)
+        try:
+            # Reading the schema touches the header and first page: a file that is not a
+            # database fails here, and damage further in fails at the query that meets it.
+            connection.execute(_SCHEMA)
+            connection.commit()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _failed(self, error: sqlite3.Error | OSError, doing: str) -> None:
+        """Go on without the cache for this run; a damaged file is moved aside so the next run starts afresh."""
+        self.close()
+        self._disabled = True
+        if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.OperationalError):
+            # locked, read-only, disk full: the file itself may be fine
+            self.problems.append(f"embedding cache {self.path}: cannot {doing} ({error}); embeddings not cached")
+            return
+        moved = self._move_aside()
+        self.problems.append(f"embedding cache {self.path} is damaged ({error}); {moved}; embeddings not cached")
+
+    def _move_aside(self) -> str:
+        if not self.path.exists():
+            return "nothing to move"
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as error:
+            return f"could not move it aside ({error.strerror or error})"
+        return f"moved to {aside.name}"
+
+
+def _decode(blob: object, stored: object, wanted: int) -> np.ndarray | None:
+    """The stored vector, or None unless it is a finite unit (or zero) vector of the right size."""
+    if not isinstance(blob, bytes) or stored != wanted or len(blob) != 4 * wanted:
+        return None
+    vector = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    if not np.all(np.isfinite(vector)):
+        return None
+    norm = float(np.linalg.norm(vector))
+    return vector if norm == 0.0 or abs(norm - 1.0) < 1e-3 else None
+
+
+class CachedEncoder:
+    """An Encoder that asks the store first and embeds only the texts it has not seen."""
+
+    def __init__(self, encoder, store: EmbeddingStore, model_key: str) -> None:
+        self.encoder = encoder
+        self.store = store
+        self.model_key = model_key
+        self.name: str = encoder.name
+        self.dimension = int(encoder.encode([]).shape[1])
+        self.embedded = 0
+        """How many texts this process sent to the model; the rest came from the cache."""
+
+    @property
+    def problems(self) -> list[str]:
+        return self.store.problems
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        keys = [text_key(t) for t in texts]
+        found = self.store.get(self.model_key, texts, self.dimension)
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in found:
+                missing.setdefault(key, text)
+        if missing:
+            encoded = np.asarray(self.encoder.encode(list(missing.values())), dtype=np.float32)
+            self.embedded += len(missing)
+            fresh = dict(zip(missing, encoded, strict=True))
+            self.store.put(self.model_key, fresh)
+            found.update(fresh)
+        return np.stack([found[key] for key in keys])
+
+
+def info(root: Path | None = None) -> CacheInfo:
+    root = root or cache_dir()
+    embeddings = root / EMBEDDINGS_FILE
+    by_model: tuple[tuple[str, int], ...] = ()
+    problem = None
+    if embeddings.is_file():
+        try:
+            connection = sqlite3.connect(f"file:{embeddings}?mode=ro", uri=True, timeout=10)
+            try:
+                rows = connection.execute("SELECT model, COUNT(*) FROM vectors GROUP BY model ORDER BY model")
+                by_model = tuple((str(model), int(count)) for model, count in rows)
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            problem = f"{embeddings} is unreadable ({error}); `qa cache clear` removes it"
+    models_dir = root / MODELS_DIR
+    models = (
+        tuple((p.name, _size(p)) for p in sorted(models_dir.iterdir()) if p.is_dir()) if models_dir.is_dir() else ()
+    )
+    return CacheInfo(
+        path=root,
+        embeddings_file=embeddings,
+        embeddings_bytes=embeddings.stat().st_size if embeddings.is_file() else 0,
+        vectors_by_model=by_model,
+        models=models,
+        problem=problem,
+    )
+
+
+def clear(root: Path | None = None) -> list[Path]:
+    """Remove the embeddings and the built models; return what was removed."""
+    root = root or cache_dir()
+    removed = []
+    for path in sorted(root.glob(EMBEDDINGS_FILE + "*")):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    models_dir = root / MODELS_DIR
+    if models_dir.is_dir():
+        shutil.rmtree(models_dir)
+        removed.append(models_dir)
+    return removed
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

@@ -1,0 +1,306 @@
+"""Code checks: inline code and code blocks the translation changed, translated or unquoted."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qa.checks.pairwise import (
+    Located,
+    excerpt,
+    finding_at,
+    finding_at_block,
+    source_place,
+    translated_pairs,
+)
+from qa.inline import PartKind, parts, prose_mask
+from qa.model import Alignment, Finding, Pair, Segment, SegmentKind, Severity
+from qa.rules import Rule
+
+INLINE_CHANGED = Rule.define(
+    "code/inline-changed",
+    Severity.ERROR,
+    """An inline code span of the English stands changed, or translated, in the Chinese.
+
+    What it does: compares the `code spans` of both sides of an aligned pair exactly. When
+    the English has spans the Chinese lacks and the Chinese has as many spans the English
+    lacks, they are paired in order and the Chinese span is marked, with the English one
+    as the suggestion; the message says "translated" when the Chinese span has Chinese in it.
+
+    Why is this bad: code is copied, not read; a translated identifier or option name
+    (`批大小` for `batch_size`) fails when the reader pastes it.
+
+    Example: English "set `num_beams` to 4", Chinese 将 `光束数` 设为 4 -> suggest `num_beams`.
+    """,
+)
+
+INLINE_MISSING = Rule.define(
+    "code/inline-missing",
+    Severity.WARNING,
+    """An inline code span of the English is not code in the Chinese.
+
+    What it does: reports each English code span with no counterpart among the Chinese
+    spans. When its text is still in the Chinese without backticks, the finding marks it
+    there; otherwise it is an empty range at the start of the block. A warning: the text
+    may have been rephrased on purpose.
+
+    Why is this bad: without backticks an identifier reads as prose (and `__init__` turns
+    into bold "init").
+
+    Example: English "call `model.generate()`", Chinese 调用 model.generate().
+    """,
+)
+
+BLOCK_CHANGED = Rule.define(
+    "code/block-changed",
+    Severity.ERROR,
+    """A code block differs from the English one in its code, its language tag or its fences.
+
+    What it does: compares each English code block with the aligned Chinese one line by
+    line, ignoring trailing spaces and comments, and marks the first Chinese line whose
+    code differs (the message says "translated" when it has Chinese in it). A code block
+    whose Chinese counterpart is not a code block at all (the MT broke the fence) is
+    reported on that block's first line.
+
+    Why is this bad: the reader copies code blocks verbatim; a changed value or a
+    translated string literal breaks the example.
+
+    Example: English "batch_size = 32", Chinese "batch_size = 23" or "批大小 = 32".
+    """,
+)
+
+COMMENT_TRANSLATED = Rule.define(
+    "code/comment-translated",
+    Severity.INFO,
+    """Only the comments of a code block were translated.
+
+    What it does: when an English and a Chinese code block differ only in comment lines
+    or trailing comments (`#`, `//`, `--`), and the Chinese comments are in Chinese, one
+    info finding marks the first translated comment. Human translators often do this on
+    purpose, so it is information, not a problem.
+
+    Why is this bad: it is not, usually; but a translated comment can drift from the code
+    it explains, and a team that keeps code blocks verbatim wants to know.
+
+    Example: English "# load the model", Chinese "# 加载模型".
+    """,
+)
+
+RULES = (INLINE_CHANGED, INLINE_MISSING, BLOCK_CHANGED, COMMENT_TRANSLATED)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)")
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|//|--)\s.*$")
+# Two spans this alike are one span edited rather than two different ones.
+_SIMILAR = 0.75
+
+
+@dataclass(frozen=True)
+class _Span:
+    code: str
+    where: Located
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    where: Located
+
+
+def check_alignment(alignment: Alignment) -> list[Finding]:
+    findings: list[Finding] = []
+    for pair in translated_pairs(alignment):
+        findings += _inline(alignment, pair)
+        findings += _blocks(alignment, pair)
+    return findings
+
+
+def _inline(alignment: Alignment, pair: Pair) -> list[Finding]:
+    path = alignment.target.path
+    target = list(_spans(pair.target))
+    source: list[_Span] = []
+    for english in _spans(pair.source):
+        chinese = next((t for t in target if t.code == english.code), None)
+        if chinese is None:
+            source.append(english)
+        else:
+            target.remove(chinese)
+    findings: list[Finding] = []
+    changed: list[tuple[_Span, _Span]] = []
+    for english in list(source):
+        # Still there without backticks: unquoted, not changed.
+        unquoted = _find_unquoted(english.code, pair.target)
+        if unquoted is not None:
+            source.remove(english)
+            findings.append(
+                finding_at(
+                    INLINE_MISSING,
+                    path,
+                    unquoted,
+                    f"`{english.code}` ({source_place(alignment, english.where)}) is not code here: "
+                    "put it back in backticks",
+                    pair=pair.id,
+                    suggestion=f"`{english.code}`",
+                )
+            )
+    for english in list(source):
+        # An edited span: `directions` -> `direction`, `List[BestRun]` -> `list[BestRun]`.
+        chinese = max(target, key=lambda t: _similarity(english.code, t.code), default=None)
+        if chinese is not None and _similarity(english.code, chinese.code) >= _SIMILAR:
+            changed.append((english, chinese))
+            source.remove(english)
+            target.remove(chinese)
+    if source and len(source) == len(target):
+        changed += zip(source, target, strict=True)
+        source = []
+    for english, chinese in changed:
+        how = "translated" if _CJK.search(chinese.code) and not _CJK.search(english.code) else "changed"
+        findings.append(
+            finding_at(
+                INLINE_CHANGED,
+                path,
+                chinese.where,
+                f"code {how}: the English ({source_place(alignment, english.where)}) has `{english.code}`",
+                pair=pair.id,
+                suggestion=english.code,
+            )
+        )
+    for english in source:
+        message = f"`{english.code}` ({source_place(alignment, english.where)}) is not code here"
+        findings.append(finding_at_block(INLINE_MISSING, path, pair.target[0], message, pair=pair.id))
+    return findings
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(a=a.lower(), b=b.lower(), autojunk=False).ratio()
+
+
+def _spans(segments: Iterable[Segment]) -> Iterable[_Span]:
+    for segment in segments:
+        if segment.kind is SegmentKind.CODE:
+            continue
+        for part in parts(segment):
+            if part.kind is PartKind.CODE:
+                yield _Span(part.value.strip(), Located(segment, part.value_start, part.value_end))
+
+
+def _find_unquoted(code: str, segments: tuple[Segment, ...]) -> Located | None:
+    for segment in segments:
+        at = prose_mask(segment).find(code)
+        if code and at >= 0:
+            return Located(segment, at, at + len(code))
+    return None
+
+
+def _blocks(alignment: Alignment, pair: Pair) -> list[Finding]:
+    path = alignment.target.path
+    english_blocks = [s for s in pair.source if s.kind is SegmentKind.CODE]
+    if not english_blocks:
+        return []
+    chinese_blocks = [s for s in pair.target if s.kind is SegmentKind.CODE]
+    if not chinese_blocks:
+        first = pair.target[0]
+        message = (
+            f"the English code block ({alignment.source.path}:{english_blocks[0].start_line}) is not a code "
+            "block here: restore its ``` fences"
+        )
+        return [BLOCK_CHANGED.on_first_line(path, first, message, pair.id)]
+    findings: list[Finding] = []
+    for english, chinese in zip(english_blocks, chinese_blocks, strict=False):
+        finding = _compare_block(alignment, pair, english, chinese)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _compare_block(alignment: Alignment, pair: Pair, english: Segment, chinese: Segment) -> Finding | None:
+    path = alignment.target.path
+    english_fence, chinese_fence = _fence(english), _fence(chinese)
+    if english_fence != chinese_fence and chinese_fence is not None:
+        line = _lines(chinese)[0]
+        return finding_at(
+            BLOCK_CHANGED,
+            path,
+            line.where,
+            f"the English code block ({alignment.source.path}:{english.start_line}) opens with "
+            f"{_lines(english)[0].text.strip()!r}",
+            pair=pair.id,
+            suggestion=_lines(english)[0].text.strip(),
+        )
+    english_lines, chinese_lines = _body(english), _body(chinese)
+    matcher = difflib.SequenceMatcher(
+        a=[_norm(line.text) for line in english_lines], b=[_norm(line.text) for line in chinese_lines], autojunk=False
+    )
+    comment_only: Located | None = None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old, new = english_lines[i1:i2], chinese_lines[j1:j2]
+        if _only_comments(old, new):
+            if comment_only is None and any(_CJK.search(line.text) for line in new):
+                comment_only = new[0].where
+            continue
+        where = new[0].where if new else (chinese_lines[j1 - 1].where if j1 else _lines(chinese)[0].where)
+        shown = excerpt(old[0].text.strip()) if old else "nothing"
+        how = "translated" if any(_CJK.search(line.text) for line in new) else "changed"
+        return finding_at(
+            BLOCK_CHANGED,
+            path,
+            where,
+            f"code {how}: the English code block ({alignment.source.path}:{english.start_line}) has {shown!r} here",
+            pair=pair.id,
+        )
+    if comment_only is not None:
+        return finding_at(
+            COMMENT_TRANSLATED,
+            path,
+            comment_only,
+            f"the comments of the code block from {alignment.source.path}:{english.start_line} were translated",
+            pair=pair.id,
+        )
+    return None
+
+
+def _lines(segment: Segment) -> list[_Line]:
+    out: list[_Line] = []
+    offset = 0
+    for text in segment.raw.split("\n"):
+        out.append(_Line(text, Located(segment, offset, offset + len(text))))
+        offset += len(text) + 1
+    return out
+
+
+def _fence(segment: Segment) -> tuple[str, str] | None:
+    match = _FENCE.match(segment.raw)
+    return (match.group(1)[0], match.group(2)) if match else None
+
+
+def _body(segment: Segment) -> list[_Line]:
+    """The code lines, without the fences of a fenced block."""
+    lines = _lines(segment)
+    if _fence(segment) is None:
+        return lines
+    body = lines[1:]
+    if body and _FENCE.match(body[-1].text) and not _FENCE.match(body[-1].text).group(2):
+        body = body[:-1]
+    return body
+
+
+def _norm(line: str) -> str:
+    return line.rstrip()
+
+
+def _code_part(line: str) -> str:
+    if _COMMENT_LINE.match(line):
+        return ""
+    return _TRAILING_COMMENT.sub("", line).rstrip()
+
+
+def _only_comments(old: list[_Line], new: list[_Line]) -> bool:
+    """True when the differing lines differ only in comments (whole-line or trailing)."""
+    code_old = [c for c in (_code_part(line.text) for line in old) if c]
+    code_new = [c for c in (_code_part(line.text) for line in new) if c]
+    return code_old == code_new

@@ -1,0 +1,333 @@
+"""Link checks: link targets and URLs the translation lost, changed or broke, and link texts
+left empty.
+
+Every URL of an aligned pair (link targets, autolinks and bare URLs) is compared with the
+other side's. A URL the MT damaged (a space inside it, full-width punctuation) is found by
+matching the English URL loosely, and reported as broken rather than missing. Link syntax
+the MT broke (`] (`, `【text】(url)`, `[text]（url）`) is found in the Chinese alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from qa.checks.pairwise import Located, finding_at, finding_at_block, source_place, translated_pairs
+from qa.inline import Part, PartKind, parts, urls
+from qa.model import Alignment, Finding, Pair, Segment, Severity
+from qa.rules import Rule
+
+MISSING_URL = Rule.define(
+    "links/missing-url",
+    Severity.ERROR,
+    """A URL of the English (a link target, an autolink or a bare URL) is not in the Chinese.
+
+    What it does: collects the URLs of both sides of an aligned pair, outside code, and
+    reports each English URL that the Chinese has neither as it is, nor damaged (that is
+    links/broken-syntax), nor replaced by another URL (that is links/changed-url). The
+    finding is an empty range at the start of the Chinese block.
+
+    Why is this bad: a reader of the translation can no longer reach the paper or post the
+    sentence is about.
+
+    Example: English "[the paper](https://arxiv.org/abs/2103.12731)", Chinese 这篇论文
+    (the link dropped).
+    """,
+)
+
+CHANGED_URL = Rule.define(
+    "links/changed-url",
+    Severity.ERROR,
+    """A URL of the English stands changed in the Chinese.
+
+    What it does: when an aligned pair has an English URL the Chinese lacks and a Chinese
+    URL the English lacks, pairs them (same host first, then in order when the counts
+    agree) and marks the Chinese URL, suggesting the English one.
+
+    Why is this bad: MT and careless edits translate URL paths, drop query strings or
+    renumber arXiv ids; the link then leads elsewhere or nowhere.
+
+    Example: English "(https://arxiv.org/abs/2103.12731)", Chinese
+    "(https://arxiv.org/abs/2103.12713)".
+    """,
+)
+
+BROKEN_SYNTAX = Rule.define(
+    "links/broken-syntax",
+    Severity.ERROR,
+    """The MT broke a link: `] (`, full-width brackets, or a space inside the URL.
+
+    What it does: reports link syntax that no longer parses as a link: a space between
+    `]` and `(` (`[text] (url)`), full-width brackets in place of ASCII ones
+    (`【text】(url)`, `[text]（url）`), an English link that is only a bare URL in the
+    Chinese, and an English URL that the Chinese has with spaces or full-width
+    punctuation inside (`Supervision. pdf`). The suggestion is the English URL where there
+    is one.
+
+    Why is this bad: the page shows brackets and a raw URL instead of a link, or a link to
+    an address that does not exist (Weblate #3649).
+
+    Example: English "[OpenAI's CLIP](https://cdn.openai.com/papers/CLIP.pdf)", Chinese
+    "[OpenAI 的 CLIP](https://cdn.openai.com/papers/CLIP. pdf)".
+    """,
+)
+
+EMPTY_TEXT = Rule.define(
+    "links/empty-text",
+    Severity.ERROR,
+    """A link that has text in the English has none in the Chinese: `[](url)`.
+
+    What it does: for each URL linked in both languages, reports the Chinese link whose
+    text is empty (or only emphasis markers) while the English link's is not. Empty links
+    that are empty in the English too (the thumbnails of Medium link cards) are left alone.
+
+    Why is this bad: an empty link is invisible; the text the MT moved out of the brackets
+    is no longer clickable.
+
+    Example: English "[**GPT-3 use cases**](https://openai.com/blog/gpt-3-apps/)",
+    Chinese "[](https://openai.com/blog/gpt-3-apps/)**GPT-3 用例**".
+    """,
+)
+
+RULES = (MISSING_URL, CHANGED_URL, BROKEN_SYNTAX, EMPTY_TEXT)
+
+# MT-broken link syntax, found in the Chinese alone.
+_BROKEN = re.compile(
+    r"\][ \t]+\(\s*(?:https?://|www\.|[./#])[^)\s]*\)?"  # [text] (url)
+    r"|\][ \t]*（[^）\n]*）?"  # [text]（url）
+    r"|【[^【】\n]*】[ \t]*[(（][^)）\n]*[)）]?"  # 【text】(url)
+)
+# What the MT writes for URL characters when it "translates" them.
+_URL_CHAR_VARIANTS = {".": ".。．", ":": ":：", "/": "/／", "?": "?？", "=": "=＝", "&": "&＆", "#": "#＃", "%": "%％"}
+_EMPTY_LABEL = re.compile(r"^[\s*_]*$")
+_ASCII_BRACKETS = str.maketrans("【】（）", "[]()")
+
+
+@dataclass(frozen=True)
+class _Url:
+    part: Part
+    segment: Segment
+
+    @property
+    def key(self) -> str:
+        return _url_key(self.part.value)
+
+    @property
+    def where(self) -> Located:
+        return Located(self.segment, self.part.value_start, self.part.value_end)
+
+
+def check_alignment(alignment: Alignment) -> list[Finding]:
+    findings: list[Finding] = []
+    for pair in translated_pairs(alignment):
+        findings += _check_pair(alignment, pair)
+    return findings
+
+
+def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
+    path = alignment.target.path
+    findings: list[Finding] = []
+    broken = [Located(segment, m.start(), m.end()) for segment in pair.target for m in _broken_syntax(segment)]
+    source_urls = list(_urls(pair.source))
+    findings += [
+        finding_at(
+            BROKEN_SYNTAX,
+            path,
+            where,
+            f"broken link syntax {where.text!r}: write [text](url) with ASCII brackets and no space",
+            pair=pair.id,
+            suggestion=_repair(where.text, source_urls),
+        )
+        for where in broken
+    ]
+    target_urls = list(_urls(pair.target))
+    left_source: list[_Url] = []
+    for english in source_urls:
+        chinese = next((t for t in target_urls if t.key == english.key), None)
+        if chinese is None:
+            left_source.append(english)
+            continue
+        target_urls.remove(chinese)
+        findings += _compare_forms(alignment, pair, english, chinese, broken)
+    for english in list(left_source):
+        damaged = _find_damaged(english.part.value, pair.target)
+        if damaged is None:
+            continue
+        left_source.remove(english)
+        target_urls = [t for t in target_urls if not _overlaps(t.where, damaged)]
+        if any(_overlaps(damaged, b) for b in broken):
+            continue
+        findings.append(
+            finding_at(
+                BROKEN_SYNTAX,
+                path,
+                damaged,
+                f"the URL is broken ({_describe_damage(damaged.text)}); the English "
+                f"({source_place(alignment, english.where)}) has {english.part.value!r}",
+                pair=pair.id,
+                suggestion=english.part.value,
+            )
+        )
+    for english, chinese in _pair_changed(left_source, target_urls):
+        left_source.remove(english)
+        findings.append(
+            finding_at(
+                CHANGED_URL,
+                path,
+                chinese.where,
+                f"the English ({source_place(alignment, english.where)}) links {english.part.value!r} here",
+                pair=pair.id,
+                suggestion=english.part.value,
+            )
+        )
+    for english in left_source:
+        findings.append(
+            finding_at_block(
+                MISSING_URL,
+                path,
+                pair.target[0],
+                f"{english.part.value!r} ({source_place(alignment, english.where)}) is not in this Chinese block",
+                pair=pair.id,
+            )
+        )
+    return findings
+
+
+def _compare_forms(
+    alignment: Alignment, pair: Pair, english: _Url, chinese: _Url, broken: list[Located]
+) -> list[Finding]:
+    """The same URL on both sides: is it still a link, and does the link still have text?"""
+    path = alignment.target.path
+    raw_english, raw_chinese = english.segment.raw, chinese.segment.raw
+    if english.part.kind is PartKind.LINK and chinese.part.kind is PartKind.LINK:
+        english_label = raw_english[english.part.label_start : english.part.label_end]
+        chinese_label = raw_chinese[chinese.part.label_start : chinese.part.label_end]
+        if not _EMPTY_LABEL.match(english_label) and _EMPTY_LABEL.match(chinese_label):
+            brackets = Located(chinese.segment, chinese.part.start, chinese.part.label_end + 1)
+            return [
+                finding_at(
+                    EMPTY_TEXT,
+                    path,
+                    brackets,
+                    f"this link has no text; the English ({source_place(alignment, english.where)}) "
+                    f"links {_label_excerpt(english_label)!r}",
+                    pair=pair.id,
+                )
+            ]
+    elif english.part.kind is PartKind.LINK and chinese.part.kind is PartKind.BARE_URL:
+        if any(_overlaps(chinese.where, b) or _next_to(chinese.where, b) for b in broken):
+            return []  # reported as broken syntax already
+        return [
+            finding_at(
+                BROKEN_SYNTAX,
+                path,
+                chinese.where,
+                f"the English ({source_place(alignment, english.where)}) links this URL as "
+                f"[{_label_excerpt(raw_english[english.part.label_start : english.part.label_end])}](…); "
+                "here it is plain text",
+                pair=pair.id,
+            )
+        ]
+    elif english.part.kind is PartKind.AUTOLINK and chinese.part.kind is PartKind.BARE_URL:
+        return [
+            finding_at(
+                BROKEN_SYNTAX,
+                path,
+                chinese.where,
+                "the English has this URL in <…>, which makes it a link; here it is plain text",
+                pair=pair.id,
+                severity=Severity.WARNING,
+                suggestion=f"<{chinese.part.value}>",
+            )
+        ]
+    return []
+
+
+def _urls(segments: Iterable[Segment]) -> Iterable[_Url]:
+    for segment in segments:
+        for part in urls(segment):
+            yield _Url(part, segment)
+
+
+def _url_key(url: str) -> str:
+    return unquote(url.strip())
+
+
+def _broken_syntax(segment: Segment) -> Iterable[re.Match[str]]:
+    code = [p for p in parts(segment) if p.kind is PartKind.CODE]
+    for match in _BROKEN.finditer(segment.raw):
+        if not any(p.start <= match.start() < p.end for p in code):
+            yield match
+
+
+def _repair(broken: str, source_urls: list[_Url]) -> str:
+    """The broken text with ASCII brackets, no space before `(`, and the English URL if the
+    MT damaged it too: `【论文】 （https://x. pdf）` -> `[论文](https://x.pdf)`."""
+    fixed = broken.translate(_ASCII_BRACKETS)
+    fixed = re.sub(r"\]\s+\(", "](", fixed)
+    destination = re.search(r"\]\((.*?)\)?$", fixed, re.DOTALL)
+    if destination is not None:
+        flat = re.sub(r"\s+", "", destination.group(1))
+        english = next((u.part.value for u in source_urls if _url_key(u.part.value) == _url_key(flat)), flat)
+        fixed = fixed[: destination.start(1)] + english + ")"
+    return fixed
+
+
+@lru_cache(maxsize=1024)
+def _damaged_pattern(url: str) -> re.Pattern[str]:
+    pieces = [f"[{re.escape(_URL_CHAR_VARIANTS.get(c, c))}]" if c in _URL_CHAR_VARIANTS else re.escape(c) for c in url]
+    return re.compile(r"[ \t]*".join(pieces))
+
+
+def _find_damaged(url: str, segments: tuple[Segment, ...]) -> Located | None:
+    if len(url) < 8:
+        return None  # too short to tell damage from coincidence
+    pattern = _damaged_pattern(url)
+    for segment in segments:
+        match = pattern.search(segment.raw)
+        if match is not None and match.group() != url:
+            return Located(segment, match.start(), match.end())
+    return None
+
+
+def _describe_damage(text: str) -> str:
+    if any(c.isspace() for c in text):
+        return "a space inside it"
+    return "full-width characters inside it"
+
+
+def _pair_changed(source: list[_Url], target: list[_Url]) -> list[tuple[_Url, _Url]]:
+    pairs: list[tuple[_Url, _Url]] = []
+    target = list(target)
+    for english in source:
+        chinese = next((t for t in target if _host(t) == _host(english)), None)
+        if chinese is not None:
+            pairs.append((english, chinese))
+            target.remove(chinese)
+    rest = [s for s in source if all(s is not p[0] for p in pairs)]
+    if rest and len(rest) == len(target):
+        pairs += list(zip(rest, target, strict=True))
+    return pairs
+
+
+def _host(url: _Url) -> str:
+    try:
+        return urlsplit(url.key).netloc.lower()
+    except ValueError:
+        return ""
+
+
+def _overlaps(a: Located, b: Located) -> bool:
+    return a.segment is b.segment and a.start < b.end and b.start < a.end
+
+
+def _next_to(a: Located, b: Located) -> bool:
+    return a.segment is b.segment and (a.start <= b.end <= a.end or b.start <= a.end <= b.end)
+
+
+def _label_excerpt(label: str, limit: int = 40) -> str:
+    flat = " ".join(label.replace("*", "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,247 @@
+"""Chinese typography checks: half-width punctuation in Chinese sentences, CJK/Latin spacing,
+mixed-width brackets and doubled punctuation.
+
+Spacing and punctuation width follow AutoCorrect (autocorrect-py, the Rust library's rules):
+a space between CJK and Latin letters or digits, full-width ，。：；！？ next to Chinese. The
+block is formatted with AutoCorrect and the difference is read back edit by edit, so every
+finding marks exact characters and no rule is re-implemented here. AutoCorrect's other edits
+(spaces around half-width brackets and dashes) are style choices this project does not
+enforce. Mixed brackets and doubled punctuation are not AutoCorrect rules; they are found here.
+
+These checks read the Chinese alone, so they also run without an English source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import autocorrect_py
+
+from qa.checks.pairwise import Located, finding_at
+from qa.inline import PartKind, parts, prose_mask
+from qa.model import Alignment, Document, Finding, Segment, SegmentKind, Severity
+from qa.rules import Rule
+
+HALFWIDTH_PUNCTUATION = Rule.define(
+    "typography/halfwidth-punctuation",
+    Severity.WARNING,
+    """Half-width punctuation inside a Chinese sentence: `,` where `，` belongs.
+
+    What it does: reports the ASCII `,` `.` `:` `;` `!` `?` that AutoCorrect turns
+    full-width because they stand next to Chinese text, outside code and URLs, and
+    suggests the full-width mark.
+
+    Why is this bad: Chinese text uses full-width punctuation (GB/T 15834); a half-width
+    comma between Chinese words looks like an MT artefact and sets badly.
+
+    Example: 2015 年 5 月,《辛普森一家》 -> 2015 年 5 月，《辛普森一家》.
+    """,
+)
+
+MISSING_SPACE = Rule.define(
+    "typography/missing-space",
+    Severity.INFO,
+    """No space between Chinese and a Latin word or a number (AutoCorrect's spacing rule).
+
+    What it does: reports each place where AutoCorrect would insert a space between a CJK
+    character and a Latin letter or digit (使用PEFT训练 -> 使用 PEFT 训练), outside code and
+    URLs. Info only: many human translations do not follow this convention, and the same
+    text often mixes both.
+
+    Why is this bad: mixed CJK/Latin text without spaces is harder to scan, and a page
+    that spaces some terms and not others looks unedited.
+
+    Example: 在ImageNet上达到了84.1%的top-1准确率 -> 在 ImageNet 上达到了 84.1% 的 top-1 准确率.
+    """,
+)
+
+MIXED_BRACKETS = Rule.define(
+    "typography/mixed-brackets",
+    Severity.WARNING,
+    """A bracket pair opened in one width and closed in the other: `（…)` or `(…）`.
+
+    What it does: pairs the round brackets of each Chinese block (outside code, URLs and
+    link syntax) and reports the half-width bracket of every pair whose two halves differ
+    in width, suggesting the full-width one.
+
+    Why is this bad: a pair of brackets that do not match is a visible typo, usually left
+    by MT or by an edit of half a parenthesis.
+
+    Example: 感受野的大小为（b+2h) -> 感受野的大小为（b+2h）.
+    """,
+)
+
+DOUBLED_PUNCTUATION = Rule.define(
+    "typography/doubled-punctuation",
+    Severity.WARNING,
+    """Two sentence punctuation marks in a row: `，，`, `。，`, `,，`.
+
+    What it does: reports runs of two or more of ，。、；：,;: in the Chinese prose
+    (outside code and URLs); ellipses (……, ...) and repeated ！？ are left alone.
+
+    Why is this bad: MT that translates a clause boundary twice, or an edit that kept the
+    old comma, leaves a doubled mark that reads as a typo.
+
+    Example: 所以，，我们 -> 所以，我们.
+    """,
+)
+
+RULES = (HALFWIDTH_PUNCTUATION, MISSING_SPACE, MIXED_BRACKETS, DOUBLED_PUNCTUATION)
+
+_FULL_WIDTH = {",": "，", ".": "。", ":": "：", ";": "；", "!": "！", "?": "？"}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9%]")
+_DOUBLED = re.compile(r"[，。、；：,;:]{2,}")
+_SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}
+
+
+def check_alignment(alignment: Alignment) -> list[Finding]:
+    """The Chinese file's typography; findings carry the pair their block is in."""
+    pair_of = {segment.index: pair.id for pair in alignment.pairs for segment in pair.target}
+    return list(_check(alignment.target, pair_of))
+
+
+def check_document(document: Document) -> list[Finding]:
+    """Without an English source (or an unrelated one): the same checks, no pairs."""
+    return list(_check(document, {}))
+
+
+def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
+    for segment in document.segments:
+        if segment.kind in _SKIPPED_KINDS:
+            continue
+        pair = pair_of.get(segment.index)
+        yield from _autocorrect(document.path, segment, pair)
+        yield from _mixed_brackets(document.path, segment, pair)
+        yield from _doubled(document.path, segment, pair)
+
+
+def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    raw = segment.raw
+    formatted = _formatted(raw)
+    if formatted is None or formatted == raw:
+        return
+    protected = [(p.start, p.end) for p in parts(segment) if p.kind is not PartKind.LINK] + [
+        (p.value_start, p.value_end) for p in parts(segment) if p.kind is PartKind.LINK
+    ]
+    for tag, at, old, new in _edits(raw, formatted):
+        if any(_inside(tag, at, at + len(old), start, end) for start, end in protected):
+            continue
+        if tag == "insert" and new == " " and 0 < at < len(raw) and _cjk_latin_boundary(raw[at - 1], raw[at]):
+            yield finding_at(
+                MISSING_SPACE,
+                path,
+                Located(segment, at - 1, at + 1),
+                f"no space between Chinese and {'a number' if _digit_side(raw, at) else 'Latin text'}",
+                pair=pair,
+                suggestion=f"{raw[at - 1]} {raw[at]}",
+            )
+        elif tag == "replace" and _FULL_WIDTH.get(old) == new:
+            yield finding_at(
+                HALFWIDTH_PUNCTUATION,
+                path,
+                Located(segment, at, at + 1),
+                f"half-width {old!r} in a Chinese sentence",
+                pair=pair,
+                suggestion=new,
+            )
+
+
+def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
+    """AutoCorrect's edits as (insert | delete | replace, offset in raw, old, new), found in one
+    linear walk: it only inserts or deletes spaces and swaps one character for another (，
+    for ,). Anything else means the two texts no longer line up: then no edits at all, rather
+    than findings at wrong places. (difflib would do, but is quadratic on a long line.)"""
+    edits: list[tuple[str, int, str, str]] = []
+    i = j = 0
+    while i < len(raw) and j < len(formatted):
+        if raw[i] == formatted[j]:
+            i, j = i + 1, j + 1
+        elif formatted[j] == " ":
+            edits.append(("insert", i, "", " "))
+            j += 1
+        elif raw[i] == " ":
+            edits.append(("delete", i, " ", ""))
+            i += 1
+        elif (
+            i + 1 == len(raw)
+            or j + 1 == len(formatted)
+            or raw[i + 1] in (formatted[j + 1], " ")
+            or formatted[j + 1] == " "
+        ):
+            edits.append(("replace", i, raw[i], formatted[j]))
+            i, j = i + 1, j + 1
+        else:
+            return []
+    edits += [("delete", k, " ", "") for k in range(i, len(raw)) if raw[k] == " "]
+    edits += [("insert", len(raw), "", " ") for k in range(j, len(formatted)) if formatted[k] == " "]
+    if len(raw) - i != sum(1 for k in range(i, len(raw)) if raw[k] == " "):
+        return []
+    if len(formatted) - j != sum(1 for k in range(j, len(formatted)) if formatted[k] == " "):
+        return []
+    return edits
+
+
+def _formatted(raw: str) -> str | None:
+    """AutoCorrect's version of a block. Its Markdown grammar gives up on pathological input
+    (20,000 unclosed `[`: "call limit reached"); the plain-text rules then still apply, and a
+    block neither can read gets no typography findings rather than stopping the check."""
+    for format_block in (lambda text: autocorrect_py.format_for(text, "markdown"), autocorrect_py.format):
+        try:
+            return format_block(raw)
+        except ValueError:
+            continue
+    return None
+
+
+def _inside(tag: str, i1: int, i2: int, start: int, end: int) -> bool:
+    """An edit inside code or a URL (an insertion at its edge is outside it)."""
+    if tag == "insert":
+        return start < i1 < end
+    return i1 < end and start < i2
+
+
+def _digit_side(raw: str, at: int) -> bool:
+    return raw[at - 1].isdigit() or raw[at].isdigit() or raw[at - 1] == "%"
+
+
+def _cjk_latin_boundary(before: str, after: str) -> bool:
+    return bool(
+        (_CJK.match(before) and _LATIN_OR_DIGIT.match(after)) or (_LATIN_OR_DIGIT.match(before) and _CJK.match(after))
+    )
+
+
+def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    mask = prose_mask(segment)
+    opened: list[int] = []
+    for offset, char in enumerate(mask):
+        if char in "(（":
+            opened.append(offset)
+        elif char in ")）" and opened:
+            start = opened.pop()
+            if (mask[start] == "(") == (char == ")"):
+                continue
+            half = start if mask[start] == "(" else offset
+            full = "（" if mask[half] == "(" else "）"
+            other = "）" if full == "（" else "（"
+            yield finding_at(
+                MIXED_BRACKETS,
+                path,
+                Located(segment, half, half + 1),
+                f"{mask[half]!r} pairs with a full-width {other!r}; use full-width brackets on both sides",
+                pair=pair,
+                suggestion=full,
+            )
+
+
+def _doubled(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    for match in _DOUBLED.finditer(prose_mask(segment)):
+        yield finding_at(
+            DOUBLED_PUNCTUATION,
+            path,
+            Located(segment, match.start(), match.end()),
+            f"doubled punctuation {match.group()!r}",
+            pair=pair,
+            suggestion=match.group()[0],
+        )

@@ -1,0 +1,51 @@
+"""Untranslated check: a Chinese block that is still the English text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.model import Alignment, Finding, PairScore, Severity
+from qa.rules import Rule
+
+UNTRANSLATED = Rule.define(
+    "untranslated/block",
+    Severity.ERROR,
+    """The Chinese block has kept the English words of its source: it was not translated.
+
+    What it does: counts the ordinary (lower-case) English words of the source block,
+    outside inline code and URLs, and flags the pair when more than KEPT_THRESHOLD of them
+    appear verbatim in the Chinese. Names and API identifiers, which a translation keeps,
+    are capitalised or glued to dots and underscores and do not count. Blocks with fewer
+    than MIN_ORDINARY_WORDS ordinary words are not judged.
+
+    Why is this bad: an English paragraph left in the Chinese page is a failure any
+    reader sees, and it is invisible to a multilingual encoder, which scores a copy of
+    the source as a perfect translation (COMET #192).
+
+    Example: English "The model is trained on a large corpus of web text.", Chinese
+    "The model is trained on a large corpus of web text."
+    """,
+)
+
+RULES = (UNTRANSLATED,)
+
+# Measured by bench/calibrate.py on gold block pairs: human translations keep at most a
+# third of the ordinary words (package names written in lower case: optuna, wandb), and
+# copied paragraphs keep over 90%.
+KEPT_THRESHOLD = 0.6
+
+
+def check_scores(alignment: Alignment, scores: Sequence[PairScore]) -> list[Finding]:
+    findings = []
+    pairs = {pair.id: pair for pair in alignment.pairs}
+    for score in scores:
+        if score.english_kept is None or score.english_kept <= KEPT_THRESHOLD:
+            continue
+        pair = pairs[score.pair]
+        message = (
+            f"not translated: {score.english_kept:.0%} of the ordinary English words of "
+            f"{alignment.source.path}:{pair.source[0].start_line} are still in the Chinese "
+            f"(the threshold is {KEPT_THRESHOLD:.0%})"
+        )
+        findings.append(UNTRANSLATED.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
+    return findings

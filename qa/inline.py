@@ -1,0 +1,170 @@
+"""Inline parts of a block with their offsets in `Segment.raw`: links, images, code spans, URLs.
+
+`Segment` carries the link targets, image paths and code spans markdown-it found, but not
+where they are; a finding must point at the exact characters. This module re-finds them in
+the raw text with regular expressions that follow CommonMark closely enough for newsletter
+Markdown, and also finds what markdown-it cannot see: bare URLs (no linkify) and links the MT
+broke so that they are plain text again.
+
+Used by the consistency checks (qa/checks/numbers.py, links.py, images.py, code.py,
+typography.py); never imported by the parser, so the lead's qa/markdown.py stays the one
+source of block structure.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.model import Segment, SegmentKind
+
+
+class PartKind(enum.StrEnum):
+    LINK = "link"
+    IMAGE = "image"
+    AUTOLINK = "autolink"
+    BARE_URL = "bare_url"
+    CODE = "code"
+    HTML = "html"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One inline part; offsets index `Segment.raw`, half-open."""
+
+    kind: PartKind
+    start: int
+    end: int
+    value: str
+    """The URL, image path or code text."""
+    value_start: int
+    value_end: int
+    label_start: int = -1
+    label_end: int = -1
+    """The link text or image alt between the brackets (-1 when the part has none)."""
+
+    @property
+    def label_length(self) -> int:
+        return max(0, self.label_end - self.label_start)
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# Link text may hold one level of brackets ([2103.12731] titles, `[![](img)](url)`) and span
+# lines (Medium link cards: `[## title\n\n### desc\n\nsite](url)`).
+_LABEL = r"((?:[^\[\]]|\[[^\[\]]*\])*)"
+# A destination: `<...>` or a run without spaces whose parentheses balance one level deep,
+# then an optional title.
+_DESTINATION = r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+_IMAGE = re.compile(r"!\[" + _LABEL + r"\]" + _DESTINATION)
+_LINK = re.compile(r"(?<!!)\[" + _LABEL + r"\]" + _DESTINATION)
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]*)>")
+_HTML_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"'\s>]+)[\"'][^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
+_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\[\]()（）【】《》「」，。、；！？“”\"'`*]+")
+_URL_TRAILING = ".,:;!?~"
+
+
+def parts(segment: Segment) -> tuple[Part, ...]:
+    """The inline parts of a block in order. Code blocks are one CODE part."""
+    return _parts(segment.raw, segment.kind is SegmentKind.CODE)
+
+
+@lru_cache(maxsize=4096)
+def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
+    if is_code_block:
+        return (Part(PartKind.CODE, 0, len(raw), raw, 0, len(raw)),)
+    found: list[Part] = []
+    taken = bytearray(len(raw))
+
+    def free(start: int, end: int) -> bool:
+        return not any(taken[start:end])
+
+    def take(part: Part) -> None:
+        found.append(part)
+        taken[part.start : part.end] = b"\x01" * (part.end - part.start)
+
+    for match in _CODE_SPAN.finditer(raw):
+        take(Part(PartKind.CODE, match.start(), match.end(), match.group(2), match.start(2), match.end(2)))
+    for pattern, kind in ((_IMAGE, PartKind.IMAGE), (_LINK, PartKind.LINK)):
+        for match in pattern.finditer(raw):
+            if not free(match.start(), match.end()):
+                continue
+            group = 2 if match.group(2) is not None else 3
+            take(
+                Part(
+                    kind,
+                    match.start(),
+                    match.end(),
+                    match.group(group),
+                    match.start(group),
+                    match.end(group),
+                    label_start=match.start(1),
+                    label_end=match.end(1),
+                )
+            )
+    for match in _HTML_IMG.finditer(raw):
+        if free(match.start(), match.end()):
+            take(Part(PartKind.IMAGE, match.start(), match.end(), match.group(1), match.start(1), match.end(1)))
+    for match in _AUTOLINK.finditer(raw):
+        if free(match.start(), match.end()):
+            take(Part(PartKind.AUTOLINK, match.start(), match.end(), match.group(1), match.start(1), match.end(1)))
+    for match in _HTML_TAG.finditer(raw):
+        if free(match.start(), match.end()):
+            take(Part(PartKind.HTML, match.start(), match.end(), match.group(0), match.start(), match.end()))
+    for match in _BARE_URL.finditer(raw):
+        end = match.end()
+        while end > match.start() and raw[end - 1] in _URL_TRAILING:
+            end -= 1
+        if free(match.start(), end):
+            take(Part(PartKind.BARE_URL, match.start(), end, raw[match.start() : end], match.start(), end))
+    # Bare URLs inside a link's text stay: `[http://github.com/x](https://t.co/y)` shows one.
+    for part in [p for p in found if p.kind is PartKind.LINK and p.label_length]:
+        label = raw[part.label_start : part.label_end]
+        for match in _BARE_URL.finditer(label):
+            end = match.end()
+            while end > match.start() and label[end - 1] in _URL_TRAILING:
+                end -= 1
+            start, stop = part.label_start + match.start(), part.label_start + end
+            found.append(Part(PartKind.BARE_URL, start, stop, raw[start:stop], start, stop))
+    return tuple(sorted(found, key=lambda p: (p.start, p.end)))
+
+
+def urls(segment: Segment) -> tuple[Part, ...]:
+    """Links, autolinks and bare URLs (not images, not code)."""
+    return tuple(p for p in parts(segment) if p.kind in (PartKind.LINK, PartKind.AUTOLINK, PartKind.BARE_URL))
+
+
+def prose_mask(segment: Segment) -> str:
+    """`segment.raw` with everything that is not prose blanked out (same length, same offsets).
+
+    Blanked: code, URLs and link targets, images, HTML tags, and the block's own markers
+    (`#`, `>`, list bullets and numbers), so a check reading the mask sees only the words a
+    reader reads, at their real offsets. Link texts stay: they are prose.
+    """
+    return _prose_mask(segment.raw, segment.kind)
+
+
+_BLOCK_MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}(?=[ \t])|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]|$))?", re.M)
+
+
+@lru_cache(maxsize=4096)
+def _prose_mask(raw: str, kind: SegmentKind) -> str:
+    if kind in (SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE):
+        return " " * len(raw)
+    chars = list(raw)
+    for part in _parts(raw, False):
+        if part.kind is PartKind.LINK:
+            # Keep the link text, blank the brackets and the target.
+            for i in range(part.start, part.end):
+                if not part.label_start <= i < part.label_end:
+                    chars[i] = " "
+            for inner in _parts(raw[part.label_start : part.label_end], False):
+                for i in range(part.label_start + inner.start, part.label_start + inner.end):
+                    chars[i] = " "
+        else:
+            chars[part.start : part.end] = " " * (part.end - part.start)
+    for match in _BLOCK_MARKER.finditer(raw):
+        chars[match.start() : match.end()] = " " * (match.end() - match.start())
+    return "".join(chars)

@@ -1,0 +1,251 @@
+"""Numbers as a reader understands them, in English and in Chinese, with their offsets.
+
+`find_numbers(text, "zh")` reads 45 亿 as 4.5 billion, 3 万 as 30,000, 百分之三 as 3%, 3 月 as
+the month March, ３２ as 32, and GPT-3 / ResNet50 / 2103.12731 as names that must be kept
+whole; `find_numbers(text, "en")` reads 4.5 billion, 30,000, 3%, March 28 and "nine" the same
+way, so the two sides compare by value. Chinese numerals (四十五亿, 两, 三点五) are converted
+by cn2an; digits with a scale word are computed here with Decimal, exactly.
+
+Numbers spelled in words (nine, 九) are *weak*: they can match a number on the other side,
+but an unmatched one is never reported, because 一 and "one" are as often "a" as a count.
+`text` is normally `qa.inline.prose_mask(segment)`: URLs, code and markers already blanked.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Literal
+
+Language = Literal["en", "zh"]
+
+
+class NumberKind(enum.StrEnum):
+    NUMBER = "number"
+    PERCENT = "percent"
+    MONTH = "month"
+    NAME = "name"
+    """A name with a number in it (GPT-3, ResNet50, H7), an arXiv id or a dotted version."""
+
+
+@dataclass(frozen=True)
+class Number:
+    kind: NumberKind
+    key: str
+    """What compares equal across languages: a normalised Decimal, or a normalised name."""
+    start: int
+    end: int
+    strong: bool
+    """Written with digits (or a name); False for number words, which are only matched."""
+
+    @property
+    def stem(self) -> str:
+        """A name's letters (gptb for GPT-B5): two names with one stem are one thing renumbered."""
+        return re.sub(r"\d+", "#", self.key) if self.kind is NumberKind.NAME else ""
+
+
+# Full-width digits, letters, point and percent map one to one onto ASCII, so offsets survive.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+_FULL_WIDTH |= {0xFF0E: ord("."), 0xFF05: ord("%")}
+
+_ARXIV = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w]|\.\d)")
+_VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){2,}(?!\w)")
+# A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1.
+_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+_DIGITS = r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d])|\d+)(\.\d+)?"
+_EN_NUMBER = re.compile(
+    _DIGITS
+    + r"(?:\s*(%|\s(?:percent|per cent)\b)"  # 3% / 3 percent
+    + r"|\s*\b(thousand|million|billion|trillion)\b"  # 4.5 billion
+    + r"|([KMBk])(?![A-Za-z]))?"  # 175B, 8K
+)
+_ZH_NUMBER = re.compile(_DIGITS + r"(?:\s*(%)|\s*(万亿|千万|百万|亿|万|千)|([KMBk])(?![A-Za-z]))?")
+_EN_SCALE = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12, "k": 3, "K": 3, "M": 6, "B": 9}
+_ZH_SCALE = {"千": 3, "万": 4, "百万": 6, "千万": 7, "亿": 8, "万亿": 12}
+
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_NAMES = (
+    {name: i + 1 for i, name in enumerate(_MONTHS)} | {name[:3]: i + 1 for i, name in enumerate(_MONTHS)} | {"sept": 9}
+)
+# A full month name is a month anywhere, except May (a verb); short names and May only next
+# to a day or a year: "May 2015", "Oct 31", "28 March".
+_EN_MONTH_ANYWHERE = re.compile(
+    r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
+)
+_EN_MONTH_DATED = re.compile(
+    r"\b(May|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s+\d{1,4}\b)|(?<=\d\s)(May)\b"
+)
+_ZH_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*月")
+_ZH_PERCENT = re.compile(r"百分之\s*(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千点]+)")
+_ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?")
+_ZH_NUMERAL_DIGIT = re.compile(r"[零〇一二两三四五六七八九十]")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_EN_UNITS = {
+    word: value
+    for value, word in enumerate(
+        _words(
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+            "sixteen seventeen eighteen nineteen"
+        )
+    )
+}
+_EN_TENS = {
+    word: 10 * (i + 2) for i, word in enumerate(_words("twenty thirty forty fifty sixty seventy eighty ninety"))
+}
+_EN_ORDINALS = {
+    word: i + 1 for i, word in enumerate(_words("first second third fourth fifth sixth seventh eighth ninth tenth"))
+}
+_EN_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_TENS, *_EN_ORDINALS, *_EN_MULTIPLIERS], key=len, reverse=True))
+_EN_WORDS = re.compile(rf"\b(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_EN_WORD}))*\b", re.IGNORECASE)
+
+
+def find_numbers(text: str, language: Language) -> list[Number]:
+    """Every number of `text` in order of position; offsets index `text`."""
+    text = text.translate(_FULL_WIDTH)
+    found: list[Number] = []
+    taken = bytearray(len(text))
+
+    def take(kind: NumberKind, key: str, start: int, end: int, *, strong: bool = True) -> None:
+        if any(taken[start:end]):
+            return
+        taken[start:end] = b"\x01" * (end - start)
+        found.append(Number(kind, key, start, end, strong))
+
+    for pattern in (_ARXIV, _VERSION):
+        for match in pattern.finditer(text):
+            take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
+    for match in _NAME.finditer(text):
+        if any(c.isdigit() for c in match.group()):
+            take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
+    if language == "zh":
+        _find_chinese(text, take)
+    else:
+        _find_english(text, take)
+    return sorted(found, key=lambda n: n.start)
+
+
+def name_pattern(name_key: str) -> re.Pattern[str]:
+    """A loose pattern for a name: its letters and digits with any separators between, so
+    `GPT 3` is found for GPT-3 (and reported as rewritten rather than lost)."""
+    pieces = re.findall(r"[a-z]+|\d+", name_key)
+    return re.compile(r"(?<![A-Za-z0-9])" + r"[\s\-_.]*".join(map(re.escape, pieces)) + r"(?![0-9])", re.IGNORECASE)
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[-_.]", "", name.lower())
+
+
+def _decimal_key(value: Decimal) -> str:
+    return str(value.normalize())
+
+
+def _digits(whole: str, fraction: str | None) -> Decimal:
+    return Decimal(whole.replace(",", "") + (fraction or ""))
+
+
+def _find_english(text: str, take) -> None:
+    for pattern in (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED):
+        for match in pattern.finditer(text):
+            group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
+            take(NumberKind.MONTH, str(_MONTH_NAMES[match.group(group).lower()]), match.start(group), match.end(group))
+    for match in _EN_NUMBER.finditer(text):
+        value = _digits(match.group(1), match.group(2))
+        scale = match.group(4) or match.group(5)
+        if scale:
+            value = value.scaleb(_EN_SCALE[scale])
+        kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
+        take(kind, _decimal_key(value), match.start(), match.end())
+    for match in _EN_WORDS.finditer(text):
+        value = _english_words_value(match.group())
+        if value is not None:
+            take(NumberKind.NUMBER, _decimal_key(Decimal(value)), match.start(), match.end(), strong=False)
+
+
+def _english_words_value(words: str) -> int | None:
+    total = current = 0
+    seen = False
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word == "and":
+            continue
+        if word in _EN_UNITS or word in _EN_TENS or word in _EN_ORDINALS:
+            current += _EN_UNITS.get(word, _EN_TENS.get(word, _EN_ORDINALS.get(word, 0)))
+            seen = True
+        elif word == "hundred":
+            current = (current or 1) * 100
+            seen = True
+        elif word in _EN_MULTIPLIERS:
+            total += (current or 1) * _EN_MULTIPLIERS[word]
+            current = 0
+            seen = True
+    return total + current if seen else None
+
+
+def _find_chinese(text: str, take) -> None:
+    for match in _ZH_PERCENT.finditer(text):
+        value = _chinese_value(match.group(1))
+        if value is not None:
+            # 百分之三 is a percentage however it is spelled: no "a"/"one" ambiguity here.
+            take(NumberKind.PERCENT, _decimal_key(value), match.start(), match.end())
+    for match in _ZH_MONTH.finditer(text):
+        if 1 <= int(match.group(1)) <= 12:
+            take(NumberKind.MONTH, str(int(match.group(1))), match.start(), match.end())
+    for match in _ZH_NUMBER.finditer(text):
+        value = _digits(match.group(1), match.group(2))
+        if match.group(4):
+            value = value.scaleb(_ZH_SCALE[match.group(4)])
+        elif match.group(5):
+            value = value.scaleb(_EN_SCALE[match.group(5)])
+        kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
+        take(kind, _decimal_key(value), match.start(), match.end())
+    for match in _ZH_NUMERAL.finditer(text):
+        if not _ZH_NUMERAL_DIGIT.search(match.group()):
+            continue  # 万, 千万 alone: "ten thousand" as often as "by all means"
+        value = _chinese_value(match.group())
+        if value is None:
+            continue
+        after = text[match.end() : match.end() + 1]
+        if after == "月" and 1 <= value <= 12 and value == value.to_integral_value():
+            take(NumberKind.MONTH, str(int(value)), match.start(), match.end() + 1, strong=False)
+        else:
+            take(NumberKind.NUMBER, _decimal_key(value), match.start(), match.end(), strong=False)
+
+
+@cache
+def _cn2an():
+    # Imported on first use: it loads its rule tables (~0.1 s), and most blocks need none.
+    import cn2an
+
+    return cn2an.cn2an
+
+
+def _chinese_value(numeral: str) -> Decimal | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # cn2an warns on input it then rejects
+            value = _cn2an()(numeral, "smart")
+        return Decimal(str(value))
+    except (ValueError, KeyError, IndexError, InvalidOperation):
+        return None

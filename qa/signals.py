@@ -1,0 +1,132 @@
+"""Signals that need no model: how long the Chinese is, and how much English it kept.
+
+Embeddings miss both. A Chinese block that lost its second half still means much the same
+as the English, and an English paragraph copied into the Chinese unchanged is a perfect
+match for any multilingual encoder (the problem COMET #192 describes). Both are measured
+on the prose of a block: inline code, URLs and link targets are left out, and so are the
+words that appear in both languages (names, product and API names: "PyTorch", "BERT"),
+since a translation keeps those as they are.
+
+- `length_z`: the length of the Chinese prose (CJK characters plus Latin letters of words
+  that are not copied from the English) against what the English prose length predicts,
+  in standard deviations of human translations. The log ratio of the two is about -1.1
+  (a Chinese character carries about three English letters) and varies less the longer
+  the block; `LENGTH` holds the fit, measured by bench/calibrate.py.
+- `english_kept`: the share of the English block's ordinary (lower-case) words that appear
+  verbatim in the Chinese. A translation keeps names, not "the", "with" or "model".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from qa.model import Pair, PairScore, Segment, SegmentKind
+
+_URL = re.compile(r"(?:https?|ftp)://\S+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+# An ordinary word: lower case, not glued to a dot, slash, underscore or hyphen (which
+# would make it part of an identifier, a path or a package name such as tf.function).
+_ORDINARY_WORD = re.compile(r"(?<![\w./\\-])[a-z][a-z'’]*(?![\w/\\-]|\.\w)")
+_NOT_PROSE = {SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.HTML}
+
+
+@dataclass(frozen=True)
+class LengthModel:
+    """log(zh units / en units) ~ Normal(mean + mean_per_unit / n, sd_floor² + var_per_unit / n)."""
+
+    mean: float
+    mean_per_unit: float
+    sd_floor: float
+    var_per_unit: float
+    min_units: int
+    """Below this many English letters to translate, the ratio is too noisy to judge."""
+
+    def z(self, source_units: int, target_units: int) -> float:
+        n = source_units
+        expected = self.mean + self.mean_per_unit / n
+        sd = math.sqrt(self.sd_floor**2 + self.var_per_unit / n)
+        # A target with nothing left to count is as short as one unit: the log stays finite.
+        return (math.log(max(target_units, 1) / n) - expected) / sd
+
+    def expected_ratio(self, source_units: int) -> float:
+        return math.exp(self.mean + self.mean_per_unit / source_units)
+
+
+# Fitted by maximum likelihood on the gold block pairs of shared/corpus/parallel
+# (bench/calibrate.py prints the fit and how often each threshold fires on gold pairs).
+LENGTH = LengthModel(mean=-1.143, mean_per_unit=1.87, sd_floor=0.069, var_per_unit=2.16, min_units=12)
+MIN_ORDINARY_WORDS = 2
+"""Fewer ordinary English words than this and the share kept says nothing."""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """The prose of one side of a pair, split the way both signals need it."""
+
+    latin_words: tuple[str, ...]
+    ordinary_words: tuple[str, ...]
+    cjk_chars: int
+
+
+def prose(segments: tuple[Segment, ...]) -> Prose:
+    words: list[str] = []
+    ordinary: list[str] = []
+    cjk = 0
+    for segment in segments:
+        if segment.kind in _NOT_PROSE:
+            continue
+        text = _prose_text(segment)
+        words += _LATIN_WORD.findall(text)
+        ordinary += _ORDINARY_WORD.findall(text)
+        cjk += len(_CJK.findall(text))
+    return Prose(tuple(words), tuple(ordinary), cjk)
+
+
+def length_units(pair: Pair) -> tuple[int, int] | None:
+    """(English letters, Chinese characters) that translate each other; None if an empty side."""
+    if not pair.source or not pair.target:
+        return None
+    source, target = prose(pair.source), prose(pair.target)
+    shared = {w.lower() for w in source.latin_words} & {w.lower() for w in target.latin_words}
+    source_units = sum(len(w) for w in source.latin_words if w.lower() not in shared)
+    target_units = target.cjk_chars + sum(len(w) for w in target.latin_words if w.lower() not in shared)
+    return source_units, target_units
+
+
+def length_z(pair: Pair, model: LengthModel = LENGTH) -> float | None:
+    """Standard deviations between the Chinese length and the English's prediction; None if too short."""
+    units = length_units(pair)
+    if units is None or units[0] < model.min_units:
+        return None
+    return round(model.z(*units), 3)
+
+
+def english_kept(pair: Pair) -> float | None:
+    """Share of the English's ordinary words found verbatim in the Chinese; None if too few."""
+    if not pair.source or not pair.target:
+        return None
+    source, target = prose(pair.source), prose(pair.target)
+    if len(source.ordinary_words) < MIN_ORDINARY_WORDS:
+        return None
+    found = {w.lower() for w in target.latin_words}
+    kept = sum(1 for w in source.ordinary_words if w in found)
+    return round(kept / len(source.ordinary_words), 3)
+
+
+def with_text_signals(scores: tuple[PairScore, ...], pairs: tuple[Pair, ...]) -> tuple[PairScore, ...]:
+    """Add length_z and english_kept to each pair's score."""
+    by_id = {pair.id: pair for pair in pairs}
+    return tuple(
+        replace(score, length_z=length_z(by_id[score.pair]), english_kept=english_kept(by_id[score.pair]))
+        for score in scores
+    )
+
+
+def _prose_text(segment: Segment) -> str:
+    text = segment.text
+    for code in segment.code_spans:
+        text = text.replace(code, " ")
+    return _URL.sub(" ", text)

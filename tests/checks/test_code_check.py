@@ -1,0 +1,13 @@
+"""code/*: snapshot per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.checks import code
+from tests.checks.snapshots import assert_snapshot, paired
+
+
+@pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
+def test_rule_snapshot(rule):
+    assert_snapshot(rule, lambda english, chinese: code.check_alignment(paired(english, chinese)))

@@ -1,0 +1,13 @@
+"""markdown/*: snapshot per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.checks import markdown
+from tests.checks.snapshots import assert_snapshot, paired
+
+
+@pytest.mark.parametrize("rule", markdown.RULES, ids=lambda rule: rule.id)
+def test_rule_snapshot(rule):
+    assert_snapshot(rule, lambda english, chinese: markdown.check_alignment(paired(english, chinese)))

@@ -1,0 +1,78 @@
+"""numbers/*: snapshot per rule, and the parsing of Chinese and English numbers it rests on."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.checks import numbers
+from qa.numbers import NumberKind, find_numbers
+from tests.checks.snapshots import assert_snapshot, paired
+
+
+@pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
+def test_rule_snapshot(rule):
+    assert_snapshot(rule, lambda english, chinese: numbers.check_alignment(paired(english, chinese)))
+
+
+def values(text: str, language: str) -> list[tuple[str, str, str, bool]]:
+    return [(n.kind.value, n.key, text[n.start : n.end], n.strong) for n in find_numbers(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("45 亿", "4.5 billion"),
+        ("四十五亿", "4.5 billion"),
+        ("3 万", "30,000"),
+        ("200 万", "2 million"),
+        ("1750 亿", "175B"),
+        ("百分之三", "3%"),
+        ("百分之 0.3", "0.3 percent"),
+        ("３２", "32"),
+        ("3 月", "March"),
+        ("8K", "8K"),
+        ("两", "two"),
+        ("九", "nine"),
+    ],
+)
+def test_chinese_and_english_forms_have_the_same_key(chinese, english):
+    (zh,) = find_numbers(chinese, "zh")
+    (en,) = find_numbers(english, "en")
+    assert (zh.kind, zh.key) == (en.kind, en.key)
+
+
+def test_names_ids_and_versions_are_kept_whole():
+    found = values("GPT-3、ResNet50、H7、EfficientNet-B7、top-1、[2103.12731]、v1.2.3", "zh")
+    assert [(kind, text) for kind, _, text, _ in found] == [
+        ("name", "GPT-3"),
+        ("name", "ResNet50"),
+        ("name", "H7"),
+        ("name", "EfficientNet-B7"),
+        ("name", "top-1"),
+        ("name", "2103.12731"),
+        ("name", "v1.2.3"),
+    ]
+
+
+def test_dates_ranges_and_dimensions():
+    assert values("2021 年 3 月 28 日", "zh") == [
+        ("number", "2021", "2021", True),
+        ("month", "3", "3 月", True),
+        ("number", "28", "28", True),
+    ]
+    assert [k for _, k, _, _ in values("March 28, 2021", "en")] == ["3", "28", "2021"]
+    assert [k for _, k, _, _ in values("3-5 层，38x38 像素", "zh")] == ["3", "5", "38", "38"]
+
+
+def test_words_are_weak_and_may_is_a_month_only_next_to_a_number():
+    assert values("one of the nine models", "en") == [
+        ("number", "1", "one", False),
+        ("number", "9", "nine", False),
+    ]
+    assert [n.kind for n in find_numbers("In May 2015 we may go", "en")] == [NumberKind.MONTH, NumberKind.NUMBER]
+    assert [(n.key, n.strong) for n in find_numbers("一个简单的想法", "zh")] == [("1", False)]
+
+
+def test_a_number_that_is_not_a_count_is_not_read():
+    assert find_numbers("万一千万", "zh") == []  # "in case", "by all means": no digit numeral in them
+    assert find_numbers("GPT-3 每天", "zh")[0].kind is NumberKind.NAME

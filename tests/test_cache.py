@@ -1,0 +1,141 @@
+import sqlite3
+
+import numpy as np
+import pytest
+
+from qa import cache
+from qa.cache import EMBEDDINGS_FILE, CachedEncoder, EmbeddingStore, text_key
+
+
+class CountingEncoder:
+    """Deterministic unit vectors from a text's hash; remembers what it was asked to embed."""
+
+    name = "counting"
+
+    def __init__(self, dimension: int = 4) -> None:
+        self.dimension = dimension
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        texts = list(texts)
+        if texts:
+            self.calls.append(texts)
+        rows = [np.random.default_rng(int(text_key(t)[:8], 16)).normal(size=self.dimension) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1)
+
+
+def cached(tmp_path, encoder=None, key="counting/v1"):
+    encoder = encoder or CountingEncoder()
+    return CachedEncoder(encoder, EmbeddingStore(tmp_path / EMBEDDINGS_FILE), key), encoder
+
+
+def test_cache_dir_respects_qa_cache_dir_then_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "own"))
+    assert cache.cache_dir() == tmp_path / "own"
+    monkeypatch.delenv("QA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.cache_dir() == tmp_path / "xdg" / "qa"
+
+
+def test_second_run_embeds_only_the_changed_paragraphs(tmp_path):
+    first, encoder = cached(tmp_path)
+    original = ["Paragraph one.", "Paragraph two.", "段落三。"]
+    vectors = first.encode(original)
+    assert encoder.calls == [original]
+
+    edited = ["Paragraph one.", "Paragraph two, edited.", "段落三。"]
+    second, encoder = cached(tmp_path)  # a new process: a new store on the same file
+    again = second.encode(edited)
+    assert encoder.calls == [["Paragraph two, edited."]]
+    assert second.embedded == 1
+    # Cached vectors are the stored float32 bytes: the same numbers as a fresh encoding.
+    assert np.array_equal(again[0], vectors[0]) and np.array_equal(again[2], vectors[2])
+    assert np.array_equal(again[1], CountingEncoder().encode(["Paragraph two, edited."])[0])
+
+
+def test_vectors_are_kept_per_model(tmp_path):
+    one, _ = cached(tmp_path, key="model-a")
+    one.encode(["Same text."])
+    other, encoder = cached(tmp_path, key="model-b")
+    other.encode(["Same text."])
+    assert encoder.calls == [["Same text."]]
+
+
+def test_duplicate_texts_are_embedded_once(tmp_path):
+    encoder_cache, encoder = cached(tmp_path)
+    vectors = encoder_cache.encode(["Twice.", "Twice.", "Once."])
+    assert encoder.calls == [["Twice.", "Once."]]
+    assert np.array_equal(vectors[0], vectors[1])
+
+
+def test_a_corrupted_cache_file_is_moved_aside_and_the_run_goes_on(tmp_path):
+    (tmp_path / EMBEDDINGS_FILE).write_bytes(b"this is not a database" * 100)
+    encoder_cache, encoder = cached(tmp_path)
+    vectors = encoder_cache.encode(["A paragraph.", "另一个段落。"])
+    assert vectors.shape == (2, 4) and len(encoder.calls) == 1
+    assert len(encoder_cache.problems) == 1 and "damaged" in encoder_cache.problems[0]
+    assert list(tmp_path.glob(EMBEDDINGS_FILE + ".corrupt-*"))
+    # The next run starts a fresh cache and uses it.
+    fresh, encoder = cached(tmp_path)
+    fresh.encode(["A paragraph."])
+    again, encoder = cached(tmp_path)
+    again.encode(["A paragraph."])
+    assert encoder.calls == [] and again.problems == []
+
+
+def test_damaged_rows_are_cache_misses_not_wrong_vectors(tmp_path):
+    encoder_cache, _ = cached(tmp_path)
+    encoder_cache.encode(["Good row.", "NaN row.", "Short row.", "Long row."])
+    connection = sqlite3.connect(tmp_path / EMBEDDINGS_FILE)
+    with connection:
+        nan = np.full(4, np.nan, dtype="<f4").tobytes()
+        connection.execute("UPDATE vectors SET vector = ? WHERE text_sha256 = ?", (nan, text_key("NaN row.")))
+        short = np.ones(2, dtype="<f4").tobytes()
+        connection.execute(
+            "UPDATE vectors SET vector = ?, dimension = 2 WHERE text_sha256 = ?", (short, text_key("Short row."))
+        )
+        scaled = (np.ones(4, dtype="<f4") * 3).tobytes()  # not a unit vector
+        connection.execute("UPDATE vectors SET vector = ? WHERE text_sha256 = ?", (scaled, text_key("Long row.")))
+    connection.close()
+    again, encoder = cached(tmp_path)
+    vectors = again.encode(["Good row.", "NaN row.", "Short row.", "Long row."])
+    assert encoder.calls == [["NaN row.", "Short row.", "Long row."]]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_an_unwritable_cache_directory_is_a_note_not_a_failure(tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    store = EmbeddingStore(blocker / "sub" / EMBEDDINGS_FILE)
+    encoder_cache = CachedEncoder(CountingEncoder(), store, "counting/v1")
+    assert encoder_cache.encode(["Still works."]).shape == (1, 4)
+    assert len(encoder_cache.problems) == 1 and "cannot open" in encoder_cache.problems[0]
+
+
+def test_info_and_clear(tmp_path):
+    encoder_cache, _ = cached(tmp_path, key="model-a")
+    encoder_cache.encode(["One.", "Two."])
+    encoder_cache.store.close()
+    (tmp_path / "models" / "built-model").mkdir(parents=True)
+    (tmp_path / "models" / "built-model" / "weights.bin").write_bytes(b"0" * 10)
+    found = cache.info(tmp_path)
+    assert found.vectors_by_model == (("model-a", 2),)
+    assert found.models == (("built-model", 10),)
+    assert found.embeddings_bytes > 0 and found.problem is None
+    removed = cache.clear(tmp_path)
+    assert tmp_path / EMBEDDINGS_FILE in removed and tmp_path / "models" in removed
+    assert cache.info(tmp_path).vectors_by_model == () and cache.info(tmp_path).models == ()
+
+
+def test_info_reports_an_unreadable_file_instead_of_failing(tmp_path):
+    (tmp_path / EMBEDDINGS_FILE).write_bytes(b"garbage" * 200)
+    found = cache.info(tmp_path)
+    assert found.problem is not None and "qa cache clear" in found.problem
+
+
+@pytest.mark.parametrize("texts", [[], ["Only one."]])
+def test_shapes(tmp_path, texts):
+    encoder_cache, _ = cached(tmp_path)
+    assert encoder_cache.encode(texts).shape == (len(texts), 4)

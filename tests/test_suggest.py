@@ -1,0 +1,67 @@
+import pytest
+
+from qa.errors import QaInputError
+from qa.glossary_lint import lint_sources
+from qa.suggest import Candidate, english_terms, mine, pair_paths, to_csv
+from tests.conftest import doc
+
+
+def test_english_terms_are_camelcase_acronyms_and_capitalised_names():
+    text = "The EfficientNet and GPT-3 models from Hugging Face beat YOLOv4. This Week we train BERT."
+    assert english_terms(text) >= {"EfficientNet", "GPT-3", "Hugging Face", "YOLOv4", "BERT"}
+    assert not english_terms(text) & {"The", "This", "This Week", "Week"}
+
+
+def segments(en: str, zh: str):
+    return (doc(en).segments, doc(zh).segments)
+
+
+def test_mines_recurring_renderings_and_kept_terms():
+    pairs = [
+        segments("We train a Transformer on text.", "我们在文本上训练一个变压器。"),
+        segments("The Transformer is large.", "这个变压器很大。"),
+        segments("A Transformer for images.", "一个用于图像的变压器。"),
+        segments("Use PyTorch for this.", "用 PyTorch 来做。"),
+        segments("PyTorch is popular.", "PyTorch 很流行。"),
+        segments("Images are large.", "图像很大。"),
+    ]
+    found = {c.term: c for c in mine(pairs, None, min_count=2)}
+    assert found["Transformer"].renderings[0] == ("变压器", 3)
+    assert (found["Transformer"].kept, found["PyTorch"].kept) == (0, 2)
+    assert "很大" not in dict(found["Transformer"].renderings)  # also in a pair without the term
+
+
+def test_known_terms_are_left_out(glossary):
+    pairs = [segments("CLIP and Zorblax.", "CLIP 和 Zorblax。")] * 2
+    assert [c.term for c in mine(pairs, glossary, min_count=2)] == ["Zorblax"]
+
+
+def test_csv_is_a_valid_glossary_with_the_evidence_in_the_note():
+    candidates = [
+        Candidate("Zorblax", 5, 4, ()),
+        Candidate("Transformer", 3, 0, (("变压器", 3),)),
+        Candidate("Nothing", 2, 0, ()),
+    ]
+    text, skipped = to_csv(candidates)
+    assert skipped == 1
+    assert lint_sources([("s.csv", text.encode())]) == []
+    rows = text.splitlines()
+    assert rows[1].startswith("Zorblax,,,,,,true,")
+    assert rows[2].startswith("Transformer,变压器,,,,,false,")
+    assert "rendered 变压器 ×3. Review: move wrong renderings to forbidden" in rows[2]
+
+
+def test_pairs_from_two_folders_or_a_list(tmp_path):
+    en, zh = tmp_path / "en", tmp_path / "zh"
+    en.mkdir()
+    zh.mkdir()
+    for name in ("a", "b"):
+        (en / f"{name}.en.md").write_text("x", encoding="utf-8")
+        (zh / f"{name}.zh.md").write_text("x", encoding="utf-8")
+    (zh / "orphan.zh.md").write_text("x", encoding="utf-8")
+    assert pair_paths([en, zh]) == [(en / "a.en.md", zh / "a.zh.md"), (en / "b.en.md", zh / "b.zh.md")]
+    assert pair_paths([en / "a.en.md", zh / "b.zh.md"]) == [(en / "a.en.md", zh / "b.zh.md")]
+    with pytest.raises(QaInputError, match="has no partner"):
+        pair_paths([en / "a.en.md", zh / "a.zh.md", en / "b.en.md"])
+    with pytest.raises(QaInputError, match="no Chinese file has an English partner"):
+        pair_paths([zh, en])
