@@ -4,14 +4,15 @@ Uses the fully mirrored en/zh pairs of shared/corpus/parallel (MANIFEST `mirror=
 parsed block sequences have the same length, so block i of the English is block i of the
 Chinese (gold 1-1 pairs). Prints:
 - log(len(zh) / len(en)) of gold prose pairs: mean and sd (qa/align.py LENGTH_LOG_RATIO_*);
-- the length model of qa/signals.py LENGTH, fitted by maximum likelihood, and how often
-  |length_z| passes each threshold on gold pairs;
-- the share of ordinary English words gold translations keep (qa/signals.py english_kept);
+- the length model of qa/signals.py LENGTH, fitted by maximum likelihood, the percentiles
+  of gold length_z that qa/checks/length.py OMISSION_Z / ADDITION_Z are set from, and how
+  often each candidate threshold fires on gold pairs;
+- the share of ordinary English words gold translations keep (qa/checks/untranslated.py);
 - for each encoder (--model, repeatable): raw cosine of gold vs mismatched pairs, and the
-  calibration of qa/drift.py CALIBRATIONS (GOOD, corpus mean of mismatched cosines, the
-  99th percentile of gold drift the threshold is set from).
+  calibration of qa/drift.py CALIBRATIONS (good_relative, good_margin, and the threshold:
+  the 99th percentile of gold drift rounded up to 0.05).
 
-Run: python bench/calibrate.py [--model use-multilingual --model multilingual-e5-small]
+Run: python bench/calibrate.py [--model use-multilingual --model multilingual-e5-small] [--no-model]
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,10 @@ SHARED = REPO.parent / "shared"
 def _private_cache(tmp_path_factory: pytest.TempPathFactory):
     """Embeddings and built models go to a temporary cache, never the user's (subprocesses inherit it)."""
     previous = os.environ.get("QA_CACHE_DIR")
-    os.environ["QA_CACHE_DIR"] = str(tmp_path_factory.mktemp("qa-cache"))
+    cache = tmp_path_factory.mktemp("qa-cache")
+    os.environ["QA_CACHE_DIR"] = str(cache)
     yield
+    shutil.rmtree(cache, ignore_errors=True)  # the e5 build is 470 MB; pytest keeps old temp dirs
     if previous is None:
         os.environ.pop("QA_CACHE_DIR", None)
     else:

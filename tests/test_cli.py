@@ -276,6 +276,11 @@ def test_reference_gives_chrf_and_bleu(tmp_path):
     assert "tok:zh" in data["reference"]["signatures"]["bleu"]
     scored = [p for p in data["pairs"] if p["chrf"] is not None]
     assert scored and all(p["chrf"] == 100.0 for p in scored)
+    import jsonschema
+
+    from qa.report.json import schema
+
+    jsonschema.Draft202012Validator(schema()).validate(data)
 
 
 @pytest.mark.slow
