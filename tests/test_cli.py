@@ -162,7 +162,7 @@ def write_gbk(path: Path) -> None:
     [
         ("absent", lambda path: None, ": no such file"),
         ("bad", write_gbk, ":2: not valid UTF-8"),
-        ("dir", Path.mkdir, ": is a directory"),
+        ("dir", Path.mkdir, ": no *.zh.md files in this folder"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, name, setup, where_and_message):

@@ -123,7 +123,7 @@ def test_check_several_files_judges_consistency_over_the_run(project):
     assert "a.zh.md:1:1: warning [glossary/inconsistent-rendering] '批归一化'" in result.stdout
     assert (project / "r" / "a.review.md").exists() and (project / "r" / "b.review.md").exists()
     refused = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--output", "-")
-    assert refused.exit_code == 2 and "--output take a single TARGET" in refused.stderr
+    assert refused.exit_code == 2 and "--output takes a single TARGET" in refused.stderr
 
 
 def test_maintainer_commands_import_no_model():

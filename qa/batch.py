@@ -1,0 +1,199 @@
+"""Many targets in one run: folders and globs expanded, the glossary loaded once, every file
+checked with the same settings, consistency judged across the run, a baseline applied.
+
+The CLI builds RunSettings from the config file and its flags; this module does the rest, so
+a CI job, a test or a distributed worker runs exactly what `qa check` runs.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qa.errors import QaInputError
+from qa.glossary import Glossary
+from qa.model import Report, Severity
+from qa.pipeline import CheckOptions, english_source_for, run_check
+from qa.selection import RuleSelection
+
+TARGET_PATTERN = "*.zh.md"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    model: str | None
+    drift_threshold: float | None = None
+    source: Path | None = None
+    """Only with a single target: its English original, instead of NAME.en.md beside it."""
+    reference: Path | None = None
+    selection: RuleSelection = field(default_factory=RuleSelection)
+    severity: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    target: str
+    report: str
+    errors: int
+    warnings: int
+    infos: int
+    pairs: int
+    drift_mean: float | None
+
+
+def expand_targets(arguments: Sequence[str]) -> list[Path]:
+    """Files as given; a folder means every NAME.zh.md below it; a quoted glob is expanded."""
+    targets: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(TARGET_PATTERN) if not _hidden(p.relative_to(path)))
+            if not found:
+                raise QaInputError(argument, f"no {TARGET_PATTERN} files in this folder")
+            targets += found
+        elif not path.exists() and glob.has_magic(argument):
+            found = sorted(Path(p) for p in glob.glob(argument, recursive=True) if Path(p).is_file())
+            if not found:
+                raise QaInputError(argument, "no file matches this pattern")
+            targets += found
+        else:
+            targets.append(path)
+    return list(dict.fromkeys(targets))
+
+
+def check_targets(
+    targets: Sequence[Path],
+    settings: RunSettings,
+    glossary: Glossary,
+    progress: Callable[[int, Path], None] | None = None,
+) -> list[Report]:
+    """Check each target in order; `progress(i, target)` is told before each file starts."""
+    from qa.checks.glossary import check_run
+
+    if len(targets) > 1 and (settings.source is not None or settings.reference is not None):
+        raise QaInputError(str(targets[1]), "--source and --reference take a single TARGET")
+    reports = []
+    for number, target in enumerate(targets):
+        if progress is not None:
+            progress(number, target)
+        source, note = resolve_source(target, settings.source)
+        options = CheckOptions(
+            target=target,
+            source=source,
+            model=settings.model,
+            drift_threshold=settings.drift_threshold,
+            reference=settings.reference,
+            selection=settings.selection,
+            severity=settings.severity,
+        )
+        report = run_check(options, glossary)  # qa.embed keeps one encoder per process
+        reports.append(replace(report, notes=(note, *report.notes)) if note else report)
+    if len(reports) > 1:
+        # Consistency across the whole run replaces each file's own; filter those findings too.
+        run = check_run(reports, glossary)
+        reports = [replace(r, findings=tuple(settings.selection.filter(r.findings))) for r in run]
+    return reports
+
+
+def resolve_source(target: Path, source: Path | None) -> tuple[Path | None, str | None]:
+    """The English original and, when there is none, a note saying why."""
+    if source is not None:
+        return source, None
+    candidate = english_source_for(target)
+    if candidate is not None and candidate.is_file():
+        return candidate, None
+    if candidate is None:
+        return None, f"{target.name} is not named NAME.zh.md, so no English source was looked for; use --source"
+    return None, f"no English source at {candidate}"
+
+
+def summarise(report: Report, written: str) -> Summary:
+    return Summary(
+        target=report.target,
+        report=written,
+        errors=report.count(Severity.ERROR),
+        warnings=report.count(Severity.WARNING),
+        infos=report.count(Severity.INFO),
+        pairs=len(report.pairs),
+        drift_mean=report.drift_mean,
+    )
+
+
+def summary_table(summaries: Sequence[Summary]) -> str:
+    """A plain-text table, readable in a terminal and in a CI log alike."""
+    header = ("file", "errors", "warnings", "info", "pairs", "drift", "report")
+    rows = [
+        (
+            s.target,
+            str(s.errors),
+            str(s.warnings),
+            str(s.infos),
+            str(s.pairs),
+            "–" if s.drift_mean is None else f"{s.drift_mean:.2f}",
+            s.report,
+        )
+        for s in summaries
+    ]
+    total = (
+        f"{len(summaries)} files",
+        str(sum(s.errors for s in summaries)),
+        str(sum(s.warnings for s in summaries)),
+        str(sum(s.infos for s in summaries)),
+        str(sum(s.pairs for s in summaries)),
+        "",
+        "",
+    )
+    widths = [max(len(row[k]) for row in (header, *rows, total)) for k in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), *(line(row) for row in rows), line(total)]) + "\n"
+
+
+def index_markdown(summaries: Sequence[Summary], index_path: Path) -> str:
+    """reports/index.md: one row per file, linking its review."""
+    lines = [
+        "# qa reviews",
+        "",
+        "| file | errors | warnings | info | pairs | mean drift | review |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        link = _relative_link(Path(s.report), index_path.parent) if s.report != "-" else ""
+        drift = "–" if s.drift_mean is None else f"{s.drift_mean:.2f}"
+        review = f"[{Path(s.report).name}]({link})" if link else "–"
+        lines.append(f"| `{s.target}` | {s.errors} | {s.warnings} | {s.infos} | {s.pairs} | {drift} | {review} |")
+    return "\n".join(lines) + "\n"
+
+
+def report_paths(targets: Sequence[Path], report_dir: Path, extension: str) -> list[Path]:
+    """One report per target inside `report_dir`. Several targets keep their folders relative
+    to the folder they share, so two `issue13.zh.md` of different folders do not collide, and
+    nothing derived from a file name can point outside `report_dir`."""
+    if len(targets) == 1:
+        return [report_dir / f"{report_stem(targets[0])}.review.{extension}"]
+    base = Path(os.path.commonpath([str(t.resolve().parent) for t in targets]))
+    return [report_dir / t.resolve().parent.relative_to(base) / f"{report_stem(t)}.review.{extension}" for t in targets]
+
+
+def report_stem(target: Path) -> str:
+    name = target.name
+    for suffix in (".zh.md", ".md"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)] or "report"
+    return name or "report"
+
+
+def _relative_link(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_uri()
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
