@@ -166,7 +166,10 @@ REFUSED: dict[str, tuple[Callable[[Path], Path], str]] = {
     "invalid UTF-8": (lambda d: pair_of_files(d, b"# ok\n\nfine\n\xff\xfe\xfa\n"), "doc.zh.md:4: not valid UTF-8"),
     "a 50 MB file": (_big_file, "doc.zh.md: is 50.0 MiB"),
     "a missing path": (lambda d: d / "absent.zh.md", "absent.zh.md: no such file"),
-    "a directory": (lambda d: (d / "dir.zh.md").mkdir() or d / "dir.zh.md", "dir.zh.md: no *.zh.md files in this folder"),
+    "a directory": (
+        lambda d: (d / "dir.zh.md").mkdir() or d / "dir.zh.md",
+        "dir.zh.md: no *.zh.md files in this folder",
+    ),
     "a missing --source": (lambda d: write(d / "doc.zh.md", ZH), "nope.en.md: no such file"),
 }
 
