@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import os
-import tempfile
 from pathlib import Path
 
 from qa.errors import QaInputError
@@ -76,13 +74,8 @@ def _decode_gb18030(data: bytes) -> str | None:
 
 
 def write_atomic(path: Path, data: str) -> None:
-    """Write via a temporary file and rename, so an interrupted run leaves the old file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write UTF-8 text via a temporary file and a rename (qa/atomic.py): an interrupted run
+    leaves the previous file intact, and a new file gets the usual permissions."""
+    from qa.atomic import replace_file
+
+    replace_file(path, data.encode("utf-8"))

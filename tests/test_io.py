@@ -56,3 +56,31 @@ def test_write_atomic_replaces_whole_file_and_leaves_no_temp(tmp_path):
     write_atomic(target, "新")
     assert target.read_text(encoding="utf-8") == "新"
     assert [p.name for p in target.parent.iterdir()] == ["r.md"]
+
+
+def test_new_report_gets_umask_permissions_not_0600(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "r.md", "x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "r.md").stat().st_mode) == 0o644
+
+
+def test_interrupted_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    import qa.atomic
+
+    target = tmp_path / "r.md"
+    write_atomic(target, "previous report")
+
+    def crash(*args):
+        raise KeyboardInterrupt  # the user pressed Ctrl-C while the new report was written
+
+    monkeypatch.setattr(qa.atomic.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new report, half written")
+    assert target.read_text(encoding="utf-8") == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]

@@ -65,3 +65,11 @@ def test_pairs_from_two_folders_or_a_list(tmp_path):
         pair_paths([en / "a.en.md", zh / "a.zh.md", en / "b.en.md"])
     with pytest.raises(QaInputError, match="no Chinese file has an English partner"):
         pair_paths([zh, en])
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula():
+    from qa.suggest import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert [spreadsheet_safe(c) for c in ("+1", "-2", "@SUM(A1)", "\tx")] == ["'+1", "'-2", "'@SUM(A1)", "'\tx"]
+    assert spreadsheet_safe("Transformer") == "Transformer" and spreadsheet_safe("") == ""
