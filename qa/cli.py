@@ -331,7 +331,8 @@ def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignor
         "drift_threshold": drift_threshold,
         "report_dir": report_dir,
         "select": None if select is None else tuple(select),
-        "ignore": None if ignore is None else tuple(ignore),
+        # The command line adds to the file's ignore list; its select replaces the file's.
+        "ignore": None if ignore is None else (*loaded.ignore, *ignore),
     }
     merged = loaded.override("command line", **flags)
     if glossary:
