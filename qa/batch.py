@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.errors import QaInputError
+from qa.executors import Executor
 from qa.glossary import Glossary
 from qa.model import Report, Severity
-from qa.pipeline import CheckOptions, english_source_for, run_check
+from qa.pipeline import CheckOptions, english_source_for
 from qa.selection import RuleSelection
 
 TARGET_PATTERN = "*.zh.md"
@@ -69,28 +70,36 @@ def check_targets(
     settings: RunSettings,
     glossary: Glossary,
     progress: Callable[[int, Path], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[Report]:
-    """Check each target in order; `progress(i, target)` is told before each file starts."""
+    """Every target's report, in the order given; `progress(done, target)` is told as each
+    file finishes (on a pool or a cluster, not in order). Serial unless an executor is given."""
     from qa.checks.glossary import check_run
+    from qa.executors import FileCheck, SerialExecutor, check_files
 
     if len(targets) > 1 and (settings.source is not None or settings.reference is not None):
         raise QaInputError(str(targets[1]), "--source and --reference take a single TARGET")
-    reports = []
-    for number, target in enumerate(targets):
-        if progress is not None:
-            progress(number, target)
+    options: list[CheckOptions] = []
+    notes: list[str | None] = []
+    for target in targets:
         source, note = resolve_source(target, settings.source)
-        options = CheckOptions(
-            target=target,
-            source=source,
-            model=settings.model,
-            drift_threshold=settings.drift_threshold,
-            reference=settings.reference,
-            selection=settings.selection,
-            severity=settings.severity,
+        options.append(
+            CheckOptions(
+                target=target,
+                source=source,
+                model=settings.model,
+                drift_threshold=settings.drift_threshold,
+                reference=settings.reference,
+                selection=settings.selection,
+                severity=settings.severity,
+            )
         )
-        report = run_check(options, glossary)  # qa.embed keeps one encoder per process
-        reports.append(replace(report, notes=(note, *report.notes)) if note else report)
+        notes.append(note)
+    done = iter(range(1, len(targets) + 1))
+    tell = None if progress is None else (lambda index: progress(next(done), targets[index]))
+    check = FileCheck.for_glossary(glossary, preload_model=settings.model)
+    reports = check_files(options, check, executor or SerialExecutor(), progress=tell)
+    reports = [replace(r, notes=(n, *r.notes)) if n else r for r, n in zip(reports, notes, strict=True)]
     if len(reports) > 1:
         # Consistency across the whole run replaces each file's own; filter those findings too.
         run = check_run(reports, glossary)

@@ -11,6 +11,7 @@ import typer
 
 from qa import __version__
 from qa.errors import ModelLoadError, QaInputError
+from qa.executors import ExecutorError
 from qa.model import Report, Severity
 
 app = typer.Typer(
@@ -42,6 +43,12 @@ _FORMATS = {
     ReportFormat.junit: ("junit", "junit.xml"),
     ReportFormat.github: ("github", None),
 }
+
+
+class Executor(enum.StrEnum):
+    serial = "serial"
+    process = "process"
+    dask = "dask"
 
 
 class FailOn(enum.StrEnum):
@@ -120,6 +127,12 @@ def check(
     write_baseline: Annotated[
         Path | None, typer.Option(help="Record every current finding in this baseline file, then exit 0.")
     ] = None,
+    executor: Annotated[
+        Executor, typer.Option(help="Where files are checked: here, a local process pool, or a Dask cluster.")
+    ] = Executor.serial,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) [default: a local cluster].")
+    ] = None,
 ) -> None:
     """Check Chinese translations against their English originals and the glossaries.
 
@@ -141,8 +154,11 @@ def check(
             selection=_selection(settings_file),
             severity=settings_file.severity,
         )
-        with _progress(len(paths)) as tell:
-            reports = check_targets(paths, run, loaded, progress=tell)
+        from qa.executors import FileCheck, make_executor
+
+        check = FileCheck.for_glossary(loaded, preload_model=run.model)
+        with make_executor(executor.value, scheduler, check=check) as engine, _progress(len(paths)) as tell:
+            reports = check_targets(paths, run, loaded, progress=tell, executor=engine)
         if write_baseline is not None:
             _write_baseline(write_baseline, reports)
             raise typer.Exit(EXIT_CLEAN)
@@ -153,6 +169,8 @@ def check(
         _fail(str(error))
     except ModelLoadError as error:
         _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
+    except ExecutorError as error:
+        _fail(str(error))
     _print_results(reports, written, report_format, settings_file.report_dir)
     fail = FailOn(settings_file.fail_on)
     raise typer.Exit(max(_exit_code(report, fail) for report in reports))
@@ -386,8 +404,8 @@ class _progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             task = self.bar.add_task("checking", total=self.total)
-            return lambda number, target: self.bar.update(task, completed=number, description=str(target))
-        return lambda number, target: typer.echo(f"checking {number + 1}/{self.total}: {target}", err=True)
+            return lambda done, target: self.bar.update(task, completed=done, description=str(target))
+        return lambda done, target: typer.echo(f"checked {done}/{self.total}: {target}", err=True)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

