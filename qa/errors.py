@@ -16,6 +16,10 @@ class QaInputError(Exception):
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
         return f"{where}: {self.message}"
 
+    def __reduce__(self):
+        # Pickled by process pools and Dask: rebuild from the three fields, not from args.
+        return (type(self), (self.path, self.message, self.line))
+
 
 class ModelLoadError(Exception):
     """The multilingual encoder could not be loaded; drift cannot be scored."""

@@ -84,3 +84,10 @@ def test_interrupted_write_leaves_the_previous_file_intact(tmp_path, monkeypatch
         write_atomic(target, "new report, half written")
     assert target.read_text(encoding="utf-8") == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_input_error_survives_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(QaInputError("a.zh.md", "not valid UTF-8", 3)))
+    assert str(error) == "a.zh.md:3: not valid UTF-8" and error.line == 3
