@@ -1,10 +1,10 @@
-"""Stage timing for `python -m bench`: the pipeline's stages called one by one, each timed.
+"""Stage timing for `python -m bench`: `qa.pipeline.run_check` itself, timed stage by stage.
 
-`check_stages` runs the same stage functions in the same order as `qa.pipeline.run_check`
-(tests/test_bench_stages.py holds it to an identical JSON report), so the seconds it
-attributes to read, parse, align, glossary, other checks, embed and report are the seconds
-the product spends there. Embedding is timed the way a batch run does it: every distinct
-block of every file at once (`qa.batchembed`), through the embedding cache.
+`run_check` takes a clock that wraps each of its stages (read, parse, embed, align,
+glossary, other checks), so the seconds attributed here are the seconds the product spends
+there, with no copy of the pipeline to drift out of step. Embedding is timed the way a batch
+run does it: every distinct block of every file at once (`qa.batchembed`), through the
+embedding cache; run_check then looks the vectors up.
 """
 
 from __future__ import annotations
@@ -16,22 +16,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from qa.align import align
-from qa.batchembed import EmbeddedTexts, embed_documents, segment_texts
-from qa.checks import alignment as alignment_checks
-from qa.checks import consistency as consistency_checks
-from qa.checks import drift as drift_checks
-from qa.checks import glossary as glossary_checks
-from qa.checks import language as language_checks
-from qa.checks import length as length_checks
-from qa.checks import untranslated as untranslated_checks
+from qa.batchembed import EmbeddedTexts, MemoryEncoder, embed_documents, segment_texts
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
-from qa.model import Document, Finding, PairScore, Report
-from qa.pipeline import CheckOptions, _final, _signature, english_source_for
+from qa.model import Document, Report
+from qa.pipeline import CheckOptions, english_source_for, run_check
 from qa.report import markdown as markdown_report
-from qa.signals import with_text_signals
 
 STAGES = ("read", "parse", "align", "glossary", "other checks", "embed", "report")
 
@@ -100,13 +91,11 @@ def _options(target: Path, model: str | None) -> CheckOptions:
     return CheckOptions(target=target, source=source if source and source.is_file() else None, model=model)
 
 
-def read_and_parse(options: CheckOptions, clock: StageClock) -> tuple[Document, Document | None]:
-    with clock("read"):
-        target_text = read_text(options.target)
-        source_text = read_text(options.source) if options.source is not None else None
-    with clock("parse"):
-        target = parse_document(str(options.target), target_text)
-        source = parse_document(str(options.source), source_text) if source_text is not None else None
+def _read_and_parse(options: CheckOptions) -> tuple[Document, Document | None]:
+    """The documents whose blocks the batch embedding needs (run_check parses them again,
+    timed, as each file is checked)."""
+    target = parse_document(str(options.target), read_text(options.target))
+    source = parse_document(str(options.source), read_text(options.source)) if options.source is not None else None
     return target, source
 
 
@@ -117,105 +106,22 @@ def embed_stage(encoder, documents: Sequence[Document], clock: StageClock) -> Em
 
 def check_stages(
     options: CheckOptions,
-    target: Document,
-    source: Document | None,
     glossary: Glossary,
     vectors: EmbeddedTexts | None,
     clock: StageClock,
 ) -> Report:
-    """`run_check` after parsing, stage by stage; vectors come from the batch embedding."""
+    """`qa.pipeline.run_check` itself, timed by stage through its clock hook; the vectors
+    come from the batch embedding, so its "embed" stage only looks them up."""
     if options.reference is not None:
         raise ValueError("the stage benchmark does not time --reference")
-    if source is None:
-        with clock("other checks"):
-            language = language_checks.check_documents(None, target)
-        with clock("glossary"):
-            terms = glossary_checks.check_document(target, glossary)
-        with clock("other checks"):
-            typography = consistency_checks.check_document(target, options.selection)
-            notes = ["no English source: alignment, missing-block and drift checks were skipped"]
-            findings = _final(language + terms + typography, target, options, notes)
-            return Report(
-                target=target.path,
-                source=None,
-                signature=_signature(glossary, None),
-                pairs=(),
-                scores=(),
-                findings=findings,
-                notes=tuple(notes),
-                target_text=target.text,
-            )
-    if options.model is not None and vectors is None:
+    if options.model is not None and options.source is not None and vectors is None:
         raise ValueError(f"{options.target}: model {options.model!r} but no vectors were embedded")
-    notes: list[str] = []
-    source_vectors = target_vectors = calibration = None
-    if options.model is not None and vectors is not None:  # (both or neither, checked above)
-        from qa.drift import calibration_for
 
-        with clock("embed"):  # the rows of this file, as the pipeline's _embed lays them out
-            source_vectors, target_vectors = _document_vectors(vectors, source), _document_vectors(vectors, target)
-        calibration = calibration_for(options.model, options.drift_threshold)
-        if not calibration.measured:
-            notes.append(
-                f"drift under {options.model!r} is not calibrated (bench/calibrate.py has not measured it): "
-                "0 is this document's median pair, not a measured good translation"
-            )
-    else:
-        notes.append("drift not scored (--no-drift): alignment used structure and length only")
-    with clock("align"):
-        alignment = align(source, target, source_vectors, target_vectors)
-    with clock("other checks"):
-        findings: list[Finding] = language_checks.check_documents(source, target)
-        findings += alignment_checks.check_alignment(alignment)
-        unrelated = alignment_checks.is_unrelated(findings)
-    with clock("glossary"):
-        if unrelated:
-            findings += glossary_checks.check_document(target, glossary)
-        else:
-            findings += glossary_checks.check_alignment(alignment, glossary)
-    with clock("other checks"):
-        if unrelated:
-            notes.append(
-                "the target does not look like a translation of the source: only checks that need no English ran"
-            )
-            findings += consistency_checks.check_document(target, options.selection)
-        else:
-            findings += consistency_checks.check_alignment(alignment, options.selection)
-        if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
-            from qa.drift import score_pairs, too_few_pairs
+    def served(model: str) -> MemoryEncoder:
+        assert vectors is not None  # run_check asks for an encoder only when there is a model
+        return MemoryEncoder(model, vectors)
 
-            scores = score_pairs(alignment.pairs, source_vectors, target_vectors, calibration)
-            findings += drift_checks.check_scores(alignment, scores, calibration.threshold)
-            if (note := too_few_pairs(alignment.pairs)) is not None:
-                notes.append(note)
-        else:
-            scores = tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
-        if not unrelated:
-            scores = with_text_signals(scores, alignment.pairs)
-            findings += length_checks.check_scores(alignment, scores)
-            findings += untranslated_checks.check_scores(alignment, scores)
-        notes += list(vectors.problems) if vectors is not None and options.model is not None else []
-        final = _final(findings, target, options, notes)  # selection, severities, qa-ignore comments
-        return Report(
-            target=target.path,
-            source=source.path,
-            signature=_signature(glossary, options.model, calibration, with_text_checks=not unrelated),
-            pairs=alignment.pairs,
-            scores=scores,
-            findings=final,
-            notes=tuple(notes),
-            target_text=target.text,
-        )
-
-
-def _document_vectors(vectors: EmbeddedTexts, document: Document):
-    import numpy as np
-
-    rows = np.zeros((len(document.segments), vectors.dimension), dtype=np.float32)
-    wanted = [i for i, s in enumerate(document.segments) if s.text.strip()]
-    if wanted:
-        rows[wanted] = vectors.rows([document.segments[i].text for i in wanted])
-    return rows
+    return run_check(options, glossary, encoder_factory=served, clock=clock)
 
 
 def render_stage(report: Report, clock: StageClock) -> str:
@@ -225,9 +131,10 @@ def render_stage(report: Report, clock: StageClock) -> str:
 
 
 def run_stages(workload: Workload, glossary: Glossary, encoder) -> StageRun:
-    """Every stage for every file of the workload, serially, in this process."""
+    """Every stage for every file of the workload, serially, in this process: the files are
+    parsed once for the batch embedding (as `qa check` does before a run), then checked."""
     clock = StageClock()
-    parsed = [read_and_parse(options, clock) for options in workload.options]
+    parsed = [_read_and_parse(options) for options in workload.options]
     to_embed = [
         document
         for options, (target, source) in zip(workload.options, parsed, strict=True)
@@ -236,8 +143,8 @@ def run_stages(workload: Workload, glossary: Glossary, encoder) -> StageRun:
     ]
     vectors = embed_stage(encoder, to_embed, clock) if to_embed and encoder is not None else None
     reports = []
-    for options, (target, source) in zip(workload.options, parsed, strict=True):
-        report = check_stages(options, target, source, glossary, vectors, clock)
+    for options in workload.options:
+        report = check_stages(options, glossary, vectors, clock)
         render_stage(report, clock)
         reports.append(report)
     segments = sum(len(t.segments) + (len(s.segments) if s else 0) for t, s in parsed)

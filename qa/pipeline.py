@@ -7,6 +7,7 @@ test or another program can run a check without a terminal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,13 @@ from qa.markdown import parse_document
 from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
 from qa.selection import RuleSelection
 from qa.signals import with_text_signals
+
+Clock = Callable[[str], AbstractContextManager[object]]
+"""Wraps one stage ("read", "parse", "embed", "align", "glossary", "other checks")."""
+
+
+def _untimed(stage: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -59,32 +67,43 @@ def run_check(
     options: CheckOptions,
     glossary: Glossary,
     encoder_factory: Callable[[str], object] | None = None,
+    clock: Clock | None = None,
 ) -> Report:
-    """Run every stage for one file. `encoder_factory(model)` returns an Encoder (lazily imported)."""
-    target = parse_document(str(options.target), read_text(options.target))
+    """Run every stage for one file. `encoder_factory(model)` returns an Encoder (lazily
+    imported); `clock(stage)`, when given, wraps each stage, so `python -m bench` times the
+    product's own code rather than a copy of it."""
+    clock = clock or _untimed
+    with clock("read"):
+        target_text = read_text(options.target)
+    with clock("parse"):
+        target = parse_document(str(options.target), target_text)
     notes: list[str] = []
     if options.source is None:
         notes.append("no English source: alignment, missing-block and drift checks were skipped")
+        with clock("other checks"):
+            findings = language_checks.check_documents(None, target)
+        with clock("glossary"):
+            findings += glossary_checks.check_document(target, glossary)
+        with clock("other checks"):
+            findings += consistency_checks.check_document(target, options.selection)
+            final = _final(findings, target, options, notes)
         return Report(
             target=target.path,
             source=None,
             signature=_signature(glossary, None),
             pairs=(),
             scores=(),
-            findings=_final(
-                language_checks.check_documents(None, target)
-                + glossary_checks.check_document(target, glossary)
-                + consistency_checks.check_document(target, options.selection),
-                target,
-                options,
-                notes,
-            ),
+            findings=final,
             notes=tuple(notes),
             target_text=target.text,
         )
 
-    source = parse_document(str(options.source), read_text(options.source))
-    reference = parse_document(str(options.reference), read_text(options.reference)) if options.reference else None
+    with clock("read"):
+        source_text = read_text(options.source)
+        reference_text = read_text(options.reference) if options.reference else None
+    with clock("parse"):
+        source = parse_document(str(options.source), source_text)
+        reference = parse_document(str(options.reference), reference_text) if reference_text is not None else None
     source_vectors = target_vectors = reference_vectors = None
     calibration = encoder = None
     if options.model is not None:
@@ -92,10 +111,11 @@ def run_check(
 
         if encoder_factory is None:
             from qa.embed import load_encoder as encoder_factory
-        encoder = encoder_factory(options.model)
-        source_vectors, target_vectors = _embed(encoder, source, target)
-        if reference is not None:
-            _, reference_vectors = _embed(encoder, source, reference)
+        with clock("embed"):
+            encoder = encoder_factory(options.model)
+            source_vectors, target_vectors = _embed(encoder, source, target)
+            if reference is not None:
+                _, reference_vectors = _embed(encoder, source, reference)
         calibration = calibration_for(options.model, options.drift_threshold)
         if not calibration.measured:
             notes.append(
@@ -105,18 +125,61 @@ def run_check(
     else:
         notes.append("drift not scored (--no-drift): alignment used structure and length only")
 
-    alignment = align(source, target, source_vectors, target_vectors)
-    findings: list[Finding] = language_checks.check_documents(source, target)
-    findings += alignment_checks.check_alignment(alignment)
-    unrelated = alignment_checks.is_unrelated(findings)
-    if unrelated:
-        notes.append("the target does not look like a translation of the source: only checks that need no English ran")
-        findings += glossary_checks.check_document(target, glossary)
-        findings += consistency_checks.check_document(target, options.selection)
-    else:
-        findings += glossary_checks.check_alignment(alignment, glossary)
-        findings += consistency_checks.check_alignment(alignment, options.selection)
-    scores: tuple[PairScore, ...] = ()
+    with clock("align"):
+        alignment = align(source, target, source_vectors, target_vectors)
+    with clock("other checks"):
+        findings = language_checks.check_documents(source, target)
+        findings += alignment_checks.check_alignment(alignment)
+        unrelated = alignment_checks.is_unrelated(findings)
+    with clock("glossary"):
+        if unrelated:
+            findings += glossary_checks.check_document(target, glossary)
+        else:
+            findings += glossary_checks.check_alignment(alignment, glossary)
+    with clock("other checks"):
+        if unrelated:
+            notes.append(
+                "the target does not look like a translation of the source: only checks that need no English ran"
+            )
+            findings += consistency_checks.check_document(target, options.selection)
+        else:
+            findings += consistency_checks.check_alignment(alignment, options.selection)
+        scores, score_findings = _scores(alignment, source_vectors, target_vectors, calibration, unrelated, notes)
+        findings += score_findings
+        reference_score = None
+        if reference is not None:
+            from qa.reference import score_reference, with_reference_scores
+
+            reference_alignment = align(source, reference, source_vectors, reference_vectors)
+            per_pair, reference_score = score_reference(reference.path, alignment, reference_alignment)
+            scores = with_reference_scores(scores, per_pair)
+            if reference_score is None:
+                notes.append(f"no aligned prose to compare with the reference {reference.path}")
+        notes += getattr(encoder, "problems", [])
+        final = _final(findings, target, options, notes)
+    return Report(
+        target=target.path,
+        source=source.path,
+        signature=_signature(glossary, options.model, calibration, with_text_checks=not unrelated),
+        pairs=alignment.pairs,
+        scores=scores,
+        findings=final,
+        notes=tuple(notes),
+        reference=reference_score,
+        target_text=target.text,
+    )
+
+
+def _scores(
+    alignment: Alignment,
+    source_vectors: np.ndarray | None,
+    target_vectors: np.ndarray | None,
+    calibration,
+    unrelated: bool,
+    notes: list[str],
+) -> tuple[tuple[PairScore, ...], list[Finding]]:
+    """Drift per pair (with vectors), the text signals, and the findings they raise."""
+    findings: list[Finding] = []
     if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
         from qa.drift import score_pairs, too_few_pairs
 
@@ -130,27 +193,7 @@ def run_check(
         scores = with_text_signals(scores, alignment.pairs)
         findings += length_checks.check_scores(alignment, scores)
         findings += untranslated_checks.check_scores(alignment, scores)
-    reference_score = None
-    if reference is not None:
-        from qa.reference import score_reference, with_reference_scores
-
-        reference_alignment = align(source, reference, source_vectors, reference_vectors)
-        per_pair, reference_score = score_reference(reference.path, alignment, reference_alignment)
-        scores = with_reference_scores(scores, per_pair)
-        if reference_score is None:
-            notes.append(f"no aligned prose to compare with the reference {reference.path}")
-    notes += getattr(encoder, "problems", [])
-    return Report(
-        target=target.path,
-        source=source.path,
-        signature=_signature(glossary, options.model, calibration, with_text_checks=not unrelated),
-        pairs=alignment.pairs,
-        scores=scores,
-        findings=_final(findings, target, options, notes),
-        notes=tuple(notes),
-        reference=reference_score,
-        target_text=target.text,
-    )
+    return scores, findings
 
 
 def run_align(

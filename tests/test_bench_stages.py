@@ -10,10 +10,10 @@ from bench.__main__ import COLUMNS, format_table
 from bench.stages import (
     STAGES,
     StageClock,
+    _read_and_parse,
     check_stages,
     embed_stage,
     pure_embedding,
-    read_and_parse,
     run_stages,
     workloads,
 )
@@ -28,11 +28,11 @@ ZH, EN = EXAMPLES / "issue13.zh.md", EXAMPLES / "issue13.en.md"
 
 def _staged(options: CheckOptions, glossary, encoder=None):
     clock = StageClock()
-    target, source = read_and_parse(options, clock)
     vectors = None
-    if encoder is not None and source is not None:
+    if encoder is not None and options.source is not None:
+        target, source = _read_and_parse(options)
         vectors = embed_stage(encoder, [source, target], clock)
-    return check_stages(options, target, source, glossary, vectors, clock), clock
+    return check_stages(options, glossary, vectors, clock), clock
 
 
 @pytest.fixture
@@ -110,8 +110,8 @@ def test_run_stages_counts_files_blocks_and_embeds_only_what_has_a_source(glossa
 
     run = run_stages(Workload("two", options), glossary, encoder)
     assert set(run.seconds) == set(STAGES) and all(run.seconds[s] > 0 for s in STAGES)
-    first_target, first_source = read_and_parse(options[0], StageClock())
-    alone, _ = read_and_parse(options[1], StageClock())
+    first_target, first_source = _read_and_parse(options[0])
+    alone, _ = _read_and_parse(options[1])
     assert run.documents == 2
     assert run.segments == len(first_target.segments) + len(first_source.segments) + len(alone.segments)
     assert list(run.embedded_texts) == segment_texts([first_source, first_target])
@@ -119,10 +119,8 @@ def test_run_stages_counts_files_blocks_and_embeds_only_what_has_a_source(glossa
 
 
 def test_check_stages_refuses_a_model_without_vectors(glossary):
-    clock = StageClock()
-    target, source = read_and_parse(CheckOptions(ZH, EN, "m"), clock)
     with pytest.raises(ValueError, match="no vectors were embedded"):
-        check_stages(CheckOptions(ZH, EN, "m"), target, source, glossary, None, clock)
+        check_stages(CheckOptions(ZH, EN, "m"), glossary, None, StageClock())
 
 
 def test_workloads_cover_the_example_and_the_corpus_when_present(tmp_path):
