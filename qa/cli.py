@@ -51,6 +51,15 @@ class Executor(enum.StrEnum):
     dask = "dask"
 
 
+# Options that several commands share, declared once.
+SourceOption = Annotated[
+    Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
+]
+GlossaryOption = Annotated[
+    list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
+]
+
+
 class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
@@ -81,12 +90,8 @@ def check(
             help="Chinese Markdown files (NAME.zh.md), folders (every *.zh.md below) or quoted globs.",
         ),
     ],
-    source: Annotated[
-        Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
-    ] = None,
+    source: SourceOption = None,
+    glossary: GlossaryOption = None,
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip embeddings: no drift scores.")] = False,
     model: Annotated[
         str | None,
@@ -226,12 +231,8 @@ def rules(
 @app.command()
 def fix(
     target: Annotated[Path, typer.Argument(help="The Chinese Markdown file (NAME.zh.md).")],
-    source: Annotated[
-        Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
-    ] = None,
+    source: SourceOption = None,
+    glossary: GlossaryOption = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite TARGET, keeping TARGET.bak.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here [default: NAME.zh.fixed.md beside TARGET].")

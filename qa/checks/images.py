@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from qa.checks.pairwise import Located, finding_at, finding_at_block, source_place, translated_pairs
+from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import PartKind, parts
 from qa.model import Alignment, Finding, Pair, Segment, Severity
 from qa.rules import Rule
@@ -73,10 +73,7 @@ class _Image:
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
-    findings: list[Finding] = []
-    for pair in translated_pairs(alignment):
-        findings += _check_pair(alignment, pair)
-    return findings
+    return each_translated_pair(alignment, _check_pair)
 
 
 def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:

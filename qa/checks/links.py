@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from qa.checks.pairwise import Located, finding_at, finding_at_block, source_place, translated_pairs
+from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import Part, PartKind, parts, urls
 from qa.model import Alignment, Finding, Pair, Segment, Severity
 from qa.rules import Rule
@@ -121,10 +121,7 @@ class _Url:
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
-    findings: list[Finding] = []
-    for pair in translated_pairs(alignment):
-        findings += _check_pair(alignment, pair)
-    return findings
+    return each_translated_pair(alignment, _check_pair)
 
 
 def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from qa.checks.pairwise import Located, finding_at, finding_at_block, source_place, translated_pairs
+from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import prose_mask
 from qa.model import Alignment, Finding, Pair, Segment, Severity
 from qa.numbers import Language, Number, NumberKind, find_numbers, name_pattern
@@ -84,10 +84,7 @@ class _Found:
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
-    findings: list[Finding] = []
-    for pair in translated_pairs(alignment):
-        findings += _check_pair(alignment, pair)
-    return findings
+    return each_translated_pair(alignment, _check_pair)
 
 
 def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:

@@ -7,7 +7,7 @@ aligned pair. 1-0 and 0-1 pairs are the alignment rules' business, so they are s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from qa.model import Alignment, Finding, Pair, Segment, Severity
@@ -36,6 +36,11 @@ def translated_pairs(alignment: Alignment) -> Iterator[Pair]:
     for pair in alignment.pairs:
         if pair.source and pair.target:
             yield pair
+
+
+def each_translated_pair(alignment: Alignment, check_pair: Callable[[Alignment, Pair], list[Finding]]) -> list[Finding]:
+    """The findings of `check_pair` over every pair that has both sides, in document order."""
+    return [finding for pair in translated_pairs(alignment) for finding in check_pair(alignment, pair)]
 
 
 def finding_at(
