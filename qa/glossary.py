@@ -267,7 +267,7 @@ def load_glossaries(paths: Sequence[Path]) -> Glossary:
     files: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for path in paths:
-        data = _read_bytes(path)
+        data = read_glossary_bytes(path)
         files.append((str(path), "sha256:" + hashlib.sha256(data).hexdigest()))
         for entry in _parse_csv(path, decode(data, str(path))):
             key = term_key(entry.term)
@@ -297,7 +297,8 @@ def _display_path(path: Path, cwd: Path) -> Path:
         return path
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_glossary_bytes(path: Path) -> bytes:
+    """The file's bytes, or a one-line QaInputError naming it (load and lint share this)."""
     try:
         return path.read_bytes()
     except FileNotFoundError:

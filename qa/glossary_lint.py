@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import QaInputError
 from qa.glossary import (
     COLUMNS,
     FLAG_DEFAULTS,
@@ -24,6 +23,7 @@ from qa.glossary import (
     WRONG_COLUMNS,
     parse_flag,
     plain,
+    read_glossary_bytes,
     split_context,
     term_key,
 )
@@ -77,7 +77,7 @@ class _Entry:
 
 def lint_files(paths: Sequence[Path]) -> list[Problem]:
     """Problems of all files together (a duplicate across files is found); unreadable -> QaInputError."""
-    return lint_sources([(str(path), _read(path)) for path in paths])
+    return lint_sources([(str(path), read_glossary_bytes(path)) for path in paths])
 
 
 def lint_sources(sources: Sequence[tuple[str, bytes]]) -> list[Problem]:
@@ -90,17 +90,6 @@ def lint_sources(sources: Sequence[tuple[str, bytes]]) -> list[Problem]:
     problems += _across(entries)
     order = {name: i for i, (name, _) in enumerate(sources)}
     return sorted(set(problems), key=lambda p: (order[p.file], p.line, p.column, p.message))
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise QaInputError(str(path), "no such glossary file") from None
-    except IsADirectoryError:
-        raise QaInputError(str(path), "is a directory, expected a CSV glossary") from None
-    except OSError as error:
-        raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
 
 
 def _lint_file(name: str, data: bytes) -> tuple[list[Problem], list[_Entry]]:
