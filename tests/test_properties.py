@@ -97,9 +97,11 @@ def test_pipeline_pairs_every_block_once_and_reports_valid_json(en, zh):
 @given(st.text(max_size=2000))
 def test_parser_takes_any_text(text):
     document = parse_document("x.md", text)
-    line_count = document.text.count("\n") + 1
+    lines = document.text.split("\n")
     for segment in document.segments:
-        assert 1 <= segment.start_line <= segment.end_line <= line_count
+        assert 1 <= segment.start_line <= segment.end_line <= len(lines)
+        # Positions of findings are computed from `raw`: it must be exactly those file lines.
+        assert segment.raw == "\n".join(lines[segment.start_line - 1 : segment.end_line])
 
 
 @FAST

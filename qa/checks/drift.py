@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.model import Alignment, Finding, PairScore, Segment, Severity
+from qa.checks.pairwise import flag_scored_pairs
+from qa.model import Alignment, Finding, Pair, PairScore, Segment, Severity
 from qa.rules import Rule
 
 HIGH_DRIFT = Rule.define(
@@ -32,19 +33,16 @@ _QUOTE = 60
 
 
 def check_scores(alignment: Alignment, scores: Sequence[PairScore], threshold: float) -> list[Finding]:
-    findings = []
-    pairs = {pair.id: pair for pair in alignment.pairs}
-    for score in scores:
+    def judge(score: PairScore, pair: Pair) -> tuple[Rule, str] | None:
         if score.drift is None or score.drift <= threshold:
-            continue
-        pair = pairs[score.pair]
-        message = (
+            return None
+        return HIGH_DRIFT, (
             f"meaning may have drifted (drift {score.drift:.2f} > {threshold:.2f}) from "
             f"{alignment.source.path}:{pair.source[0].start_line}: "
             f"English “{_quote(pair.source)}” vs Chinese “{_quote(pair.target)}”"
         )
-        findings.append(HIGH_DRIFT.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
-    return findings
+
+    return flag_scored_pairs(alignment, scores, judge)
 
 
 def _quote(segments: tuple[Segment, ...]) -> str:

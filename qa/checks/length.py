@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.model import Alignment, Finding, PairScore, Severity
+from qa.checks.pairwise import flag_scored_pairs
+from qa.model import Alignment, Finding, Pair, PairScore, Severity
 from qa.rules import Rule
 from qa.signals import LENGTH, length_units
 
@@ -54,20 +55,17 @@ ADDITION_Z = 2.75
 
 
 def check_scores(alignment: Alignment, scores: Sequence[PairScore]) -> list[Finding]:
-    findings = []
-    pairs = {pair.id: pair for pair in alignment.pairs}
-    for score in scores:
+    def judge(score: PairScore, pair: Pair) -> tuple[Rule, str] | None:
         z = score.length_z
         if z is None or -OMISSION_Z <= z <= ADDITION_Z:
-            continue
-        pair = pairs[score.pair]
+            return None
         rule, word = (OMISSION, "shorter") if z < 0 else (ADDITION, "longer")
         source_units, target_units = length_units(pair) or (0, 0)
         expected = round(source_units * LENGTH.expected_ratio(source_units))
-        message = (
+        return rule, (
             f"the Chinese is {abs(z):.1f} sd {word} than a translation of "
             f"{alignment.source.path}:{pair.source[0].start_line} would be: {target_units} characters "
             f"where about {expected} are expected for {source_units} English letters"
         )
-        findings.append(rule.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
-    return findings
+
+    return flag_scored_pairs(alignment, scores, judge)

@@ -142,8 +142,7 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
         for source, target in zip(english, chinese, strict=True):
             if source.heading_level == target.heading_level:
                 continue
-            marker = _HEADING_MARKER.match(target.raw)
-            where = Located(target, marker.start(1), marker.end(1)) if marker else Located(target, 0, 0)
+            where = _heading_marker(target)
             findings.append(
                 finding_at(
                     HEADING_LEVEL,
@@ -179,8 +178,7 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
         )
     elif chinese and not english and pair.source[0].kind is not SegmentKind.LINK_CARD:
         target = chinese[0]
-        marker = _HEADING_MARKER.match(target.raw)
-        where = Located(target, marker.start(1), marker.end(1)) if marker else Located(target, 0, 0)
+        where = _heading_marker(target)
         findings.append(
             finding_at(
                 HEADING_LEVEL,
@@ -368,3 +366,9 @@ def _cells(segment: Segment) -> int:
     row = row[1:] if row.startswith("|") else row
     row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
     return len(_CELL_SPLIT.split(row))
+
+
+def _heading_marker(target: Segment) -> Located:
+    """The `##` of a heading, where a level finding points (the block start if MT lost it)."""
+    marker = _HEADING_MARKER.match(target.raw)
+    return Located(target, marker.start(1), marker.end(1)) if marker else Located(target, 0, 0)

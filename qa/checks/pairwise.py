@@ -7,10 +7,10 @@ aligned pair. 1-0 and 0-1 pairs are the alignment rules' business, so they are s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from qa.model import Alignment, Finding, Pair, Segment, Severity
+from qa.model import Alignment, Finding, Pair, PairScore, Segment, Severity
 from qa.rules import Rule
 
 
@@ -41,6 +41,23 @@ def translated_pairs(alignment: Alignment) -> Iterator[Pair]:
 def each_translated_pair(alignment: Alignment, check_pair: Callable[[Alignment, Pair], list[Finding]]) -> list[Finding]:
     """The findings of `check_pair` over every pair that has both sides, in document order."""
     return [finding for pair in translated_pairs(alignment) for finding in check_pair(alignment, pair)]
+
+
+def flag_scored_pairs(
+    alignment: Alignment,
+    scores: Sequence[PairScore],
+    judge: Callable[[PairScore, Pair], tuple[Rule, str] | None],
+) -> list[Finding]:
+    """A block-level finding on each pair whose score `judge` turns into (rule, message)."""
+    pairs = {pair.id: pair for pair in alignment.pairs}
+    findings = []
+    for score in scores:
+        pair = pairs[score.pair]
+        verdict = judge(score, pair)
+        if verdict is not None:
+            rule, message = verdict
+            findings.append(rule.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
+    return findings
 
 
 def finding_at(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.model import Alignment, Finding, PairScore, Severity
+from qa.checks.pairwise import flag_scored_pairs
+from qa.model import Alignment, Finding, Pair, PairScore, Severity
 from qa.rules import Rule
 
 UNTRANSLATED = Rule.define(
@@ -36,16 +37,13 @@ KEPT_THRESHOLD = 0.6
 
 
 def check_scores(alignment: Alignment, scores: Sequence[PairScore]) -> list[Finding]:
-    findings = []
-    pairs = {pair.id: pair for pair in alignment.pairs}
-    for score in scores:
+    def judge(score: PairScore, pair: Pair) -> tuple[Rule, str] | None:
         if score.english_kept is None or score.english_kept <= KEPT_THRESHOLD:
-            continue
-        pair = pairs[score.pair]
-        message = (
+            return None
+        return UNTRANSLATED, (
             f"not translated: {score.english_kept:.0%} of the ordinary English words of "
             f"{alignment.source.path}:{pair.source[0].start_line} are still in the Chinese "
             f"(the threshold is {KEPT_THRESHOLD:.0%})"
         )
-        findings.append(UNTRANSLATED.on_first_line(alignment.target.path, pair.target[0], message, pair.id))
-    return findings
+
+    return flag_scored_pairs(alignment, scores, judge)
