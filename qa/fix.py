@@ -21,7 +21,7 @@ from qa.atomic import replace_file
 from qa.checks.glossary import WrongUse, wrong_uses_in_alignment, wrong_uses_in_document
 from qa.errors import QaInputError
 from qa.glossary import Glossary
-from qa.io import read_text
+from qa.io import read_bytes, read_text
 from qa.markdown import parse_document
 from qa.model import Severity
 
@@ -58,7 +58,7 @@ class FixPlan:
 
 def plan_fixes(target: Path, source: Path | None, glossary: Glossary) -> FixPlan:
     """Everything `qa fix` would change, computed without writing anything."""
-    original = _read_bytes(target)
+    original = read_bytes(target)
     if original.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise QaInputError(str(target), "is UTF-16: qa fix rewrites UTF-8 files only; convert it first", 1)
     document = parse_document(str(target), read_text(target))
@@ -152,17 +152,6 @@ def _spaced(before: str, new: str, after: str) -> str:
 
 def _is_han(char: str) -> bool:
     return bool(char) and ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
-
-
-def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise QaInputError(str(path), "is a directory, expected a file")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise QaInputError(str(path), "no such file") from None
-    except OSError as error:
-        raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
 
 
 def _write(path: Path, data: bytes) -> None:

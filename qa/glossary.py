@@ -33,7 +33,7 @@ from functools import cached_property
 from pathlib import Path
 
 from qa.errors import QaInputError
-from qa.io import decode
+from qa.io import decode, read_bytes
 from qa.matching import PhraseMatcher, normalise
 
 REQUIRED_COLUMNS = ("term",)
@@ -298,15 +298,8 @@ def _display_path(path: Path, cwd: Path) -> Path:
 
 
 def read_glossary_bytes(path: Path) -> bytes:
-    """The file's bytes, or a one-line QaInputError naming it (load and lint share this)."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise QaInputError(str(path), "no such glossary file") from None
-    except IsADirectoryError:
-        raise QaInputError(str(path), "is a directory, expected a CSV glossary") from None
-    except OSError as error:
-        raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
+    """The file's bytes, or a one-line QaInputError naming it (load, lint and edits share this)."""
+    return read_bytes(path, expected="a CSV glossary", missing="no such glossary file")
 
 
 def _parse_csv(path: Path, text: str) -> list[Entry]:

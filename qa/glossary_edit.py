@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.atomic import replace_file
 from qa.errors import QaInputError
-from qa.glossary import COLUMNS, SEPARATOR, Entry, Glossary, term_key
+from qa.glossary import COLUMNS, SEPARATOR, Entry, Glossary, read_glossary_bytes, term_key
 from qa.glossary_csv import Positions, Row, scan
 from qa.glossary_lint import lint_sources
 
@@ -71,7 +71,7 @@ class Edit:
 
 def add_entry(file: Path, entry: NewEntry, others: Sequence[Path] = ()) -> Edit:
     """Append `entry` to `file` (created with a full header if missing); refuse new lint problems."""
-    old = _read(file) if file.exists() else None
+    old = read_glossary_bytes(file) if file.exists() else None
     text = _text(file, old) if old is not None else ",".join(COLUMNS) + "\n"
     rows = _rows(file, text)
     header = [value.strip().lstrip("\ufeff") for value in rows[0].values] if rows else []
@@ -93,7 +93,7 @@ def remove_entry(term: str, files: Sequence[Path]) -> Edit:
     """Cut the row defining `term` out of the one file among `files` that has it."""
     found: list[tuple[Path, str, Row]] = []
     for file in files:
-        text = _text(file, _read(file))
+        text = _text(file, read_glossary_bytes(file))
         rows = _rows(file, text)
         if not rows:
             continue
@@ -155,15 +155,6 @@ def describe(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise QaInputError(str(file), "no such glossary file") from None
-    except OSError as error:
-        raise QaInputError(str(file), f"cannot read: {error.strerror or error}") from None
-
-
 def _text(file: Path, data: bytes) -> str:
     # Decoded as plain UTF-8, so a BOM stays in the text as U+FEFF and is written back.
     try:
@@ -196,7 +187,7 @@ def _format_row(values: list[str], ending: str) -> str:
 
 
 def _refuse_new_problems(file: Path, old: bytes | None, new_text: str, others: Sequence[Path], line: int) -> None:
-    other_sources = [(str(p), _read(p)) for p in others if p.resolve() != file.resolve()]
+    other_sources = [(str(p), read_glossary_bytes(p)) for p in others if p.resolve() != file.resolve()]
     # The row is appended, so problems already in the files keep their positions.
     existing = [(str(file), old)] if old is not None else []
     before = set(lint_sources([*other_sources, *existing]))

@@ -25,21 +25,25 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 
 def read_text(path: Path) -> str:
     """Read a text file as UTF-8 (or UTF-16/UTF-8 with a BOM), newlines normalised to LF."""
+    return decode(read_bytes(path, max_bytes=MAX_INPUT_BYTES), str(path))
+
+
+def read_bytes(
+    path: Path, *, expected: str = "a file", missing: str = "no such file", max_bytes: int | None = None
+) -> bytes:
+    """A file's bytes, or a one-line QaInputError naming it: the one reader every input uses."""
     if path.is_dir():
-        raise QaInputError(str(path), "is a directory, expected a file")
+        raise QaInputError(str(path), f"is a directory, expected {expected}")
     try:
         size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise QaInputError(
-                str(path),
-                f"is {size / 1024 / 1024:.1f} MiB; qa checks files up to {MAX_INPUT_BYTES // 1024 // 1024} MiB",
-            )
-        data = path.read_bytes()
+        if max_bytes is not None and size > max_bytes:
+            limit = max_bytes // 1024 // 1024
+            raise QaInputError(str(path), f"is {size / 1024 / 1024:.1f} MiB; qa checks files up to {limit} MiB")
+        return path.read_bytes()
     except FileNotFoundError:
-        raise QaInputError(str(path), "no such file") from None
+        raise QaInputError(str(path), missing) from None
     except OSError as error:
         raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
-    return decode(data, str(path))
 
 
 def decode(data: bytes, name: str) -> str:
