@@ -129,6 +129,7 @@ class EmbeddingStore:
             # database fails here, and damage further in fails at the query that meets it.
             connection.execute(_SCHEMA)
             connection.commit()
+            _write_ahead(connection)
         except BaseException:
             connection.close()
             raise
@@ -154,6 +155,19 @@ class EmbeddingStore:
         except OSError as error:
             return f"could not move it aside ({error.strerror or error})"
         return f"moved to {aside.name}"
+
+
+def _write_ahead(connection: sqlite3.Connection) -> None:
+    """Write-ahead logging without a sync per commit: the workers of a batch run write their
+    files' vectors concurrently, and in the default rollback mode each commit synced the disk
+    and locked out the other worker's reads and writes (0.6 s of waiting on the corpus, for
+    0.03 s of work). A crash loses at most the last commits' vectors, which a cache may.
+    A filesystem without WAL support (some network mounts) keeps the default mode."""
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.OperationalError:
+        pass
 
 
 def _decode(blob: object, stored: object, wanted: int) -> np.ndarray | None:

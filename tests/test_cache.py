@@ -139,3 +139,19 @@ def test_info_reports_an_unreadable_file_instead_of_failing(tmp_path):
 def test_shapes(tmp_path, texts):
     encoder_cache, _ = cached(tmp_path)
     assert encoder_cache.encode(texts).shape == (len(texts), 4)
+
+
+def test_the_cache_logs_ahead_so_a_writer_does_not_block_another_process(tmp_path):
+    encoder_cache, _ = cached(tmp_path)
+    encoder_cache.encode(["A paragraph."])
+    path = tmp_path / EMBEDDINGS_FILE
+    with sqlite3.connect(path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        other.execute("BEGIN IMMEDIATE")  # a second process in the middle of writing
+        other.execute("INSERT INTO vectors VALUES ('x', 'y', 1, x'0000803f')")
+        # ...does not stop this one reading what is committed.
+        store = EmbeddingStore(path)
+        assert set(store.get("counting/v1", ["A paragraph."], 4)) == {text_key("A paragraph.")}
+        store.close()
+        other.rollback()
+
