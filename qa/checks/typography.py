@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import autocorrect_py
 
 from qa.checks.pairwise import Located, finding_at
-from qa.inline import PartKind, parts, prose_mask
+from qa.inline import PartKind, blanked, parts, prose_mask
 from qa.model import Alignment, Document, Finding, Segment, SegmentKind, Severity
 from qa.rules import Rule
 
@@ -94,6 +94,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9%]")
 _DOUBLED = re.compile(r"[，。、；：,;:]{2,}")
 _ROUND_BRACKET = re.compile(r"[()（）]")
+_HALF_BRACKET = re.compile(r"[()]")
+_FULL_BRACKET = re.compile(r"[（）]")
 _BOUNDARY = re.compile(_CJK.pattern + _LATIN_OR_DIGIT.pattern + "|" + _LATIN_OR_DIGIT.pattern + _CJK.pattern)
 """Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
 _HALF_WIDTH = re.compile("[" + re.escape("".join(_FULL_WIDTH)) + "]")
@@ -123,12 +125,12 @@ def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
 
 def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
     raw = segment.raw
-    protected = _protected(segment)
-    if not _may_have_findings(raw, protected):
+    if not _may_have_findings(segment):
         return
     formatted = _formatted(raw)
     if formatted is None or formatted == raw:
         return
+    protected = _protected(segment)
     for tag, at, old, new in _edits(raw, formatted):
         if any(_inside(tag, at, at + len(old), start, end) for start, end in protected):
             continue
@@ -157,18 +159,14 @@ def _protected(segment: Segment) -> list[tuple[int, int]]:
     return [(p.value_start, p.value_end) if p.kind is PartKind.LINK else (p.start, p.end) for p in parts(segment)]
 
 
-def _may_have_findings(raw: str, protected: list[tuple[int, int]]) -> bool:
+def _may_have_findings(segment: Segment) -> bool:
     """False when no edit of AutoCorrect's could become a finding, whatever it does: there is
-    no Chinese/Latin boundary to space and no half-width mark outside `protected` to widen.
+    no Chinese/Latin boundary to space and no half-width mark outside code and URLs to widen.
     Formatting costs most of these checks and most blocks have neither, so they skip it."""
+    raw = segment.raw
     if _BOUNDARY.search(raw):
         return True
-    if not _HALF_WIDTH.search(raw):
-        return False
-    free = list(raw)
-    for start, end in protected:
-        free[start:end] = " " * (end - start)
-    return _HALF_WIDTH.search("".join(free)) is not None
+    return _HALF_WIDTH.search(raw) is not None and _HALF_WIDTH.search(blanked(raw, _protected(segment))) is not None
 
 
 def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
@@ -257,6 +255,8 @@ def _cjk_latin_boundary(before: str, after: str) -> bool:
 
 
 def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    if not (_HALF_BRACKET.search(segment.raw) and _FULL_BRACKET.search(segment.raw)):
+        return  # no pair of mixed widths (the mask only blanks characters of the raw text)
     mask = prose_mask(segment)
     opened: list[int] = []
     for bracket in _ROUND_BRACKET.finditer(mask):
@@ -281,6 +281,8 @@ def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[F
 
 
 def _doubled(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    if not _DOUBLED.search(segment.raw):
+        return  # nor in the mask, which only blanks characters
     for match in _DOUBLED.finditer(prose_mask(segment)):
         yield finding_at(
             DOUBLED_PUNCTUATION,

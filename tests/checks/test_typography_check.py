@@ -41,7 +41,7 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
 def test_blocks_skipped_before_formatting_have_no_findings(monkeypatch, text):
     document = doc(text + "\n")
     fast = typography.check_document(document)
-    monkeypatch.setattr(typography, "_may_have_findings", lambda raw, protected: True)
+    monkeypatch.setattr(typography, "_may_have_findings", lambda segment: True)
     assert typography.check_document(document) == fast
 
 
