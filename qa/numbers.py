@@ -89,8 +89,9 @@ _MONTH_NAMES = (
 )
 # A full month name is a month anywhere, except May (a verb); short names and May only next
 # to a day or a year: "May 2015", "Oct 31", "28 March".
+# (The lookahead on the initials matches nothing more or less: it lets the scan skip other words fast.)
 _EN_MONTH_ANYWHERE = re.compile(
-    r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
+    r"(?=[ADFJMNOS])\b(January|February|March|April|June|July|August|September|October|November|December)\b"
 )
 _EN_MONTH_DATED = re.compile(
     r"\b(May|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s+\d{1,4}\b)|(?<=\d\s)(May)\b"
