@@ -21,13 +21,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
 from itertools import filterfalse
 
 from qa.model import Pair, PairScore, Segment, SegmentKind
 
 _URL = re.compile(r"(?:https?|ftp)://\S+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # An ordinary word: lower case, not glued to a dot, slash, underscore or hyphen (which
 # would make it part of an identifier, a path or a package name such as tf.function).
@@ -69,13 +68,9 @@ class Prose:
     """The prose of one side of a pair, split the way both signals need it."""
 
     latin_words: tuple[str, ...]
+    """In lower case, as both signals compare them (ASCII letters and apostrophes: as long as written)."""
     ordinary_words: tuple[str, ...]
     cjk_chars: int
-
-    @cached_property
-    def lowered(self) -> tuple[str, ...]:
-        """`latin_words` in lower case (each as long as its word: the words are ASCII letters and apostrophes)."""
-        return tuple(map(str.lower, self.latin_words))
 
 
 def prose(segments: tuple[Segment, ...]) -> Prose:
@@ -88,8 +83,8 @@ def prose(segments: tuple[Segment, ...]) -> Prose:
         text = _prose_text(segment)
         words += _LATIN_WORD.findall(text)
         ordinary += _ORDINARY_WORD.findall(text)
-        cjk += len(_CJK.findall(text))
-    return Prose(tuple(words), tuple(ordinary), cjk)
+        cjk += sum(map(len, _CJK_RUN.findall(text)))
+    return Prose(tuple(map(str.lower, words)), tuple(ordinary), cjk)
 
 
 def length_units(pair: Pair) -> tuple[int, int] | None:
@@ -128,9 +123,9 @@ def _with_signals(score: PairScore, pair: Pair) -> PairScore:
 
 
 def _length_units(source: Prose, target: Prose) -> tuple[int, int]:
-    shared = set(source.lowered) & set(target.lowered)
-    source_units = sum(map(len, filterfalse(shared.__contains__, source.lowered)))
-    target_units = target.cjk_chars + sum(map(len, filterfalse(shared.__contains__, target.lowered)))
+    shared = set(source.latin_words) & set(target.latin_words)
+    source_units = sum(map(len, filterfalse(shared.__contains__, source.latin_words)))
+    target_units = target.cjk_chars + sum(map(len, filterfalse(shared.__contains__, target.latin_words)))
     return source_units, target_units
 
 
@@ -144,7 +139,7 @@ def _length_z(source: Prose, target: Prose, model: LengthModel = LENGTH) -> floa
 def _english_kept(source: Prose, target: Prose) -> float | None:
     if len(source.ordinary_words) < MIN_ORDINARY_WORDS:
         return None
-    found = set(target.lowered)
+    found = set(target.latin_words)
     kept = sum(map(found.__contains__, source.ordinary_words))
     return round(kept / len(source.ordinary_words), 3)
 
