@@ -18,7 +18,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 Language = Literal["en", "zh"]
@@ -51,11 +51,14 @@ class Number:
 # Full-width digits, letters, point and percent map one to one onto ASCII, so offsets survive.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
 _FULL_WIDTH |= {0xFF0E: ord("."), 0xFF05: ord("%")}
+_FULL_WIDTH_CHAR = re.compile("[" + "".join(map(chr, _FULL_WIDTH)) + "]")
 
 _ARXIV = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w]|\.\d)")
 _VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){2,}(?!\w)")
 # A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1.
 _NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+_ANY_DIGIT = re.compile(r"\d")
+"""What every pattern with a `\\d` (and a name with a number) needs somewhere in the text."""
 _DIGITS = r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d])|\d+)(\.\d+)?"
 _EN_NUMBER = re.compile(
     _DIGITS
@@ -86,8 +89,9 @@ _MONTH_NAMES = (
 )
 # A full month name is a month anywhere, except May (a verb); short names and May only next
 # to a day or a year: "May 2015", "Oct 31", "28 March".
+# (The lookahead on the initials matches nothing more or less: it lets the scan skip other words fast.)
 _EN_MONTH_ANYWHERE = re.compile(
-    r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
+    r"(?=[ADFJMNOS])\b(January|February|March|April|June|July|August|September|October|November|December)\b"
 )
 _EN_MONTH_DATED = re.compile(
     r"\b(May|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s+\d{1,4}\b)|(?<=\d\s)(May)\b"
@@ -119,12 +123,25 @@ _EN_ORDINALS = {
 }
 _EN_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _EN_WORD = "|".join(sorted([*_EN_UNITS, *_EN_TENS, *_EN_ORDINALS, *_EN_MULTIPLIERS], key=len, reverse=True))
-_EN_WORDS = re.compile(rf"\b(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_EN_WORD}))*\b", re.IGNORECASE)
+# The lookahead on the first letters changes nothing matched; it only lets the scan skip,
+# at little cost, the many words that cannot start a number word.
+_EN_WORD_INITIALS = "".join(sorted({word[0] for word in _EN_WORD.split("|")}))
+_EN_WORDS = re.compile(
+    rf"(?=[{_EN_WORD_INITIALS}])\b(?:{_EN_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_EN_WORD}))*\b", re.IGNORECASE
+)
 
 
 def find_numbers(text: str, language: Language) -> list[Number]:
     """Every number of `text` in order of position; offsets index `text`."""
-    text = text.translate(_FULL_WIDTH)
+    if _FULL_WIDTH_CHAR.search(text):
+        text = text.translate(_FULL_WIDTH)
+    # Most blocks have no digit at all: the patterns that need one are not run on them.
+    return _find(text, language, digits=_ANY_DIGIT.search(text) is not None)
+
+
+def _find(text: str, language: Language, *, digits: bool) -> list[Number]:
+    """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
+    patterns that only match where there is a digit."""
     found: list[Number] = []
     taken = bytearray(len(text))
 
@@ -134,16 +151,17 @@ def find_numbers(text: str, language: Language) -> list[Number]:
         taken[start:end] = b"\x01" * (end - start)
         found.append(Number(kind, key, start, end, strong))
 
-    for pattern in (_ARXIV, _VERSION):
-        for match in pattern.finditer(text):
-            take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
-    for match in _NAME.finditer(text):
-        if any(c.isdigit() for c in match.group()):
-            take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
+    if digits:
+        for pattern in (_ARXIV, _VERSION):
+            for match in pattern.finditer(text):
+                take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
+        for match in _NAME.finditer(text):
+            if _ANY_DIGIT.search(match.group()):
+                take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
     if language == "zh":
-        _find_chinese(text, take)
+        _find_chinese(text, take, digits)
     else:
-        _find_english(text, take)
+        _find_english(text, take, digits)
     return sorted(found, key=lambda n: n.start)
 
 
@@ -166,18 +184,20 @@ def _digits(whole: str, fraction: str | None) -> Decimal:
     return Decimal(whole.replace(",", "") + (fraction or ""))
 
 
-def _find_english(text: str, take) -> None:
-    for pattern in (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED):
+def _find_english(text: str, take, digits: bool) -> None:
+    months = (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED) if digits else (_EN_MONTH_ANYWHERE,)
+    for pattern in months:
         for match in pattern.finditer(text):
             group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
             take(NumberKind.MONTH, str(_MONTH_NAMES[match.group(group).lower()]), match.start(group), match.end(group))
-    for match in _EN_NUMBER.finditer(text):
-        value = _digits(match.group(1), match.group(2))
-        scale = match.group(4) or match.group(5)
-        if scale:
-            value = value.scaleb(_EN_SCALE[scale])
-        kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
-        take(kind, _decimal_key(value), match.start(), match.end())
+    if digits:
+        for match in _EN_NUMBER.finditer(text):
+            value = _digits(match.group(1), match.group(2))
+            scale = match.group(4) or match.group(5)
+            if scale:
+                value = value.scaleb(_EN_SCALE[scale])
+            kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
+            take(kind, _decimal_key(value), match.start(), match.end())
     for match in _EN_WORDS.finditer(text):
         value = _english_words_value(match.group())
         if value is not None:
@@ -203,23 +223,24 @@ def _english_words_value(words: str) -> int | None:
     return total + current if seen else None
 
 
-def _find_chinese(text: str, take) -> None:
+def _find_chinese(text: str, take, digits: bool) -> None:
     for match in _ZH_PERCENT.finditer(text):
         value = _chinese_value(match.group(1))
         if value is not None:
             # 百分之三 is a percentage however it is spelled: no "a"/"one" ambiguity here.
             take(NumberKind.PERCENT, _decimal_key(value), match.start(), match.end())
-    for match in _ZH_MONTH.finditer(text):
-        if 1 <= int(match.group(1)) <= 12:
-            take(NumberKind.MONTH, str(int(match.group(1))), match.start(), match.end())
-    for match in _ZH_NUMBER.finditer(text):
-        value = _digits(match.group(1), match.group(2))
-        if match.group(4):
-            value = value.scaleb(_ZH_SCALE[match.group(4)])
-        elif match.group(5):
-            value = value.scaleb(_EN_SCALE[match.group(5)])
-        kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
-        take(kind, _decimal_key(value), match.start(), match.end())
+    if digits:
+        for match in _ZH_MONTH.finditer(text):
+            if 1 <= int(match.group(1)) <= 12:
+                take(NumberKind.MONTH, str(int(match.group(1))), match.start(), match.end())
+        for match in _ZH_NUMBER.finditer(text):
+            value = _digits(match.group(1), match.group(2))
+            if match.group(4):
+                value = value.scaleb(_ZH_SCALE[match.group(4)])
+            elif match.group(5):
+                value = value.scaleb(_EN_SCALE[match.group(5)])
+            kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
+            take(kind, _decimal_key(value), match.start(), match.end())
     for match in _ZH_NUMERAL.finditer(text):
         if not _ZH_NUMERAL_DIGIT.search(match.group()):
             continue  # 万, 千万 alone: "ten thousand" as often as "by all means"
@@ -235,13 +256,21 @@ def _find_chinese(text: str, take) -> None:
 
 @cache
 def _cn2an():
-    # Imported on first use: it loads its rule tables (~0.1 s), and most blocks need none.
+    # Imported on first use (~0.1 s to load its rule tables), so that `qa --version` and a
+    # run without Chinese numerals do not pay for it; `preload` imports it up front.
     import cn2an
 
     return cn2an.cn2an
 
 
+def preload() -> None:
+    """Import cn2an now: in a process that forks workers, once for all of them."""
+    _cn2an()
+
+
+@lru_cache(maxsize=1024)
 def _chinese_value(numeral: str) -> Decimal | None:
+    # Cached: the same few numerals (一, 两, 十) recur in every document, and cn2an is slow.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cn2an warns on input it then rejects

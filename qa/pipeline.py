@@ -54,6 +54,17 @@ class CheckOptions:
     """Per-rule severity overrides from the config file ("off" drops a rule's findings)."""
 
 
+def preload() -> None:
+    """Load now what the checks otherwise load on first use: cn2an (~0.1 s), AutoCorrect's
+    rules, and the modules `_final` imports. A process that forks workers calls this once
+    before forking, so no worker pays for it; nothing here imports torch or an encoder."""
+    from qa import config, numbers, suppress  # noqa: F401 (config, suppress: loaded for `_final`)
+    from qa.checks import typography
+
+    numbers.preload()
+    typography.preload()
+
+
 def english_source_for(target: Path) -> Path | None:
     """`name.zh.md` -> `name.en.md` beside it; None when the name does not say it is Chinese."""
     name = target.name

@@ -21,11 +21,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from itertools import filterfalse
 
 from qa.model import Pair, PairScore, Segment, SegmentKind
 
 _URL = re.compile(r"(?:https?|ftp)://\S+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # An ordinary word: lower case, not glued to a dot, slash, underscore or hyphen (which
 # would make it part of an identifier, a path or a package name such as tf.function).
@@ -67,6 +68,7 @@ class Prose:
     """The prose of one side of a pair, split the way both signals need it."""
 
     latin_words: tuple[str, ...]
+    """In lower case, as both signals compare them (ASCII letters and apostrophes: as long as written)."""
     ordinary_words: tuple[str, ...]
     cjk_chars: int
 
@@ -81,48 +83,65 @@ def prose(segments: tuple[Segment, ...]) -> Prose:
         text = _prose_text(segment)
         words += _LATIN_WORD.findall(text)
         ordinary += _ORDINARY_WORD.findall(text)
-        cjk += len(_CJK.findall(text))
-    return Prose(tuple(words), tuple(ordinary), cjk)
+        cjk += sum(map(len, _CJK_RUN.findall(text)))
+    return Prose(tuple(map(str.lower, words)), tuple(ordinary), cjk)
 
 
 def length_units(pair: Pair) -> tuple[int, int] | None:
     """(English letters, Chinese characters) that translate each other; None if an empty side."""
     if not pair.source or not pair.target:
         return None
-    source, target = prose(pair.source), prose(pair.target)
-    shared = {w.lower() for w in source.latin_words} & {w.lower() for w in target.latin_words}
-    source_units = sum(len(w) for w in source.latin_words if w.lower() not in shared)
-    target_units = target.cjk_chars + sum(len(w) for w in target.latin_words if w.lower() not in shared)
-    return source_units, target_units
+    return _length_units(prose(pair.source), prose(pair.target))
 
 
 def length_z(pair: Pair, model: LengthModel = LENGTH) -> float | None:
     """Standard deviations between the Chinese length and the English's prediction; None if too short."""
-    units = length_units(pair)
-    if units is None or units[0] < model.min_units:
+    if not pair.source or not pair.target:
         return None
-    return round(model.z(*units), 3)
+    return _length_z(prose(pair.source), prose(pair.target), model)
 
 
 def english_kept(pair: Pair) -> float | None:
     """Share of the English's ordinary words found verbatim in the Chinese; None if too few."""
     if not pair.source or not pair.target:
         return None
-    source, target = prose(pair.source), prose(pair.target)
-    if len(source.ordinary_words) < MIN_ORDINARY_WORDS:
-        return None
-    found = {w.lower() for w in target.latin_words}
-    kept = sum(1 for w in source.ordinary_words if w in found)
-    return round(kept / len(source.ordinary_words), 3)
+    return _english_kept(prose(pair.source), prose(pair.target))
 
 
 def with_text_signals(scores: tuple[PairScore, ...], pairs: tuple[Pair, ...]) -> tuple[PairScore, ...]:
     """Add length_z and english_kept to each pair's score."""
     by_id = {pair.id: pair for pair in pairs}
-    return tuple(
-        replace(score, length_z=length_z(by_id[score.pair]), english_kept=english_kept(by_id[score.pair]))
-        for score in scores
-    )
+    return tuple(_with_signals(score, by_id[score.pair]) for score in scores)
+
+
+def _with_signals(score: PairScore, pair: Pair) -> PairScore:
+    # Each side's prose is read once for both signals.
+    if not pair.source or not pair.target:
+        return replace(score, length_z=None, english_kept=None)
+    source, target = prose(pair.source), prose(pair.target)
+    return replace(score, length_z=_length_z(source, target), english_kept=_english_kept(source, target))
+
+
+def _length_units(source: Prose, target: Prose) -> tuple[int, int]:
+    shared = set(source.latin_words) & set(target.latin_words)
+    source_units = sum(map(len, filterfalse(shared.__contains__, source.latin_words)))
+    target_units = target.cjk_chars + sum(map(len, filterfalse(shared.__contains__, target.latin_words)))
+    return source_units, target_units
+
+
+def _length_z(source: Prose, target: Prose, model: LengthModel = LENGTH) -> float | None:
+    units = _length_units(source, target)
+    if units[0] < model.min_units:
+        return None
+    return round(model.z(*units), 3)
+
+
+def _english_kept(source: Prose, target: Prose) -> float | None:
+    if len(source.ordinary_words) < MIN_ORDINARY_WORDS:
+        return None
+    found = set(target.latin_words)
+    kept = sum(map(found.__contains__, source.ordinary_words))
+    return round(kept / len(source.ordinary_words), 3)
 
 
 def _prose_text(segment: Segment) -> str:

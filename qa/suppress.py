@@ -26,6 +26,8 @@ from qa.model import Document, Finding, SegmentKind
 
 BASELINE_VERSION = 1
 _COMMENT = re.compile(r"<!--\s*qa-ignore(?P<next>-next-line)?(?P<rules>(?:\s+[\w./-]+)*)\s*-->")
+_MARKER = "qa-ignore"
+"""In every comment `_COMMENT` matches."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Suppression:
 
 
 def suppressions(document: Document) -> tuple[Suppression, ...]:
+    if _MARKER not in document.text:
+        return ()  # most files have no qa-ignore comment: no need to read them line by line
     found: list[Suppression] = []
     by_line = {line: s for s in document.segments for line in range(s.start_line, s.end_line + 1)}
     for number, line in enumerate(document.text.split("\n"), start=1):

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import autocorrect_py
 
 from qa.checks.pairwise import Located, finding_at
-from qa.inline import PartKind, parts, prose_mask
+from qa.inline import PartKind, blanked, parts, prose_mask
 from qa.model import Alignment, Document, Finding, Segment, SegmentKind, Severity
 from qa.rules import Rule
 
@@ -93,6 +93,12 @@ _FULL_WIDTH = {",": "，", ".": "。", ":": "：", ";": "；", "!": "！", "?": 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9%]")
 _DOUBLED = re.compile(r"[，。、；：,;:]{2,}")
+_ROUND_BRACKET = re.compile(r"[()（）]")
+_HALF_BRACKET = re.compile(r"[()]")
+_FULL_BRACKET = re.compile(r"[（）]")
+_BOUNDARY = re.compile(_CJK.pattern + _LATIN_OR_DIGIT.pattern + "|" + _LATIN_OR_DIGIT.pattern + _CJK.pattern)
+"""Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
+_HALF_WIDTH = re.compile("[" + re.escape("".join(_FULL_WIDTH)) + "]")
 _SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}
 
 
@@ -119,12 +125,12 @@ def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
 
 def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
     raw = segment.raw
+    if not _may_have_findings(segment):
+        return
     formatted = _formatted(raw)
     if formatted is None or formatted == raw:
         return
-    protected = [(p.start, p.end) for p in parts(segment) if p.kind is not PartKind.LINK] + [
-        (p.value_start, p.value_end) for p in parts(segment) if p.kind is PartKind.LINK
-    ]
+    protected = _protected(segment)
     for tag, at, old, new in _edits(raw, formatted):
         if any(_inside(tag, at, at + len(old), start, end) for start, end in protected):
             continue
@@ -148,6 +154,21 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
             )
 
 
+def _protected(segment: Segment) -> list[tuple[int, int]]:
+    """Where AutoCorrect's edits are not ours to report: code, URLs, images, HTML, link targets."""
+    return [(p.value_start, p.value_end) if p.kind is PartKind.LINK else (p.start, p.end) for p in parts(segment)]
+
+
+def _may_have_findings(segment: Segment) -> bool:
+    """False when no edit of AutoCorrect's could become a finding, whatever it does: there is
+    no Chinese/Latin boundary to space and no half-width mark outside code and URLs to widen.
+    Formatting costs most of these checks and most blocks have neither, so they skip it."""
+    raw = segment.raw
+    if _BOUNDARY.search(raw):
+        return True
+    return _HALF_WIDTH.search(raw) is not None and _HALF_WIDTH.search(blanked(raw, _protected(segment))) is not None
+
+
 def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     """AutoCorrect's edits as (insert | delete | replace, offset in raw, old, new), found in one
     linear walk: it only inserts or deletes spaces and swaps one character for another (，
@@ -157,7 +178,8 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     i = j = 0
     while i < len(raw) and j < len(formatted):
         if raw[i] == formatted[j]:
-            i, j = i + 1, j + 1
+            same = _same_run(raw, i, formatted, j)
+            i, j = i + same, j + same
         elif formatted[j] == " ":
             edits.append(("insert", i, "", " "))
             j += 1
@@ -181,6 +203,26 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     if len(formatted) - j != sum(1 for k in range(j, len(formatted)) if formatted[k] == " "):
         return []
     return edits
+
+
+def _same_run(a: str, i: int, b: str, j: int) -> int:
+    """How many characters are equal from a[i] and b[j] on. The texts differ in a few places
+    only, so the run's end is found by comparing slices (in C), doubling then halving."""
+    limit = min(len(a) - i, len(b) - j)
+    run, step = 0, 1
+    while run + step <= limit and a[i + run : i + run + step] == b[j + run : j + run + step]:
+        run, step = run + step, step * 2
+    # The first difference (or the end) is within the `step` characters from `run`.
+    while step > 1:
+        step //= 2
+        if run + step <= limit and a[i + run : i + run + step] == b[j + run : j + run + step]:
+            run += step
+    return run
+
+
+def preload() -> None:
+    """Build AutoCorrect's rules now (its first call takes ~15 ms): once in a process that forks workers."""
+    _formatted("预热 warm-up,好")
 
 
 def _formatted(raw: str) -> str | None:
@@ -213,12 +255,15 @@ def _cjk_latin_boundary(before: str, after: str) -> bool:
 
 
 def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    if not (_HALF_BRACKET.search(segment.raw) and _FULL_BRACKET.search(segment.raw)):
+        return  # no pair of mixed widths (the mask only blanks characters of the raw text)
     mask = prose_mask(segment)
     opened: list[int] = []
-    for offset, char in enumerate(mask):
+    for bracket in _ROUND_BRACKET.finditer(mask):
+        offset, char = bracket.start(), bracket.group()
         if char in "(（":
             opened.append(offset)
-        elif char in ")）" and opened:
+        elif opened:
             start = opened.pop()
             if (mask[start] == "(") == (char == ")"):
                 continue
@@ -236,6 +281,8 @@ def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[F
 
 
 def _doubled(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    if not _DOUBLED.search(segment.raw):
+        return  # nor in the mask, which only blanks characters
     for match in _DOUBLED.finditer(prose_mask(segment)):
         yield finding_at(
             DOUBLED_PUNCTUATION,

@@ -26,3 +26,13 @@ def test_code_and_tiny_files_do_not_count():
     code_only = doc("```python\nprint('hello world, this is code and only code here')\n```\n")
     assert check_documents(None, code_only) == []
     assert check_documents(None, doc("OK\n")) == []
+
+
+def test_han_share_counts_letters_as_str_isalpha_does():
+    # Numerals that are not letters (², 〇, Ⅷ), Han-block symbols (䷀), full-width and
+    # compatibility forms, other scripts and digits: each character is judged on its own.
+    text = "模型²用〇个 Ⅷ 卦䷀䷁ 和 ＡＢ，丽﨎 Straße 3 ٣ 한국어 ñ_x\n\n第二段 abc。\n"
+    letters = [ch for segment in doc(text).segments for ch in segment.text if ch.isalpha()]
+    han = [ch for ch in letters if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
+    assert han_share(doc(text)) == (len(han) / len(letters), len(letters))
+    assert 0 < len(han) < len(letters)

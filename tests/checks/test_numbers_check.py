@@ -76,3 +76,26 @@ def test_words_are_weak_and_may_is_a_month_only_next_to_a_number():
 def test_a_number_that_is_not_a_count_is_not_read():
     assert find_numbers("万一千万", "zh") == []  # "in case", "by all means": no digit numeral in them
     assert find_numbers("GPT-3 每天", "zh")[0].kind is NumberKind.NAME
+
+
+TRICKY = [
+    "没有数字的一句话，三点五和两个",
+    "In May we may go, nine or ninety-nine times",
+    "Sept 3 and May 2015, Oct. 31",
+    "GPT-3 与 ResNet50、EfficientNet-B7、top-1 和 2103.12731v2",
+    "v1.2.3 版本于 3 月发布，增长 45 亿",
+    "３２ 个和 ＧＰＴ－３、１２．５％",  # full-width digits, letters, point and percent
+    "٣ 和 ३ are digits to \\d but not to [0-9]",
+    "百分之三十 and 百分之 0.3",
+    "175B、8K and 4.5 billion, 30,000",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_skipping_the_digit_patterns_changes_nothing(text, language):
+    from qa import numbers as module
+
+    every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True)
+    assert find_numbers(text, language) == every_pattern

@@ -23,3 +23,31 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
         "，",
         1,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "它很好,真的。",
+        "使用PEFT训练,在ImageNet上达到84.1%",
+        "见 [链接](https://example.com/a,b) 和 `a,b` 以及 https://x.org/y:z",
+        "只有中文和全角标点，没有半角。",
+        "Plain English, with: punctuation!",
+        "1. 列表项,后面有逗号\n2. 第二项",
+        "**强调,**和（括号)以及 e.g. 3.5 倍",
+        "<b>标签,</b> 与 ![图,片](img/a,b.png)",
+    ],
+)
+def test_blocks_skipped_before_formatting_have_no_findings(monkeypatch, text):
+    document = doc(text + "\n")
+    fast = typography.check_document(document)
+    monkeypatch.setattr(typography, "_may_have_findings", lambda segment: True)
+    assert typography.check_document(document) == fast
+
+
+def test_same_run_counts_equal_characters():
+    for a, i, b, j in [("abc", 0, "abd", 0), ("", 0, "x", 0), ("中文 abc", 2, " abc!", 0), ("x" * 100, 3, "x" * 50, 0)]:
+        naive = 0
+        while i + naive < len(a) and j + naive < len(b) and a[i + naive] == b[j + naive]:
+            naive += 1
+        assert typography._same_run(a, i, b, j) == naive

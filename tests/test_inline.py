@@ -1,0 +1,42 @@
+import random
+
+import pytest
+
+from qa import inline
+from qa.model import SegmentKind
+
+BLOCKS = [
+    "见 [链接](https://example.com/a_(b)) 和 `code`，以及 https://x.org/y:z.",
+    "![图](img/a.png) <img src='b.png'> <https://auto.link/x> <b>粗</b>",
+    "[http://github.com/x](https://t.co/y) and [`code` in a label](u)",
+    "no link ( here ) nor [brackets] nor ` a lone backtick",
+    "> 1. 引用里的列表 [a](b)\n> # 标题",
+    "```不是代码块``` and ``double `tick` span``",
+]
+
+
+@pytest.mark.parametrize("raw", BLOCKS)
+def test_substring_guards_change_no_part(monkeypatch, raw):
+    guarded = inline._parts.__wrapped__(raw, False)
+    monkeypatch.setattr(inline, "_scan", lambda pattern, text, needs: pattern.finditer(text))
+    assert inline._parts.__wrapped__(raw, False) == guarded
+
+
+@pytest.mark.parametrize("raw", BLOCKS)
+def test_prose_mask_keeps_offsets_and_link_text(raw):
+    mask = inline._prose_mask.__wrapped__(raw, SegmentKind.PARAGRAPH)
+    assert len(mask) == len(raw)
+    assert all(m in (c, " ") for m, c in zip(mask, raw, strict=True))
+
+
+def test_blanked_matches_blanking_character_by_character():
+    rng = random.Random(0)
+    for _ in range(500):
+        text = "".join(rng.choice("ab 中") for _ in range(rng.randint(0, 12)))
+        spans = [
+            tuple(sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))) for _ in range(rng.randint(0, 4))
+        ]
+        chars = list(text)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        assert inline.blanked(text, spans) == "".join(chars)
