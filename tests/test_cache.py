@@ -154,4 +154,3 @@ def test_the_cache_logs_ahead_so_a_writer_does_not_block_another_process(tmp_pat
         assert set(store.get("counting/v1", ["A paragraph."], 4)) == {text_key("A paragraph.")}
         store.close()
         other.rollback()
-

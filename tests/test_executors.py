@@ -365,3 +365,29 @@ def test_a_worker_of_another_qa_version_refuses_the_run(glossary, corpus):
         pytest.raises(ExecutorError, match=r"a worker runs qa .*, this run qa 0\.0\.0"),
     ):
         executor.map(check, plan_tasks(corpus[:1]))
+
+
+def _blas_threads(_: object) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_process_pool_workers_run_one_blas_thread_each():
+    import numpy  # noqa: F401 (loads the BLAS library that threadpoolctl inspects)
+
+    with ProcessExecutor(2) as pool:
+        per_worker = pool.map(_blas_threads, [0, 1, 2, 3])
+    assert all(threads and set(threads) == {1} for threads in per_worker)
+
+
+def test_warming_a_check_loads_what_checks_load_lazily():
+    """So forked workers inherit cn2an instead of each importing it on its first file."""
+    script = (
+        "import sys; from pathlib import Path; from qa.executors import FileCheck; "
+        "from qa.glossary import load_glossaries; "
+        "FileCheck.for_glossary(load_glossaries(sorted(Path('glossaries').glob('*.csv')))).warm(); "
+        "print('cn2an' in sys.modules, 'torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False"]
