@@ -339,41 +339,41 @@ def _search_band(src: _Units, tgt: _Units) -> _Band:
 
 _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
+_DIAGONAL_MOVES = (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO)
+"""The moves that come from an earlier row (all but 0-1)."""
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
     """Lowest-cost monotonic path; returns steps (i0, i1, j0, j1, similarity)."""
-    n = len(src)
-    step_sims = _band_similarities(src, tgt, band)
+    return _best_path(_band_similarities(src, tgt, band), band)
+
+
+def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
+    """The DP proper, over the step similarities of the band's cells (see _band_similarities)."""
+    step_costs = _step_costs(step_sims)
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
     costs: list[np.ndarray] = []
     moves: list[np.ndarray] = []
-    sims: list[np.ndarray] = []
+    n = len(band.lo) - 1
     for i in range(n + 1):
-        cols = np.arange(band.lo[i], band.hi[i] + 1)
-        row_sims = step_sims[:, offsets[i] : offsets[i + 1]]
-        candidates = np.full((5, len(cols)), np.inf)
-        if i >= 1:
-            previous, lo = costs[i - 1], band.lo[i - 1]
-            candidates[_ONE_ONE] = _row_cost(previous, lo, cols - 1) + (1.0 - row_sims[_ONE_ONE])
-            candidates[_ONE_ZERO] = _row_cost(previous, lo, cols) + SKIP_COST
-            merged = (1.0 - row_sims[_ONE_TWO]) * MERGE_WEIGHT + MERGE_PENALTY
-            candidates[_ONE_TWO] = _row_cost(previous, lo, cols - 2) + merged
-        if i >= 2:
-            merged = (1.0 - row_sims[_TWO_ONE]) * MERGE_WEIGHT + MERGE_PENALTY
-            candidates[_TWO_ONE] = _row_cost(costs[i - 2], band.lo[i - 2], cols - 1) + merged
+        lo, hi = int(band.lo[i]), int(band.hi[i])
+        row_costs = step_costs[:, offsets[i] : offsets[i + 1]]
+        # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
+        candidates = np.full((5, hi - lo + 1), np.inf)
         if i == 0:
-            candidates[_ONE_ONE, cols == 0] = 0.0  # the origin: no move
-        candidates = np.where(np.isnan(candidates), np.inf, candidates)
+            candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
+        for move in _DIAGONAL_MOVES:
+            di, dj = _MOVES[move]
+            if i >= di:
+                _extend(candidates[move], costs[i - di], int(band.lo[i - di]), lo - dj, row_costs[move])
         best_move = np.argmin(candidates, axis=0)
-        best = candidates[best_move, np.arange(len(cols))]
-        row_cost, row_move = _chain_zero_one(best, best_move)
+        row_cost, row_move = _chain_zero_one(candidates.min(axis=0), best_move, skips)
         if i == 0:
-            row_move[cols == 0] = -1
+            row_move[0] = -1
         costs.append(row_cost)
         moves.append(row_move)
-        sims.append(row_sims[np.clip(row_move, 0, 4), np.arange(len(cols))])
-    return _trace(moves, sims, band, n, len(tgt))
+    return _trace(moves, step_sims, offsets, band, n, int(band.hi[n]))
 
 
 def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
@@ -394,15 +394,33 @@ def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
     return sims
 
 
-def _row_cost(previous: np.ndarray, lo: int, cols: np.ndarray) -> np.ndarray:
-    index = cols - lo
-    inside = (index >= 0) & (index < len(previous))
-    return np.where(inside, previous[np.clip(index, 0, max(len(previous) - 1, 0))], np.inf)
+def _step_costs(step_sims: np.ndarray) -> np.ndarray:
+    """(5, cells) cost of each step type ending in each band cell; inf where impossible."""
+    costs = np.empty_like(step_sims)
+    costs[_ONE_ONE] = 1.0 - step_sims[_ONE_ONE]
+    costs[_ONE_ZERO] = SKIP_COST
+    costs[_ZERO_ONE] = np.inf  # chained along the row instead
+    for move in (_TWO_ONE, _ONE_TWO):
+        costs[move] = (1.0 - step_sims[move]) * MERGE_WEIGHT + MERGE_PENALTY
+    costs[np.isnan(costs)] = np.inf
+    return costs
 
 
-def _chain_zero_one(best: np.ndarray, best_move: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP."""
-    offsets = np.arange(len(best)) * SKIP_COST
+def _extend(candidate: np.ndarray, previous: np.ndarray, previous_lo: int, first: int, step: np.ndarray) -> None:
+    """candidate[k] = previous row's cost at column first + k, plus step[k], where that column
+    is in the previous row's band (elsewhere candidate keeps its inf)."""
+    start = max(first, previous_lo)
+    stop = min(first + len(candidate), previous_lo + len(previous))
+    if start < stop:
+        inside = slice(start - first, stop - first)
+        np.add(previous[start - previous_lo : stop - previous_lo], step[inside], out=candidate[inside])
+
+
+def _chain_zero_one(best: np.ndarray, best_move: np.ndarray, skips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP.
+
+    `skips` is k * SKIP for k = 0, 1, ... (at least as long as the row)."""
+    offsets = skips[: len(best)]
     shifted = best - offsets
     running = np.minimum.accumulate(shifted)
     # Where running comes from an earlier column, the cell is reached by 0-1 steps.
@@ -412,7 +430,7 @@ def _chain_zero_one(best: np.ndarray, best_move: np.ndarray) -> tuple[np.ndarray
 
 
 def _trace(
-    moves: list[np.ndarray], sims: list[np.ndarray], band: _Band, n: int, m: int
+    moves: list[np.ndarray], step_sims: np.ndarray, offsets: np.ndarray, band: _Band, n: int, m: int
 ) -> list[tuple[int, int, int, int, float | None]]:
     steps = []
     i, j = n, m
@@ -422,7 +440,7 @@ def _trace(
         if move < 0:
             raise RuntimeError(f"alignment path broken at ({i}, {j})")
         di, dj = _MOVES[move]
-        similarity = float(sims[i][k]) if di and dj else None
+        similarity = float(step_sims[move, offsets[i] + k]) if di and dj else None
         steps.append((i - di, i, j - dj, j, similarity))
         i, j = i - di, j - dj
     steps.reverse()

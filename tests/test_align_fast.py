@@ -3,10 +3,22 @@
 The DP breaks ties on exact float values, so these compare bit for bit, not approximately.
 """
 
+import math
+
 import numpy as np
 import pytest
 
-from qa.align import _cell_dots
+from qa.align import (
+    _MOVES,
+    _ONE_ONE,
+    _ZERO_ONE,
+    MERGE_PENALTY,
+    MERGE_WEIGHT,
+    SKIP_COST,
+    _Band,
+    _best_path,
+    _cell_dots,
+)
 
 
 def _band_cells(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -33,3 +45,67 @@ def test_cell_dots_refuse_rows_out_of_order():
     a = np.ones((3, 4), dtype=np.float32)
     with pytest.raises(ValueError, match="ascend"):
         _cell_dots(a, a, np.array([1, 0]), np.array([0, 0]))
+
+
+def _reference_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
+    """The DP cell by cell in plain Python floats: candidates in move order, the first lowest
+    wins, NaN counts as impossible, then the 0-1 chain as a running minimum of cost - k * SKIP."""
+    n = len(band.lo) - 1
+    offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    sims = {
+        (i, j): step_sims[:, offsets[i] + j - band.lo[i]]
+        for i in range(n + 1)
+        for j in range(band.lo[i], band.hi[i] + 1)
+    }
+    cost: dict[tuple[int, int], float] = {}
+    move_at: dict[tuple[int, int], int] = {}
+    for i in range(n + 1):
+        row = []
+        for j in range(band.lo[i], band.hi[i] + 1):
+            candidates = [math.inf] * 5
+            for move, (di, dj) in _MOVES.items():
+                if di and (i - di, j - dj) in cost:
+                    sim = float(sims[i, j][move])
+                    step = (
+                        SKIP_COST if not dj else (1.0 - sim if di == dj else (1.0 - sim) * MERGE_WEIGHT + MERGE_PENALTY)
+                    )
+                    candidates[move] = math.inf if math.isnan(sim) and dj else cost[i - di, j - dj] + step
+            if (i, j) == (0, 0):
+                candidates[_ONE_ONE] = 0.0
+            best = min(candidates)
+            row.append((j, best, candidates.index(best)))
+        running = math.inf
+        for k, (j, best, move) in enumerate(row):
+            shifted = best - k * SKIP_COST
+            running = min(running, shifted)
+            cost[i, j] = running + k * SKIP_COST
+            move_at[i, j] = -1 if (i, j) == (0, 0) else (_ZERO_ONE if shifted > running else move)
+    steps = []
+    i, j = n, int(band.hi[n])
+    while (i, j) != (0, 0):
+        di, dj = _MOVES[move_at[i, j]]
+        steps.append((i - di, i, j - dj, j, float(sims[i, j][move_at[i, j]]) if di and dj else None))
+        i, j = i - di, j - dj
+    return steps[::-1]
+
+
+def _random_band(n: int, m: int, rng: np.random.Generator) -> _Band:
+    """Monotone and connected, with (0, 0) and (n, m) inside, like _search_band's."""
+    centre = np.round(np.linspace(0, m, n + 1)).astype(np.int64)
+    lo = np.minimum.accumulate(np.maximum(centre - rng.integers(0, 4, n + 1), 0)[::-1])[::-1]
+    hi = np.minimum(centre + rng.integers(0, 4, n + 1), m)
+    lo[0], hi[n] = 0, m
+    hi[:-1] = np.maximum(hi[:-1], lo[1:])  # each row reaches the next one
+    hi = np.maximum.accumulate(hi)
+    return _Band(lo, hi)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_best_path_equals_the_cell_by_cell_dp_including_ties(seed):
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(0, 12)), int(rng.integers(0, 12))
+    band = _random_band(n, m, rng) if seed % 2 and n and m else _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
+    cells = int((band.hi - band.lo + 1).sum())
+    # Few distinct similarities, so that many paths cost the same and tie-breaking decides.
+    step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(5, cells))
+    assert _best_path(step_sims, band) == _reference_path(step_sims, band)
