@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -177,32 +178,34 @@ def _kind_code(segment: Segment) -> int:
 
 def _group_units(units: _Units, size: int) -> _Units:
     """Consecutive runs of `size` units as one unit each (the last run may be shorter)."""
-    starts = list(range(0, len(units), size))
-    grouped = _combine(units, [(s, min(s + size, len(units))) for s in starts])
-    return _Units(grouped.vectors, grouped.has_vector, grouped.lengths, grouped.anchors, np.full(len(starts), _COARSE))
+    spans = [(s, min(s + size, len(units))) for s in range(0, len(units), size)]
+    lengths = np.array([units.lengths[a:b].sum() for a, b in spans], dtype=np.float64)
+    anchors = tuple(frozenset().union(*units.anchors[a:b]) for a, b in spans)
+    summed = None
+    if units.vectors is not None:
+        summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
+    return _summed_units(summed, lengths, anchors, np.full(len(spans), _COARSE))
 
 
 def _merged_neighbours(units: _Units) -> _Units:
     """Unit k is units k and k+1 together: the side of 2 in a 2-1 or 1-2 step."""
-    return _combine(units, [(k, k + 2) for k in range(len(units) - 1)])
+    first, second = units.kinds[:-1], units.kinds[1:]
+    prose = (first < len(_PROSE)) & (second < len(_PROSE))
+    kinds = np.where(first == second, first, np.where(prose, _MIXED, _MIXED_STRUCTURE))
+    anchors = tuple(a | b for a, b in pairwise(units.anchors))
+    summed = None if units.vectors is None else units.vectors[:-1] + units.vectors[1:]
+    return _summed_units(summed, units.lengths[:-1] + units.lengths[1:], anchors, kinds)
 
 
-def _combine(units: _Units, spans: list[tuple[int, int]]) -> _Units:
-    lengths = np.array([units.lengths[a:b].sum() for a, b in spans], dtype=np.float64)
-    anchors = tuple(frozenset().union(*units.anchors[a:b]) for a, b in spans)
-    kinds = np.array([_merged_kind(units.kinds[a:b].tolist()) for a, b in spans], dtype=np.int64)
-    if units.vectors is None:
-        return _Units(None, np.zeros(len(spans), bool), lengths, anchors, kinds)
-    summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
+def _summed_units(
+    summed: np.ndarray | None, lengths: np.ndarray, anchors: tuple[frozenset[str], ...], kinds: np.ndarray
+) -> _Units:
+    """Units whose vectors are the sums of their parts' vectors, normalised (None: no vectors)."""
+    if summed is None:
+        return _Units(None, np.zeros(len(lengths), bool), lengths, anchors, kinds)
     norms = np.linalg.norm(summed, axis=1, keepdims=True)
     vectors = np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0)
     return _Units(vectors, norms[:, 0] > 0, lengths, anchors, kinds)
-
-
-def _merged_kind(kinds: list[int]) -> int:
-    if len(set(kinds)) == 1:
-        return kinds[0]
-    return _MIXED if all(k < len(_PROSE) for k in kinds) else _MIXED_STRUCTURE
 
 
 # ---------------------------------------------------------------- similarity

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 
 from qa.align import (
+    _HEADING_BASE,
+    _MIXED,
+    _MIXED_STRUCTURE,
     _MOVES,
     _ONE_ONE,
+    _PROSE,
     _ZERO_ONE,
     MERGE_PENALTY,
     MERGE_WEIGHT,
@@ -18,7 +22,12 @@ from qa.align import (
     _Band,
     _best_path,
     _cell_dots,
+    _merged_neighbours,
+    _Units,
 )
+
+_PROSE_KINDS = len(_PROSE)
+"""Kind codes below this are prose (paragraph, list item, quote, link card)."""
 
 
 def _band_cells(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -109,3 +118,30 @@ def test_best_path_equals_the_cell_by_cell_dp_including_ties(seed):
     # Few distinct similarities, so that many paths cost the same and tie-breaking decides.
     step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(5, cells))
     assert _best_path(step_sims, band) == _reference_path(step_sims, band)
+
+
+def test_merged_neighbours_equal_each_pair_merged_on_its_own():
+    rng = np.random.default_rng(7)
+    n = 40
+    vectors = rng.standard_normal((n, 16)).astype(np.float32)
+    vectors[5] = 0.0
+    vectors[20], vectors[21] = vectors[19], -vectors[19]  # a pair that sums to nothing
+    kinds = rng.choice(np.array([0, 1, 2, _PROSE_KINDS, _HEADING_BASE, _HEADING_BASE + 2]), n)
+    anchors = tuple(frozenset(f"a{x}" for x in rng.integers(0, 6, rng.integers(0, 3))) for _ in range(n))
+    units = _Units(vectors, np.linalg.norm(vectors, axis=1) > 0, rng.integers(0, 300, n).astype(float), anchors, kinds)
+    merged = _merged_neighbours(units)
+    summed = np.stack([vectors[k : k + 2].sum(axis=0) for k in range(n - 1)])
+    norms = np.linalg.norm(summed, axis=1)
+    for k in range(n - 1):
+        expected = summed[k] / norms[k] if norms[k] > 0 else np.zeros_like(summed[k])
+        assert merged.vectors[k].tobytes() == expected.tobytes()
+        assert merged.has_vector[k] == (norms[k] > 0)
+        assert merged.lengths[k] == units.lengths[k] + units.lengths[k + 1]
+        assert merged.anchors[k] == anchors[k] | anchors[k + 1]
+        pair = {int(kinds[k]), int(kinds[k + 1])}
+        expected = pair.pop() if len(pair) == 1 else (_MIXED if max(pair) < _PROSE_KINDS else _MIXED_STRUCTURE)
+        assert merged.kinds[k] == expected
+    assert (
+        len(_merged_neighbours(_Units(vectors[:1], units.has_vector[:1], units.lengths[:1], anchors[:1], kinds[:1])))
+        == 0
+    )
