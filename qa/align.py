@@ -342,8 +342,8 @@ def _search_band(src: _Units, tgt: _Units) -> _Band:
 
 _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
-_DIAGONAL_MOVES = (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO)
-"""The moves that come from an earlier row (all but 0-1)."""
+_DIAGONAL_STEPS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
+"""(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
@@ -356,22 +356,22 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
     step_costs = _step_costs(step_sims)
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
     skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
+    # Plain ints: the loop runs once per row and numpy scalars are slow to index with.
+    los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()
     costs: list[np.ndarray] = []
     moves: list[np.ndarray] = []
-    n = len(band.lo) - 1
+    n = len(los) - 1
     for i in range(n + 1):
-        lo, hi = int(band.lo[i]), int(band.hi[i])
-        row_costs = step_costs[:, offsets[i] : offsets[i + 1]]
+        lo, hi = los[i], his[i]
+        row_costs = step_costs[:, starts[i] : starts[i + 1]]
         # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
         candidates = np.full((5, hi - lo + 1), np.inf)
         if i == 0:
             candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
-        for move in _DIAGONAL_MOVES:
-            di, dj = _MOVES[move]
+        for move, di, dj in _DIAGONAL_STEPS:
             if i >= di:
-                _extend(candidates[move], costs[i - di], int(band.lo[i - di]), lo - dj, row_costs[move])
-        best_move = np.argmin(candidates, axis=0)
-        row_cost, row_move = _chain_zero_one(candidates.min(axis=0), best_move, skips)
+                _extend(candidates[move], costs[i - di], los[i - di], lo - dj, row_costs[move])
+        row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
         if i == 0:
             row_move[0] = -1
         costs.append(row_cost)
@@ -422,14 +422,14 @@ def _extend(candidate: np.ndarray, previous: np.ndarray, previous_lo: int, first
 def _chain_zero_one(best: np.ndarray, best_move: np.ndarray, skips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP.
 
-    `skips` is k * SKIP for k = 0, 1, ... (at least as long as the row)."""
+    `skips` is k * SKIP for k = 0, 1, ... (at least as long as the row). Returns the costs
+    and the moves: best_move itself, where 0-1 chains overwrite it."""
     offsets = skips[: len(best)]
     shifted = best - offsets
     running = np.minimum.accumulate(shifted)
     # Where running comes from an earlier column, the cell is reached by 0-1 steps.
-    chained = shifted > running
-    moves = np.where(chained, _ZERO_ONE, best_move)
-    return running + offsets, moves
+    best_move[shifted > running] = _ZERO_ONE
+    return running + offsets, best_move
 
 
 def _trace(
