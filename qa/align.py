@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -49,8 +49,11 @@ nothing about which block is which, so it is ignored, as IDF would weight it to 
 
 _WEIGHTS = {"embedding": 0.6, "anchors": 0.25, "length": 0.15, "kind": 0.15}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# Acronyms and CamelCase names (CLIP, BERT, CutMix, GPT-3) survive MT unchanged.
-_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9-]*)")
+# Acronyms and CamelCase names (CLIP, BERT, CutMix, GPT-3) survive MT unchanged: a capital
+# not preceded by a letter or digit, then a capital (CLIP) or lower case and a capital (CutMix),
+# then the rest of the word. The lookbehind sits after the first capital so that the regex
+# engine can skip ahead to capitals instead of trying the lookbehind at every character.
+_NAME = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])(?:[A-Z]|[a-z0-9]+[A-Z])[A-Za-z0-9-]*")
 
 _PROSE = (SegmentKind.PARAGRAPH, SegmentKind.LIST_ITEM, SegmentKind.QUOTE, SegmentKind.LINK_CARD)
 _OTHER = (
@@ -147,17 +150,16 @@ def _block_units(segments: Sequence[Segment], vectors: np.ndarray | None) -> _Un
 
 
 def _anchors(segment: Segment) -> frozenset[str]:
-    found: set[str] = set()
-    found.update("url:" + _normalise_url(link) for link in segment.links if link)
-    found.update("img:" + image for image in segment.images if image)
+    found = ["url:" + _normalise_url(link) for link in segment.links if link]
+    found += ["img:" + image for image in segment.images if image]
     if segment.kind is SegmentKind.CODE:
         # Code is copied, its comments translated: compare it line by line.
         lines = (line.strip() for code in segment.code_spans for line in code.splitlines())
-        found.update("line:" + line for line in lines if line)
+        found += ["line:" + line for line in lines if line]
     else:
-        found.update("code:" + code for code in segment.code_spans)
-    found.update("num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1)
-    found.update("name:" + _singular(name) for name in _NAME.findall(segment.text))
+        found += ["code:" + code for code in segment.code_spans]
+    found += ["num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1]
+    found += ["name:" + _singular(name) for name in _NAME.findall(segment.text)]
     return frozenset(found)
 
 
@@ -299,11 +301,9 @@ def _anchor_overlaps(
     for j, anchors in enumerate(tgt):
         for anchor in anchors:
             where[anchor].append(j)
-    overlap: dict[int, int] = defaultdict(int)
-    for i, anchors in enumerate(src):
-        for anchor in anchors:
-            for j in where.get(anchor, ()):
-                overlap[i * width + j] += 1
+    overlap = Counter(
+        i * width + j for i, anchors in enumerate(src) for anchor in anchors for j in where.get(anchor, ())
+    )
     keys = np.fromiter(overlap.keys(), dtype=np.int64, count=len(overlap))
     values = np.fromiter(overlap.values(), dtype=np.float64, count=len(overlap))
     order = np.argsort(keys)

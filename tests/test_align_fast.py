@@ -4,6 +4,8 @@ The DP breaks ties on exact float values, so these compare bit for bit, not appr
 """
 
 import math
+import random
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from qa.align import (
     _MIXED,
     _MIXED_STRUCTURE,
     _MOVES,
+    _NAME,
     _ONE_ONE,
     _PROSE,
     _ZERO_ONE,
@@ -145,3 +148,15 @@ def test_merged_neighbours_equal_each_pair_merged_on_its_own():
         len(_merged_neighbours(_Units(vectors[:1], units.has_vector[:1], units.lengths[:1], anchors[:1], kinds[:1])))
         == 0
     )
+
+
+_NAME_AS_WRITTEN_FIRST = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9-]*)")
+"""The plain form of _NAME, which tries its lookbehind at every character."""
+
+
+def test_name_regex_finds_what_its_plain_form_finds():
+    texts = ["CLIP and CutMix beat GPT-3", "aCLIP x2BERT ÉCLIP _BERT", "Cut-Mix CuT iOS A1B 中BERT模型", "AB\nCD", "A"]
+    rng = random.Random(3)
+    texts += ["".join(rng.choice("ABZabz09-_ .\n中É") for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for text in texts:
+        assert _NAME.findall(text) == _NAME_AS_WRITTEN_FIRST.findall(text), text
