@@ -213,6 +213,12 @@ def _summed_units(
 # ---------------------------------------------------------------- similarity
 
 
+_CHUNK_CELLS = 8192
+"""Cells scored at once: few enough that every temporary array stays in cache and below the
+allocator's mmap threshold (fresh pages for every temporary cost more than the arithmetic),
+enough that numpy's per-call overhead is spread thin."""
+
+
 class _Scorer:
     """Similarity 0..1 of (source unit, target unit) cells, vectorised over many cells.
 
@@ -228,7 +234,15 @@ class _Scorer:
         self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
 
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Similarity of cells (rows[k], cols[k]); rows must ascend, as a band lists its cells."""
+        """Similarity of cells (rows[k], cols[k]); fastest when neighbouring cells are near
+        each other in the grid, as a band's cells are."""
+        similarity = np.empty(len(rows))
+        for start in range(0, len(rows), _CHUNK_CELLS):
+            chunk = slice(start, start + _CHUNK_CELLS)
+            similarity[chunk] = self._score(rows[chunk], cols[chunk])
+        return similarity
+
+    def _score(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         src, tgt = self.src, self.tgt
         total = np.zeros(len(rows))
         weight = np.zeros(len(rows))
@@ -268,29 +282,19 @@ class _Scorer:
         return np.where(self.keys[position] == wanted, self.shared[position], 0.0)
 
 
-_DOT_BLOCK_ROWS = 64
-
-
 def _cell_dots(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """a[rows[k]] . b[cols[k]] for every cell k; rows ascending.
+    """a[rows[k]] . b[cols[k]] for every cell k, from the products of the cells' bounding box.
 
-    Gathering two vectors per cell copied hundreds of megabytes; instead each block of
-    `_DOT_BLOCK_ROWS` rows is multiplied once with the span of columns its cells touch. It is
-    einsum, not matmul (BLAS), because einsum sums each row pair's products in the same order
-    whatever the shapes, so every similarity, and every tie the DP breaks, stays as it was.
+    Gathering two vectors per cell copies far more memory than the box's products cost when
+    the cells are close together. It is einsum, not matmul (BLAS), because einsum sums each
+    row pair's products in the same order whatever the shapes, so every similarity, and every
+    tie the DP breaks, stays as it was.
     """
-    if len(rows) > 1 and bool((rows[1:] < rows[:-1]).any()):
-        raise ValueError("cell rows must ascend")
-    dots = np.empty(len(rows))
-    edges = np.searchsorted(rows, np.arange(0, len(a) + _DOT_BLOCK_ROWS, _DOT_BLOCK_ROWS))
-    for first_row, start, stop in zip(range(0, len(a), _DOT_BLOCK_ROWS), edges[:-1], edges[1:], strict=True):
-        if start == stop:
-            continue
-        block_rows, block_cols = rows[start:stop], cols[start:stop]
-        first_col, last_col = int(block_cols.min()), int(block_cols.max())
-        products = np.einsum("ij,kj->ik", a[first_row : first_row + _DOT_BLOCK_ROWS], b[first_col : last_col + 1])
-        dots[start:stop] = products[block_rows - first_row, block_cols - first_col]
-    return dots
+    if not len(rows):
+        return np.zeros(0)
+    first_row, first_col = int(rows.min()), int(cols.min())
+    products = np.einsum("ij,kj->ik", a[first_row : int(rows.max()) + 1], b[first_col : int(cols.max()) + 1])
+    return products[rows - first_row, cols - first_col].astype(np.float64)
 
 
 def _anchor_overlaps(
@@ -344,6 +348,8 @@ _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
 _DIAGONAL_STEPS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
 """(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
+_PAD = 2
+"""Columns a step can go back: the dj of 1-2."""
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
@@ -358,23 +364,29 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
     skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
     # Plain ints: the loop runs once per row and numpy scalars are slow to index with.
     los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()
-    costs: list[np.ndarray] = []
-    moves: list[np.ndarray] = []
     n = len(los) - 1
+    # costs[i, _PAD + k] is the cost of reaching column los[i] + k. The inf margins stand for
+    # the columns outside a row's band, so a later row reads every predecessor as one slice:
+    # _PAD on the left for steps that go back two columns, and on the right as far as any
+    # later row reaches (rows i + 1 and i + 2, whose bands may end further right).
+    reach = max(his[i] - los[max(i - 2, 0)] for i in range(n + 1))
+    costs = np.full((n + 1, _PAD + reach + 1), np.inf)
+    moves: list[np.ndarray] = []
     for i in range(n + 1):
-        lo, hi = los[i], his[i]
+        lo, width = los[i], his[i] - los[i] + 1
         row_costs = step_costs[:, starts[i] : starts[i + 1]]
         # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
-        candidates = np.full((5, hi - lo + 1), np.inf)
+        candidates = np.full((5, width), np.inf)
         if i == 0:
             candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
         for move, di, dj in _DIAGONAL_STEPS:
             if i >= di:
-                _extend(candidates[move], costs[i - di], los[i - di], lo - dj, row_costs[move])
+                first = _PAD + lo - dj - los[i - di]  # where column lo - dj sits in row i - di
+                np.add(costs[i - di, first : first + width], row_costs[move], out=candidates[move])
         row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
         if i == 0:
             row_move[0] = -1
-        costs.append(row_cost)
+        costs[i, _PAD : _PAD + width] = row_cost
         moves.append(row_move)
     return _trace(moves, step_sims, offsets, band, n, int(band.hi[n]))
 
@@ -407,16 +419,6 @@ def _step_costs(step_sims: np.ndarray) -> np.ndarray:
         costs[move] = (1.0 - step_sims[move]) * MERGE_WEIGHT + MERGE_PENALTY
     costs[np.isnan(costs)] = np.inf
     return costs
-
-
-def _extend(candidate: np.ndarray, previous: np.ndarray, previous_lo: int, first: int, step: np.ndarray) -> None:
-    """candidate[k] = previous row's cost at column first + k, plus step[k], where that column
-    is in the previous row's band (elsewhere candidate keeps its inf)."""
-    start = max(first, previous_lo)
-    stop = min(first + len(candidate), previous_lo + len(previous))
-    if start < stop:
-        inside = slice(start - first, stop - first)
-        np.add(previous[start - previous_lo : stop - previous_lo], step[inside], out=candidate[inside])
 
 
 def _chain_zero_one(best: np.ndarray, best_move: np.ndarray, skips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
