@@ -150,16 +150,20 @@ def _block_units(segments: Sequence[Segment], vectors: np.ndarray | None) -> _Un
 
 
 def _anchors(segment: Segment) -> frozenset[str]:
-    found = ["url:" + _normalise_url(link) for link in segment.links if link]
-    found += ["img:" + image for image in segment.images if image]
-    if segment.kind is SegmentKind.CODE:
+    # Most blocks have no links, images or code: skip those comprehensions, since this runs
+    # for every block of every document.
+    found = ["num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1]
+    found += ["name:" + _singular(name) for name in _NAME.findall(segment.text)]
+    if segment.links:
+        found += ["url:" + _normalise_url(link) for link in segment.links if link]
+    if segment.images:
+        found += ["img:" + image for image in segment.images if image]
+    if segment.code_spans and segment.kind is SegmentKind.CODE:
         # Code is copied, its comments translated: compare it line by line.
         lines = (line.strip() for code in segment.code_spans for line in code.splitlines())
         found += ["line:" + line for line in lines if line]
-    else:
+    elif segment.code_spans:
         found += ["code:" + code for code in segment.code_spans]
-    found += ["num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1]
-    found += ["name:" + _singular(name) for name in _NAME.findall(segment.text)]
     return frozenset(found)
 
 
@@ -232,6 +236,8 @@ class _Scorer:
         self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
         self.src_sizes = np.array([len(a) for a in src.anchors], dtype=np.float64)
         self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
+        # The spread of the length ratio shrinks as the source block grows (see the constants).
+        self.src_variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src.lengths, 1.0)
 
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Similarity of cells (rows[k], cols[k]); fastest when neighbouring cells are near
@@ -262,8 +268,7 @@ class _Scorer:
         src_len, tgt_len = src.lengths[rows], tgt.lengths[cols]
         has_length = (src_len > 0) & (tgt_len > 0)
         log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))
-        variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src_len, 1.0)
-        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / variance)
+        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / self.src_variance[rows])
         total += np.where(has_length, _WEIGHTS["length"] * length, 0.0)
         weight += np.where(has_length, _WEIGHTS["length"], 0.0)
 
@@ -277,7 +282,7 @@ class _Scorer:
     def _shared(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if not len(self.keys):
             return np.zeros(len(rows))
-        wanted = rows.astype(np.int64) * self.width + cols
+        wanted = rows * self.width + cols
         position = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
         return np.where(self.keys[position] == wanted, self.shared[position], 0.0)
 
@@ -395,7 +400,8 @@ def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
     """(5, cells) similarity of each step type ending in each band cell; NaN where impossible."""
     widths = band.hi - band.lo + 1
     rows = np.repeat(np.arange(len(band.lo)), widths)
-    cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
+    # Cell k of row i is column lo[i] + k - (cells before row i).
+    cols = np.arange(len(rows)) + np.repeat(band.lo - (np.cumsum(widths) - widths), widths)
     sims = np.full((5, len(rows)), np.nan)
     steps = (
         (_ONE_ONE, 1, 1, src, tgt),
