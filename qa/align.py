@@ -240,8 +240,7 @@ class _Scorer:
         self.src_variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src.lengths, 1.0)
 
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Similarity of cells (rows[k], cols[k]); fastest when neighbouring cells are near
-        each other in the grid, as a band's cells are."""
+        """Similarity of cells (rows[k], cols[k]); rows ascending, as a band lists its cells."""
         similarity = np.empty(len(rows))
         for start in range(0, len(rows), _CHUNK_CELLS):
             chunk = slice(start, start + _CHUNK_CELLS)
@@ -287,19 +286,34 @@ class _Scorer:
         return np.where(self.keys[position] == wanted, self.shared[position], 0.0)
 
 
-def _cell_dots(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """a[rows[k]] . b[cols[k]] for every cell k, from the products of the cells' bounding box.
+_DOT_BLOCK_ROWS = 16
+"""Rows whose embedding dots one einsum computes: few enough that a band's bounding box over
+them holds few cells outside the band."""
 
-    Gathering two vectors per cell copies far more memory than the box's products cost when
-    the cells are close together. It is einsum, not matmul (BLAS), because einsum sums each
-    row pair's products in the same order whatever the shapes, so every similarity, and every
-    tie the DP breaks, stays as it was.
+
+def _cell_dots(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """a[rows[k]] . b[cols[k]] for every cell k; rows ascending, as a band lists its cells.
+
+    Gathering two vectors per cell copies far more memory than computing every product in
+    the bounding box of a few rows' cells. It is einsum, not matmul (BLAS), because einsum
+    sums each row pair's products in the same order whatever the shapes, so every
+    similarity, and every tie the DP breaks, stays as it was.
     """
+    if len(rows) > 1 and bool((rows[1:] < rows[:-1]).any()):
+        raise ValueError("cell rows must ascend")
+    dots = np.empty(len(rows))
     if not len(rows):
-        return np.zeros(0)
-    first_row, first_col = int(rows.min()), int(cols.min())
-    products = np.einsum("ij,kj->ik", a[first_row : int(rows.max()) + 1], b[first_col : int(cols.max()) + 1])
-    return products[rows - first_row, cols - first_col].astype(np.float64)
+        return dots
+    tops = range(int(rows[0]), int(rows[-1]) + 1, _DOT_BLOCK_ROWS)
+    edges = np.searchsorted(rows, [*tops, int(rows[-1]) + 1]).tolist()
+    for top, start, stop in zip(tops, edges[:-1], edges[1:], strict=True):
+        if start == stop:
+            continue
+        block_rows, block_cols = rows[start:stop], cols[start:stop]
+        left = int(block_cols.min())
+        products = np.einsum("ij,kj->ik", a[top : top + _DOT_BLOCK_ROWS], b[left : int(block_cols.max()) + 1])
+        dots[start:stop] = products[block_rows - top, block_cols - left]
+    return dots
 
 
 def _anchor_overlaps(
