@@ -218,9 +218,8 @@ def _summed_units(
 
 
 _CHUNK_CELLS = 8192
-"""Cells scored at once: few enough that every temporary array stays in cache and below the
-allocator's mmap threshold (fresh pages for every temporary cost more than the arithmetic),
-enough that numpy's per-call overhead is spread thin."""
+"""Cells scored at once: few enough that the score's dozens of temporary arrays stay small
+(cache-resident, reused by the allocator), enough that numpy's per-call overhead is spread thin."""
 
 
 class _Scorer:
@@ -365,7 +364,7 @@ def _search_band(src: _Units, tgt: _Units) -> _Band:
 
 _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
-_DIAGONAL_STEPS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
+_STEPS_FROM_EARLIER_ROWS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
 """(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
 _PAD = 2
 """Columns a step can go back: the dj of 1-2."""
@@ -398,7 +397,7 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
         candidates = np.full((5, width), np.inf)
         if i == 0:
             candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
-        for move, di, dj in _DIAGONAL_STEPS:
+        for move, di, dj in _STEPS_FROM_EARLIER_ROWS:
             if i >= di:
                 first = _PAD + lo - dj - los[i - di]  # where column lo - dj sits in row i - di
                 np.add(costs[i - di, first : first + width], row_costs[move], out=candidates[move])
