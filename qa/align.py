@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -48,8 +49,11 @@ nothing about which block is which, so it is ignored, as IDF would weight it to 
 
 _WEIGHTS = {"embedding": 0.6, "anchors": 0.25, "length": 0.15, "kind": 0.15}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# Acronyms and CamelCase names (CLIP, BERT, CutMix, GPT-3) survive MT unchanged.
-_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Z][a-z0-9]+[A-Z][A-Za-z0-9-]*)")
+# Acronyms and CamelCase names (CLIP, BERT, CutMix, GPT-3) survive MT unchanged: a capital
+# not preceded by a letter or digit, then a capital (CLIP) or lower case and a capital (CutMix),
+# then the rest of the word. The lookbehind sits after the first capital so that the regex
+# engine can skip ahead to capitals instead of trying the lookbehind at every character.
+_NAME = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])(?:[A-Z]|[a-z0-9]+[A-Z])[A-Za-z0-9-]*")
 
 _PROSE = (SegmentKind.PARAGRAPH, SegmentKind.LIST_ITEM, SegmentKind.QUOTE, SegmentKind.LINK_CARD)
 _OTHER = (
@@ -146,17 +150,20 @@ def _block_units(segments: Sequence[Segment], vectors: np.ndarray | None) -> _Un
 
 
 def _anchors(segment: Segment) -> frozenset[str]:
-    found: set[str] = set()
-    found.update("url:" + _normalise_url(link) for link in segment.links if link)
-    found.update("img:" + image for image in segment.images if image)
-    if segment.kind is SegmentKind.CODE:
+    # Most blocks have no links, images or code: skip those comprehensions, since this runs
+    # for every block of every document.
+    found = ["num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1]
+    found += ["name:" + _singular(name) for name in _NAME.findall(segment.text)]
+    if segment.links:
+        found += ["url:" + _normalise_url(link) for link in segment.links if link]
+    if segment.images:
+        found += ["img:" + image for image in segment.images if image]
+    if segment.code_spans and segment.kind is SegmentKind.CODE:
         # Code is copied, its comments translated: compare it line by line.
         lines = (line.strip() for code in segment.code_spans for line in code.splitlines())
-        found.update("line:" + line for line in lines if line)
-    else:
-        found.update("code:" + code for code in segment.code_spans)
-    found.update("num:" + n for n in _NUMBER.findall(segment.text) if len(n) > 1)
-    found.update("name:" + _singular(name) for name in _NAME.findall(segment.text))
+        found += ["line:" + line for line in lines if line]
+    elif segment.code_spans:
+        found += ["code:" + code for code in segment.code_spans]
     return frozenset(found)
 
 
@@ -177,35 +184,42 @@ def _kind_code(segment: Segment) -> int:
 
 def _group_units(units: _Units, size: int) -> _Units:
     """Consecutive runs of `size` units as one unit each (the last run may be shorter)."""
-    starts = list(range(0, len(units), size))
-    grouped = _combine(units, [(s, min(s + size, len(units))) for s in starts])
-    return _Units(grouped.vectors, grouped.has_vector, grouped.lengths, grouped.anchors, np.full(len(starts), _COARSE))
+    spans = [(s, min(s + size, len(units))) for s in range(0, len(units), size)]
+    lengths = np.array([units.lengths[a:b].sum() for a, b in spans], dtype=np.float64)
+    anchors = tuple(frozenset().union(*units.anchors[a:b]) for a, b in spans)
+    summed = None
+    if units.vectors is not None:
+        summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
+    return _summed_units(summed, lengths, anchors, np.full(len(spans), _COARSE))
 
 
 def _merged_neighbours(units: _Units) -> _Units:
     """Unit k is units k and k+1 together: the side of 2 in a 2-1 or 1-2 step."""
-    return _combine(units, [(k, k + 2) for k in range(len(units) - 1)])
+    first, second = units.kinds[:-1], units.kinds[1:]
+    prose = (first < len(_PROSE)) & (second < len(_PROSE))
+    kinds = np.where(first == second, first, np.where(prose, _MIXED, _MIXED_STRUCTURE))
+    anchors = tuple(a | b for a, b in pairwise(units.anchors))
+    summed = None if units.vectors is None else units.vectors[:-1] + units.vectors[1:]
+    return _summed_units(summed, units.lengths[:-1] + units.lengths[1:], anchors, kinds)
 
 
-def _combine(units: _Units, spans: list[tuple[int, int]]) -> _Units:
-    lengths = np.array([units.lengths[a:b].sum() for a, b in spans], dtype=np.float64)
-    anchors = tuple(frozenset().union(*units.anchors[a:b]) for a, b in spans)
-    kinds = np.array([_merged_kind(units.kinds[a:b].tolist()) for a, b in spans], dtype=np.int64)
-    if units.vectors is None:
-        return _Units(None, np.zeros(len(spans), bool), lengths, anchors, kinds)
-    summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
+def _summed_units(
+    summed: np.ndarray | None, lengths: np.ndarray, anchors: tuple[frozenset[str], ...], kinds: np.ndarray
+) -> _Units:
+    """Units whose vectors are the sums of their parts' vectors, normalised (None: no vectors)."""
+    if summed is None:
+        return _Units(None, np.zeros(len(lengths), bool), lengths, anchors, kinds)
     norms = np.linalg.norm(summed, axis=1, keepdims=True)
     vectors = np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0)
     return _Units(vectors, norms[:, 0] > 0, lengths, anchors, kinds)
 
 
-def _merged_kind(kinds: list[int]) -> int:
-    if len(set(kinds)) == 1:
-        return kinds[0]
-    return _MIXED if all(k < len(_PROSE) for k in kinds) else _MIXED_STRUCTURE
-
-
 # ---------------------------------------------------------------- similarity
+
+
+_CHUNK_CELLS = 8192
+"""Cells scored at once: few enough that the score's dozens of temporary arrays stay small
+(cache-resident, reused by the allocator), enough that numpy's per-call overhead is spread thin."""
 
 
 class _Scorer:
@@ -221,17 +235,24 @@ class _Scorer:
         self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
         self.src_sizes = np.array([len(a) for a in src.anchors], dtype=np.float64)
         self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
+        # The spread of the length ratio shrinks as the source block grows (see the constants).
+        self.src_variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src.lengths, 1.0)
 
     def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Similarity of cells (rows[k], cols[k]); rows ascending, as a band lists its cells."""
+        similarity = np.empty(len(rows))
+        for start in range(0, len(rows), _CHUNK_CELLS):
+            chunk = slice(start, start + _CHUNK_CELLS)
+            similarity[chunk] = self._score(rows[chunk], cols[chunk])
+        return similarity
+
+    def _score(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         src, tgt = self.src, self.tgt
         total = np.zeros(len(rows))
         weight = np.zeros(len(rows))
         if src.vectors is not None and tgt.vectors is not None:
             valid = src.has_vector[rows] & tgt.has_vector[cols]
-            dots = np.zeros(len(rows))
-            for start in range(0, len(rows), 8192):
-                a, b = src.vectors[rows[start : start + 8192]], tgt.vectors[cols[start : start + 8192]]
-                dots[start : start + 8192] = np.einsum("ij,ij->i", a, b)
+            dots = _cell_dots(src.vectors, tgt.vectors, rows, cols)
             total += np.where(valid, _WEIGHTS["embedding"] * np.clip(dots, 0.0, 1.0), 0.0)
             weight += np.where(valid, _WEIGHTS["embedding"], 0.0)
 
@@ -245,8 +266,7 @@ class _Scorer:
         src_len, tgt_len = src.lengths[rows], tgt.lengths[cols]
         has_length = (src_len > 0) & (tgt_len > 0)
         log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))
-        variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src_len, 1.0)
-        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / variance)
+        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / self.src_variance[rows])
         total += np.where(has_length, _WEIGHTS["length"] * length, 0.0)
         weight += np.where(has_length, _WEIGHTS["length"], 0.0)
 
@@ -260,9 +280,39 @@ class _Scorer:
     def _shared(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if not len(self.keys):
             return np.zeros(len(rows))
-        wanted = rows.astype(np.int64) * self.width + cols
+        wanted = rows * self.width + cols
         position = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
         return np.where(self.keys[position] == wanted, self.shared[position], 0.0)
+
+
+_DOT_BLOCK_ROWS = 16
+"""Rows whose embedding dots one einsum computes: few enough that a band's bounding box over
+them holds few cells outside the band."""
+
+
+def _cell_dots(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """a[rows[k]] . b[cols[k]] for every cell k; rows ascending, as a band lists its cells.
+
+    Gathering two vectors per cell copies far more memory than computing every product in
+    the bounding box of a few rows' cells. It is einsum, not matmul (BLAS), because einsum
+    sums each row pair's products in the same order whatever the shapes, so every
+    similarity, and every tie the DP breaks, stays as it was.
+    """
+    if len(rows) > 1 and bool((rows[1:] < rows[:-1]).any()):
+        raise ValueError("cell rows must ascend")
+    dots = np.empty(len(rows))
+    if not len(rows):
+        return dots
+    tops = range(int(rows[0]), int(rows[-1]) + 1, _DOT_BLOCK_ROWS)
+    edges = np.searchsorted(rows, [*tops, int(rows[-1]) + 1]).tolist()
+    for top, start, stop in zip(tops, edges[:-1], edges[1:], strict=True):
+        if start == stop:
+            continue
+        block_rows, block_cols = rows[start:stop], cols[start:stop]
+        left = int(block_cols.min())
+        products = np.einsum("ij,kj->ik", a[top : top + _DOT_BLOCK_ROWS], b[left : int(block_cols.max()) + 1])
+        dots[start:stop] = products[block_rows - top, block_cols - left]
+    return dots
 
 
 def _anchor_overlaps(
@@ -273,11 +323,9 @@ def _anchor_overlaps(
     for j, anchors in enumerate(tgt):
         for anchor in anchors:
             where[anchor].append(j)
-    overlap: dict[int, int] = defaultdict(int)
-    for i, anchors in enumerate(src):
-        for anchor in anchors:
-            for j in where.get(anchor, ()):
-                overlap[i * width + j] += 1
+    overlap = Counter(
+        i * width + j for i, anchors in enumerate(src) for anchor in anchors for j in where.get(anchor, ())
+    )
     keys = np.fromiter(overlap.keys(), dtype=np.int64, count=len(overlap))
     values = np.fromiter(overlap.values(), dtype=np.float64, count=len(overlap))
     order = np.argsort(keys)
@@ -316,48 +364,57 @@ def _search_band(src: _Units, tgt: _Units) -> _Band:
 
 _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
+_STEPS_FROM_EARLIER_ROWS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
+"""(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
+_PAD = 2
+"""Columns a step can go back: the dj of 1-2."""
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
     """Lowest-cost monotonic path; returns steps (i0, i1, j0, j1, similarity)."""
-    n = len(src)
-    step_sims = _band_similarities(src, tgt, band)
+    return _best_path(_band_similarities(src, tgt, band), band)
+
+
+def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
+    """The DP proper, over the step similarities of the band's cells (see _band_similarities)."""
+    step_costs = _step_costs(step_sims)
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
-    costs: list[np.ndarray] = []
+    skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
+    # Plain ints: the loop runs once per row and numpy scalars are slow to index with.
+    los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()
+    n = len(los) - 1
+    # costs[i, _PAD + k] is the cost of reaching column los[i] + k. The inf margins stand for
+    # the columns outside a row's band, so a later row reads every predecessor as one slice:
+    # _PAD on the left for steps that go back two columns, and on the right as far as any
+    # later row reaches (rows i + 1 and i + 2, whose bands may end further right).
+    reach = max(his[i] - los[max(i - 2, 0)] for i in range(n + 1))
+    costs = np.full((n + 1, _PAD + reach + 1), np.inf)
     moves: list[np.ndarray] = []
-    sims: list[np.ndarray] = []
     for i in range(n + 1):
-        cols = np.arange(band.lo[i], band.hi[i] + 1)
-        row_sims = step_sims[:, offsets[i] : offsets[i + 1]]
-        candidates = np.full((5, len(cols)), np.inf)
-        if i >= 1:
-            previous, lo = costs[i - 1], band.lo[i - 1]
-            candidates[_ONE_ONE] = _row_cost(previous, lo, cols - 1) + (1.0 - row_sims[_ONE_ONE])
-            candidates[_ONE_ZERO] = _row_cost(previous, lo, cols) + SKIP_COST
-            merged = (1.0 - row_sims[_ONE_TWO]) * MERGE_WEIGHT + MERGE_PENALTY
-            candidates[_ONE_TWO] = _row_cost(previous, lo, cols - 2) + merged
-        if i >= 2:
-            merged = (1.0 - row_sims[_TWO_ONE]) * MERGE_WEIGHT + MERGE_PENALTY
-            candidates[_TWO_ONE] = _row_cost(costs[i - 2], band.lo[i - 2], cols - 1) + merged
+        lo, width = los[i], his[i] - los[i] + 1
+        row_costs = step_costs[:, starts[i] : starts[i + 1]]
+        # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
+        candidates = np.full((5, width), np.inf)
         if i == 0:
-            candidates[_ONE_ONE, cols == 0] = 0.0  # the origin: no move
-        candidates = np.where(np.isnan(candidates), np.inf, candidates)
-        best_move = np.argmin(candidates, axis=0)
-        best = candidates[best_move, np.arange(len(cols))]
-        row_cost, row_move = _chain_zero_one(best, best_move)
+            candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
+        for move, di, dj in _STEPS_FROM_EARLIER_ROWS:
+            if i >= di:
+                first = _PAD + lo - dj - los[i - di]  # where column lo - dj sits in row i - di
+                np.add(costs[i - di, first : first + width], row_costs[move], out=candidates[move])
+        row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
         if i == 0:
-            row_move[cols == 0] = -1
-        costs.append(row_cost)
+            row_move[0] = -1
+        costs[i, _PAD : _PAD + width] = row_cost
         moves.append(row_move)
-        sims.append(row_sims[np.clip(row_move, 0, 4), np.arange(len(cols))])
-    return _trace(moves, sims, band, n, len(tgt))
+    return _trace(moves, step_sims, offsets, band, n, int(band.hi[n]))
 
 
 def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
     """(5, cells) similarity of each step type ending in each band cell; NaN where impossible."""
     widths = band.hi - band.lo + 1
     rows = np.repeat(np.arange(len(band.lo)), widths)
-    cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
+    # Cell k of row i is column lo[i] + k - (cells before row i).
+    cols = np.arange(len(rows)) + np.repeat(band.lo - (np.cumsum(widths) - widths), widths)
     sims = np.full((5, len(rows)), np.nan)
     steps = (
         (_ONE_ONE, 1, 1, src, tgt),
@@ -371,25 +428,33 @@ def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
     return sims
 
 
-def _row_cost(previous: np.ndarray, lo: int, cols: np.ndarray) -> np.ndarray:
-    index = cols - lo
-    inside = (index >= 0) & (index < len(previous))
-    return np.where(inside, previous[np.clip(index, 0, max(len(previous) - 1, 0))], np.inf)
+def _step_costs(step_sims: np.ndarray) -> np.ndarray:
+    """(5, cells) cost of each step type ending in each band cell; inf where impossible."""
+    costs = np.empty_like(step_sims)
+    costs[_ONE_ONE] = 1.0 - step_sims[_ONE_ONE]
+    costs[_ONE_ZERO] = SKIP_COST
+    costs[_ZERO_ONE] = np.inf  # chained along the row instead
+    for move in (_TWO_ONE, _ONE_TWO):
+        costs[move] = (1.0 - step_sims[move]) * MERGE_WEIGHT + MERGE_PENALTY
+    costs[np.isnan(costs)] = np.inf
+    return costs
 
 
-def _chain_zero_one(best: np.ndarray, best_move: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP."""
-    offsets = np.arange(len(best)) * SKIP_COST
+def _chain_zero_one(best: np.ndarray, best_move: np.ndarray, skips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cost[j] = min(best[j], cost[j-1] + SKIP): a running minimum of best[k] - k * SKIP.
+
+    `skips` is k * SKIP for k = 0, 1, ... (at least as long as the row). Returns the costs
+    and the moves: best_move itself, where 0-1 chains overwrite it."""
+    offsets = skips[: len(best)]
     shifted = best - offsets
     running = np.minimum.accumulate(shifted)
     # Where running comes from an earlier column, the cell is reached by 0-1 steps.
-    chained = shifted > running
-    moves = np.where(chained, _ZERO_ONE, best_move)
-    return running + offsets, moves
+    best_move[shifted > running] = _ZERO_ONE
+    return running + offsets, best_move
 
 
 def _trace(
-    moves: list[np.ndarray], sims: list[np.ndarray], band: _Band, n: int, m: int
+    moves: list[np.ndarray], step_sims: np.ndarray, offsets: np.ndarray, band: _Band, n: int, m: int
 ) -> list[tuple[int, int, int, int, float | None]]:
     steps = []
     i, j = n, m
@@ -399,7 +464,7 @@ def _trace(
         if move < 0:
             raise RuntimeError(f"alignment path broken at ({i}, {j})")
         di, dj = _MOVES[move]
-        similarity = float(sims[i][k]) if di and dj else None
+        similarity = float(step_sims[move, offsets[i] + k]) if di and dj else None
         steps.append((i - di, i, j - dj, j, similarity))
         i, j = i - di, j - dj
     steps.reverse()
