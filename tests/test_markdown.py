@@ -1,3 +1,5 @@
+import pytest
+
 from qa.model import SegmentKind
 from tests.conftest import doc
 
@@ -105,3 +107,66 @@ def test_front_matter_is_one_block_and_keeps_line_numbers():
     ]
     assert segments[0].protected and segments[0].text == ""
     assert doc("---\nno closing fence\n").segments[0].kind is SegmentKind.RULE
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("![](a.png)\n![](b.png) \n", SegmentKind.IMAGE),
+        ("&nbsp;![](a.png)\n", SegmentKind.IMAGE),  # a no-break space shows nothing either
+        ("![](a.png)  \n![](b.png)\n", SegmentKind.PARAGRAPH),  # a hard break is not an image
+        ("![](a.png)\\\n![](b.png)\n", SegmentKind.PARAGRAPH),
+        ("[![](a.png)](https://x.dev)\n", SegmentKind.PARAGRAPH),
+        ("**![](a.png)** <br>\n", SegmentKind.PARAGRAPH),
+        ("_![](a.png)_ `c`\n", SegmentKind.PARAGRAPH),
+    ],
+)
+def test_only_images_make_an_image_line(text, kind):
+    assert [s.kind for s in doc(text).segments] == [kind]
+
+
+def test_markup_is_taken_out_of_text_but_not_out_of_words():
+    assert [s.text for s in doc("- a_b_ *c* 2*3*4 __d__\n").segments] == ["a_b c 234 d"]
+
+
+NESTED = """- top
+  1. numbered
+     - deep *x*
+
+       second paragraph
+  2. back
+
+> - quoted item
+>   > quote in item
+
+1) loose
+
+   second
+
+| a |
+|---|
+| - not a list |
+"""
+
+
+def test_list_items_carry_depth_and_type():
+    segments = doc(NESTED).segments
+    assert [(s.text, s.kind, s.list_depth, s.list_ordered) for s in segments] == [
+        ("top", SegmentKind.LIST_ITEM, 1, False),
+        ("numbered", SegmentKind.LIST_ITEM, 2, True),
+        ("deep x", SegmentKind.LIST_ITEM, 3, False),
+        ("second paragraph", SegmentKind.LIST_ITEM, 3, False),
+        ("back", SegmentKind.LIST_ITEM, 2, True),
+        ("quoted item", SegmentKind.LIST_ITEM, 1, False),
+        ("quote in item", SegmentKind.LIST_ITEM, 1, False),
+        ("loose", SegmentKind.LIST_ITEM, 1, True),
+        ("second", SegmentKind.LIST_ITEM, 1, True),
+        ("a", SegmentKind.TABLE_ROW, 0, False),
+        ("- not a list", SegmentKind.TABLE_ROW, 0, False),
+    ]
+
+
+def test_indices_follow_the_order_of_blocks_after_link_cards_are_joined():
+    segments = doc(SAMPLE).segments
+    assert [s.index for s in segments] == list(range(len(segments)))
+    assert doc("---\na: 1\n---\n\n" + SAMPLE).segments[9].kind is SegmentKind.LINK_CARD
