@@ -1,5 +1,10 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 
+from qa.markdown import _PARSER, _PLAIN_LINK
 from qa.model import SegmentKind
 from tests.conftest import doc
 
@@ -170,3 +175,44 @@ def test_indices_follow_the_order_of_blocks_after_link_cards_are_joined():
     segments = doc(SAMPLE).segments
     assert [s.index for s in segments] == list(range(len(segments)))
     assert doc("---\na: 1\n---\n\n" + SAMPLE).segments[9].kind is SegmentKind.LINK_CARD
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(_PLAIN_LINK, fullmatch=True))
+def test_plain_links_are_what_markdown_it_leaves_unchanged(url):
+    assert normalizeLink(url) == url
+
+
+LINKS = [
+    "https://例子.cn/路径",
+    "http://xn--fsq.com/a b",
+    "HTTPS://Example.COM/A",
+    "https://a.com:8080/x",
+    "https://user@a.com/x",
+    "http://[::1]/x",
+    "//host/path",
+    "mailto:a@b.c",
+    "a%zzb%2",
+    "img/a%20b.png",
+    "https://" + "a" * 64 + ".com/x",
+    "https://a.b.c.d.e/x",
+    "https://" + ".".join(["h" * 63] * 5) + "/x",  # over mdurl's 255: the host is dropped
+    "javascript:alert(1)",
+    "https://a.com/?q=a'b;c,d",
+    "https://a.com/x#frag?y",
+]
+
+
+def hrefs(parser, text):
+    return [
+        child.attrs.get("href") or child.attrs.get("src")
+        for token in parser.parse(text)
+        for child in token.children or ()
+        if child.type in ("link_open", "image")
+    ]
+
+
+@pytest.mark.parametrize("url", LINKS)
+def test_link_targets_are_those_of_markdown_it(url):
+    text = f"[a]({url}) ![b](<{url}>) <{url}>\n\n[c][r]\n\n[r]: <{url}>\n"
+    assert hrefs(_PARSER, text) == hrefs(MarkdownIt("commonmark").enable("table"), text)
