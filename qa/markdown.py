@@ -196,11 +196,11 @@ def _inline_block(
 
 def _row_cells(tokens: list[Token], position: int) -> Iterator[Token]:
     """The `inline` tokens of the table row that opens at `position`."""
-    for token in tokens[position + 1 :]:
-        if token.type == "tr_close":
+    for index in range(position + 1, len(tokens)):  # not a slice: a copy of the rest per row
+        if tokens[index].type == "tr_close":
             return
-        if token.type == "inline":
-            yield token
+        if tokens[index].type == "inline":
+            yield tokens[index]
 
 
 def _block(
