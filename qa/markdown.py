@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from qa.model import Document, Segment, SegmentKind, Span
-
-_PARSER = MarkdownIt("commonmark").enable("table")
 
 # Not prose, wherever they stand: link targets `](...)`, autolinks `<http...>`, bare URLs,
 # inline code. MT-broken forms (`] (url)`, a space inside a URL) are matched too, because a
@@ -29,6 +30,51 @@ _LINK_CARD_CLOSE = re.compile(r"\]\((?:https?://)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<!\s)[*_](?!\w)")
 _CARD_LINK = re.compile(r"\]\((https?://[^)\s]*)\)")
 _MAX_LINK_CARD_BLOCKS = 4
+# A link target that markdown-it's normalizeLink leaves as it is: http(s) with an ASCII host
+# of at most 4 labels (so within mdurl's length limits), or a relative path, followed by
+# characters it never encodes and %-escapes it keeps. No `:` after the scheme, no `@`, no `//`
+# without a scheme: mdurl would read a port, a user or a host there.
+_PLAIN_LINK = re.compile(
+    r"(?:https?://[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,3}(?=[/?#]|\Z)|(?!//))"
+    r"(?:[A-Za-z0-9/._~?#=&+-]|%[0-9A-Fa-f]{2})*"
+)
+# A link target up to a space, a control character or `)`, with no `(` (nesting) or `\\`
+# (escapes) for markdown-it to track and no `<` first (a `<target>`).
+_PLAIN_DESTINATION = re.compile(r"(?!<)[^\x00-\x20\x7f()\\]+")
+
+
+class _Parser(MarkdownIt):
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        self.enable("table")
+        # Link helpers are markdown-it's plugin interface; only the destination gets a fast path.
+        link_helpers = {name: getattr(helpers, name) for name in helpers.__all__}
+        self.helpers = SimpleNamespace(**link_helpers | {"parseLinkDestination": _link_destination})
+
+    def normalizeLink(self, url: str) -> str:
+        # markdown-it parses, punycodes and percent-encodes every link target: a tenth of the
+        # parse. What _PLAIN_LINK matches comes out unchanged (tests/test_markdown.py checks).
+        return url if _PLAIN_LINK.fullmatch(url) else super().normalizeLink(url)
+
+
+@dataclass(slots=True)
+class _Destination:
+    """What markdown-it's link rules read of helpers.parseLinkDestination's result."""
+
+    ok: bool
+    pos: int
+    str: str
+
+
+def _link_destination(string: str, pos: int, maximum: int) -> object:
+    """helpers.parseLinkDestination, without its loop over each character for a plain target."""
+    plain = _PLAIN_DESTINATION.match(string, pos, maximum)
+    if plain is None or (plain.end() < maximum and string[plain.end()] in "(\\"):
+        return helpers.parseLinkDestination(string, pos, maximum)
+    return _Destination(ok=True, pos=plain.end(), str=unescapeAll(plain.group()))
+
+
+_PARSER = _Parser()
 
 
 @dataclass(frozen=True)
@@ -37,6 +83,30 @@ class _InlineParts:
     links: tuple[str, ...]
     images: tuple[str, ...]
     code_spans: tuple[str, ...]
+    images_only: bool = False
+    """Images are all a reader sees: no other text, code, link or break."""
+
+
+_NO_PARTS = _InlineParts("", (), (), ())
+# Blocks whose raw text is no prose at all: no `text`, nothing in them to match or fix.
+_OPAQUE = frozenset({SegmentKind.CODE, SegmentKind.RULE, SegmentKind.HTML, SegmentKind.FRONT_MATTER})
+# Inline tokens that show nothing by themselves, so `**![](a.png)**` is still an image line.
+_UNSEEN = frozenset({"strong_open", "strong_close", "em_open", "em_close", "softbreak"})
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block as the token walk finds it: a Segment before link cards are joined and blocks
+    numbered, so that each Segment is built once."""
+
+    kind: SegmentKind
+    start: int
+    """0-based first line."""
+    raw: str
+    parts: _InlineParts
+    level: int = 0
+    list_depth: int = 0
+    list_ordered: bool = False
 
 
 def parse_document(path: str, text: str) -> Document:
@@ -47,11 +117,11 @@ def parse_document(path: str, text: str) -> Document:
     front = _front_matter_end(lines)
     # Front matter is parsed as blank lines, so line numbers stay those of the file.
     body = "\n" * front + "\n".join(lines[front:]) if front else text
-    segments = _merge_link_cards(list(_iter_blocks(_PARSER.parse(body), lines)), lines)
+    blocks = _merge_link_cards(list(_walk(_PARSER.parse(body), lines)), lines)
     if front:
-        segments.insert(0, _segment(SegmentKind.FRONT_MATTER, [0, front], lines, None))
-    numbered = tuple(replace(segment, index=i) for i, segment in enumerate(segments))
-    return Document(path=path, text=text, segments=numbered)
+        blocks.insert(0, _block(SegmentKind.FRONT_MATTER, [0, front], lines, _NO_PARTS))
+    segments = tuple(_segment(index, block) for index, block in enumerate(blocks))
+    return Document(path=path, text=text, segments=segments)
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -65,108 +135,105 @@ def _front_matter_end(lines: list[str]) -> int:
     return 0
 
 
-def _iter_blocks(tokens: list[Token], lines: list[str]):
-    context: list[str] = []
+def _walk(tokens: list[Token], lines: list[str]) -> Iterator[_Block]:
+    """The blocks of markdown-it's token stream, in order, with the lists and quotes around them."""
+    lists: list[bool] = []  # the lists the walk is in, innermost last: True for a numbered one
+    quotes = 0
     heading_level = 0
+    parent = ""
     for position, token in enumerate(tokens):
-        if token.type in ("list_item_open", "blockquote_open"):
-            context.append(token.type)
-        elif token.type in ("list_item_close", "blockquote_close"):
-            context.pop()
-        elif token.type == "heading_open":
+        kind = token.type
+        if kind == "inline":
+            if token.map and parent not in ("th_open", "td_open"):
+                yield _inline_block(token, parent, lines, heading_level, lists, quotes)
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(kind == "ordered_list_open")
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "blockquote_open":
+            quotes += 1
+        elif kind == "blockquote_close":
+            quotes -= 1
+        elif kind == "heading_open":
             heading_level = int(token.tag[1:])
-        elif token.type == "tr_open" and token.map:
-            yield _segment(SegmentKind.TABLE_ROW, token.map, lines, _table_row_inline(tokens, position))
-        elif token.type in ("fence", "code_block") and token.map:
-            yield _segment(SegmentKind.CODE, token.map, lines, None, code_block=token.content)
-        elif token.type == "hr" and token.map:
-            yield _segment(SegmentKind.RULE, token.map, lines, None)
-        elif token.type == "html_block" and token.map:
-            yield _segment(SegmentKind.HTML, token.map, lines, None)
-        elif (
-            token.type == "inline"
-            and token.map
-            and tokens[position - 1].type != "th_open"
-            and (tokens[position - 1].type != "td_open")
-        ):
-            parent = tokens[position - 1].type
-            bold_heading = _BOLD_HEADING.match(token.content) if parent == "paragraph_open" else None
-            if parent == "heading_open":
-                yield _segment(SegmentKind.HEADING, token.map, lines, token, level=heading_level)
-            elif bold_heading and not context:
-                # MT wrapped a whole heading, marker included, in bold: `**## Title**`.
-                segment = _segment(SegmentKind.HEADING, token.map, lines, token, level=len(bold_heading.group(1)))
-                yield replace(segment, text=segment.text.lstrip("#").strip())
-            else:
-                yield _segment(_paragraph_kind(token, context), token.map, lines, token)
+        elif not token.map:
+            pass
+        elif kind == "tr_open":
+            cells = [_inline_parts(cell) for cell in _row_cells(tokens, position)]
+            yield _block(SegmentKind.TABLE_ROW, token.map, lines, _merge_parts(cells, separator=" | "))
+        elif kind in ("fence", "code_block"):
+            yield _block(SegmentKind.CODE, token.map, lines, _InlineParts("", (), (), (token.content,)))
+        elif kind == "hr":
+            yield _block(SegmentKind.RULE, token.map, lines, _NO_PARTS)
+        elif kind == "html_block":
+            yield _block(SegmentKind.HTML, token.map, lines, _NO_PARTS)
+        parent = kind
 
 
-def _table_row_inline(tokens: list[Token], position: int) -> list[Token]:
-    cells = []
-    for token in tokens[position + 1 :]:
-        if token.type == "tr_close":
-            break
-        if token.type == "inline":
-            cells.append(token)
-    return cells
+def _inline_block(
+    token: Token, parent: str, lines: list[str], heading_level: int, lists: list[bool], quotes: int
+) -> _Block:
+    """The heading or paragraph-like block whose text is `token` (an `inline` token)."""
+    assert token.map is not None
+    parts = _inline_parts(token)
+    if parent == "heading_open":
+        return _block(SegmentKind.HEADING, token.map, lines, parts, level=heading_level)
+    bold_heading = _BOLD_HEADING.match(token.content) if parent == "paragraph_open" else None
+    if bold_heading and not lists and not quotes:
+        # MT wrapped a whole heading, marker included, in bold: `**## Title**`.
+        parts = replace(parts, text=parts.text.lstrip("#").strip())
+        return _block(SegmentKind.HEADING, token.map, lines, parts, level=len(bold_heading.group(1)))
+    if parts.images_only:
+        kind = SegmentKind.IMAGE
+    elif _RULE_TEXT.match(token.content) and sum(ch in "-—–_=" for ch in token.content) >= 3:
+        kind = SegmentKind.RULE
+    elif lists:
+        return _block(SegmentKind.LIST_ITEM, token.map, lines, parts, list_depth=len(lists), list_ordered=lists[-1])
+    else:
+        kind = SegmentKind.QUOTE if quotes else SegmentKind.PARAGRAPH
+    return _block(kind, token.map, lines, parts)
 
 
-def _paragraph_kind(token: Token, context: list[str]) -> SegmentKind:
-    children = [
-        c
-        for c in token.children or []
-        if c.type not in ("strong_open", "strong_close", "em_open", "em_close", "softbreak")
-    ]
-    visible = [c for c in children if not (c.type == "text" and not c.content.strip())]
-    if visible and all(c.type == "image" for c in visible):
-        return SegmentKind.IMAGE
-    if _RULE_TEXT.match(token.content) and sum(ch in "-—–_=" for ch in token.content) >= 3:
-        return SegmentKind.RULE
-    if "list_item_open" in context:
-        return SegmentKind.LIST_ITEM
-    if "blockquote_open" in context:
-        return SegmentKind.QUOTE
-    return SegmentKind.PARAGRAPH
+def _row_cells(tokens: list[Token], position: int) -> Iterator[Token]:
+    """The `inline` tokens of the table row that opens at `position`."""
+    for index in range(position + 1, len(tokens)):  # not a slice: a copy of the rest per row
+        if tokens[index].type == "tr_close":
+            return
+        if tokens[index].type == "inline":
+            yield tokens[index]
 
 
-def _segment(
+def _block(
     kind: SegmentKind,
     line_map: list[int],
     lines: list[str],
-    inline: Token | list[Token] | None,
+    parts: _InlineParts,
     *,
     level: int = 0,
-    code_block: str | None = None,
-) -> Segment:
+    list_depth: int = 0,
+    list_ordered: bool = False,
+) -> _Block:
     start, end = line_map
     raw = "\n".join(lines[start:end]).rstrip("\n")
-    if isinstance(inline, list):
-        parts = _merge_parts([_inline_parts(t) for t in inline], separator=" | ")
-    elif inline is not None:
-        parts = _inline_parts(inline)
-    else:
-        parts = _InlineParts("", (), (), ())
-    text = parts.text
-    protected = _protected_spans(raw)
-    if kind is SegmentKind.CODE:
-        text = ""
-        protected = (Span(0, len(raw)),)
-        parts = _InlineParts("", (), (), (code_block or "",))
-    elif kind in (SegmentKind.RULE, SegmentKind.HTML, SegmentKind.FRONT_MATTER):
-        text = ""
-        protected = (Span(0, len(raw)),)
+    return _Block(kind, start, raw, parts, level, list_depth, list_ordered)
+
+
+def _segment(index: int, block: _Block) -> Segment:
+    raw, parts, opaque = block.raw, block.parts, block.kind in _OPAQUE
     return Segment(
-        index=0,
-        kind=kind,
-        start_line=start + 1,
-        end_line=max(start + 1, start + len(raw.split("\n"))),
+        index=index,
+        kind=block.kind,
+        start_line=block.start + 1,
+        end_line=block.start + 1 + raw.count("\n"),
         raw=raw,
-        text=text,
-        heading_level=level,
+        text="" if opaque else parts.text,
+        heading_level=block.level,
         links=parts.links,
         images=parts.images,
         code_spans=parts.code_spans,
-        protected=protected,
+        protected=(Span(0, len(raw)),) if opaque else _protected_spans(raw),
+        list_depth=block.list_depth,
+        list_ordered=block.list_ordered,
     )
 
 
@@ -175,21 +242,32 @@ def _inline_parts(token: Token) -> _InlineParts:
     links: list[str] = []
     images: list[str] = []
     code: list[str] = []
-    for child in token.children or []:
-        if child.type == "text":
-            text.append(_MARKUP.sub("", child.content))
-        elif child.type == "code_inline":
+    seen = False  # anything visible but images
+    for child in token.children or ():
+        kind = child.type
+        if kind == "text":
+            content = child.content
+            # Every _MARKUP match has a `*` or `_`; most text has neither.
+            text.append(_MARKUP.sub("", content) if "*" in content or "_" in content else content)
+            seen = seen or bool(content.strip())
+        elif kind == "code_inline":
             text.append(child.content)
             code.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            text.append(" ")
-        elif child.type == "link_open":
-            links.append(str(child.attrs.get("href", "")))
-        elif child.type == "image":
+            seen = True
+        elif kind == "image":
             images.append(str(child.attrs.get("src", "")))
-        elif child.type == "html_inline":
-            continue
-    return _InlineParts(" ".join("".join(text).split()), tuple(links), tuple(images), tuple(code))
+        elif kind in _UNSEEN:
+            if kind == "softbreak":
+                text.append(" ")
+        else:
+            seen = True
+            if kind == "hardbreak":
+                text.append(" ")
+            elif kind == "link_open":
+                links.append(str(child.attrs.get("href", "")))
+    return _InlineParts(
+        " ".join("".join(text).split()), tuple(links), tuple(images), tuple(code), images_only=bool(images) and not seen
+    )
 
 
 def _merge_parts(parts: list[_InlineParts], separator: str) -> _InlineParts:
@@ -205,32 +283,32 @@ def _protected_spans(raw: str) -> tuple[Span, ...]:
     return tuple(Span(m.start(), m.end()) for m in _PROTECTED.finditer(raw))
 
 
-def _merge_link_cards(segments: list[Segment], lines: list[str]) -> list[Segment]:
+def _merge_link_cards(blocks: list[_Block], lines: list[str]) -> list[_Block]:
     """Join the blocks of a Medium-style link card (`[](url) [## title` … `site](url)`) into one.
 
     Markdown-it sees a paragraph, a heading and a paragraph; a reader sees one card, and the
     MT keeps or drops it as one unit, so it must align as one.
     """
-    merged: list[Segment] = []
+    merged: list[_Block] = []
     i = 0
-    while i < len(segments):
-        last = _link_card_end(segments, i) if _opens_link_card(segments[i].raw) else None
+    while i < len(blocks):
+        last = _link_card_end(blocks, i) if _opens_link_card(blocks[i].raw) else None
         if last is None:
-            merged.append(segments[i])
+            merged.append(blocks[i])
             i += 1
         else:
-            merged.append(_link_card(segments[i : last + 1], lines))
+            merged.append(_link_card(blocks[i : last + 1], lines))
             i = last + 1
     return merged
 
 
-def _link_card_end(segments: list[Segment], first: int) -> int | None:
+def _link_card_end(blocks: list[_Block], first: int) -> int | None:
     """Index of the block that closes the card opened at `first`; cards may chain."""
     opened_at = first
-    for last in range(first + 1, len(segments)):
+    for last in range(first + 1, len(blocks)):
         if last - opened_at >= _MAX_LINK_CARD_BLOCKS:
             return None
-        raw = segments[last].raw
+        raw = blocks[last].raw
         close = _LINK_CARD_CLOSE.search(raw)
         if close is None:
             continue
@@ -247,20 +325,14 @@ def _opens_link_card(raw: str) -> bool:
     return bool(opening) and not _LINK_CARD_CLOSE.search(raw, opening[-1])
 
 
-def _link_card(parts: list[Segment], lines: list[str]) -> Segment:
-    start, end = parts[0].start_line, parts[-1].end_line
-    raw = "\n".join(lines[start - 1 : end])
+def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
+    start, end = blocks[0].start, blocks[-1].start + 1 + blocks[-1].raw.count("\n")
+    raw = "\n".join(lines[start:end])
     prose = _PROTECTED.sub(" ", raw)
-    text = " ".join(re.sub(r"[\[\]#*]+", " ", prose).split())
-    return Segment(
-        index=0,
-        kind=SegmentKind.LINK_CARD,
-        start_line=start,
-        end_line=end,
-        raw=raw,
-        text=text,
+    parts = _InlineParts(
+        text=" ".join(re.sub(r"[\[\]#*]+", " ", prose).split()),
         links=tuple(dict.fromkeys(m.group(1) for m in _CARD_LINK.finditer(raw))),
-        images=tuple(image for p in parts for image in p.images),
-        code_spans=tuple(span for p in parts for span in p.code_spans),
-        protected=_protected_spans(raw),
+        images=tuple(image for b in blocks for image in b.parts.images),
+        code_spans=tuple(span for b in blocks for span in b.parts.code_spans),
     )
+    return _Block(SegmentKind.LINK_CARD, start, raw, parts)

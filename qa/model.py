@@ -69,6 +69,10 @@ class Segment:
     code_spans: tuple[str, ...] = ()
     protected: tuple[Span, ...] = ()
     """Parts of `raw` that are not prose (URLs, link targets, code): never matched or fixed."""
+    list_depth: int = 0
+    """For a list item: how many lists enclose it (1 = top level); 0 otherwise."""
+    list_ordered: bool = False
+    """For a list item: its innermost list is numbered."""
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) in the file of `raw[offset]`; both 1-based, column in code points."""

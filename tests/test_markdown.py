@@ -1,3 +1,10 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.normalize_url import normalizeLink
+
+from qa.markdown import _PARSER, _PLAIN_LINK, _link_destination
 from qa.model import SegmentKind
 from tests.conftest import doc
 
@@ -105,3 +112,120 @@ def test_front_matter_is_one_block_and_keeps_line_numbers():
     ]
     assert segments[0].protected and segments[0].text == ""
     assert doc("---\nno closing fence\n").segments[0].kind is SegmentKind.RULE
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("![](a.png)\n![](b.png) \n", SegmentKind.IMAGE),
+        ("&nbsp;![](a.png)\n", SegmentKind.IMAGE),  # a no-break space shows nothing either
+        ("![](a.png)  \n![](b.png)\n", SegmentKind.PARAGRAPH),  # a hard break is not an image
+        ("![](a.png)\\\n![](b.png)\n", SegmentKind.PARAGRAPH),
+        ("[![](a.png)](https://x.dev)\n", SegmentKind.PARAGRAPH),
+        ("**![](a.png)** <br>\n", SegmentKind.PARAGRAPH),
+        ("_![](a.png)_ `c`\n", SegmentKind.PARAGRAPH),
+    ],
+)
+def test_only_images_make_an_image_line(text, kind):
+    assert [s.kind for s in doc(text).segments] == [kind]
+
+
+def test_markup_is_taken_out_of_text_but_not_out_of_words():
+    assert [s.text for s in doc("- a_b_ *c* 2*3*4 __d__\n").segments] == ["a_b c 234 d"]
+
+
+NESTED = """- top
+  1. numbered
+     - deep *x*
+
+       second paragraph
+  2. back
+
+> - quoted item
+>   > quote in item
+
+1) loose
+
+   second
+
+| a |
+|---|
+| - not a list |
+"""
+
+
+def test_list_items_carry_depth_and_type():
+    segments = doc(NESTED).segments
+    assert [(s.text, s.kind, s.list_depth, s.list_ordered) for s in segments] == [
+        ("top", SegmentKind.LIST_ITEM, 1, False),
+        ("numbered", SegmentKind.LIST_ITEM, 2, True),
+        ("deep x", SegmentKind.LIST_ITEM, 3, False),
+        ("second paragraph", SegmentKind.LIST_ITEM, 3, False),
+        ("back", SegmentKind.LIST_ITEM, 2, True),
+        ("quoted item", SegmentKind.LIST_ITEM, 1, False),
+        ("quote in item", SegmentKind.LIST_ITEM, 1, False),
+        ("loose", SegmentKind.LIST_ITEM, 1, True),
+        ("second", SegmentKind.LIST_ITEM, 1, True),
+        ("a", SegmentKind.TABLE_ROW, 0, False),
+        ("- not a list", SegmentKind.TABLE_ROW, 0, False),
+    ]
+
+
+def test_indices_follow_the_order_of_blocks_after_link_cards_are_joined():
+    segments = doc(SAMPLE).segments
+    assert [s.index for s in segments] == list(range(len(segments)))
+    assert doc("---\na: 1\n---\n\n" + SAMPLE).segments[9].kind is SegmentKind.LINK_CARD
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(_PLAIN_LINK, fullmatch=True))
+def test_plain_links_are_what_markdown_it_leaves_unchanged(url):
+    assert normalizeLink(url) == url
+
+
+LINKS = [
+    "https://例子.cn/路径",
+    "http://xn--fsq.com/a b",
+    "HTTPS://Example.COM/A",
+    "https://a.com:8080/x",
+    "https://user@a.com/x",
+    "http://[::1]/x",
+    "//host/path",
+    "mailto:a@b.c",
+    "a%zzb%2",
+    "img/a%20b.png",
+    "https://" + "a" * 64 + ".com/x",
+    "https://a.b.c.d.e/x",
+    "https://" + ".".join(["h" * 63] * 5) + "/x",  # over mdurl's 255: the host is dropped
+    "javascript:alert(1)",
+    "https://a.com/?q=a'b;c,d",
+    "https://a.com/x#frag?y",
+]
+
+
+def hrefs(parser, text):
+    return [
+        child.attrs.get("href") or child.attrs.get("src")
+        for token in parser.parse(text)
+        for child in token.children or ()
+        if child.type in ("link_open", "image")
+    ]
+
+
+@pytest.mark.parametrize("url", LINKS)
+def test_link_targets_are_those_of_markdown_it(url):
+    text = f"[a]({url}) ![b](<{url}>) <{url}>\n\n[c][r]\n\n[r]: <{url}>\n"
+    assert hrefs(_PARSER, text) == hrefs(MarkdownIt("commonmark").enable("table"), text)
+
+
+DESTINATION_PARTS = [*"ab/.:%例 \t\n\x7f()<>\\&;", "&amp;", "&#x41;", "\\)"]
+DESTINATION = st.lists(st.sampled_from(DESTINATION_PARTS), max_size=12).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(DESTINATION, st.integers(0, 3), st.integers(0, 3))
+def test_link_destinations_are_those_of_markdown_it(text, start, cut):
+    maximum = max(0, len(text) - cut)
+    fast = _link_destination(text, start, maximum)
+    slow = helpers.parseLinkDestination(text, start, maximum)
+    assert (fast.ok, fast.pos, fast.str) == (slow.ok, slow.pos, slow.str)

@@ -20,8 +20,8 @@ from qa.checks import glossary as glossary_checks
 from qa.errors import QaInputError
 from qa.glossary import load_glossaries
 from qa.io import decode
-from qa.markdown import parse_document
-from qa.model import Report, Signature
+from qa.markdown import _PARSER, parse_document
+from qa.model import Report, SegmentKind, Signature
 from qa.report.json import schema, to_dict
 from tests.conftest import REPO
 
@@ -102,6 +102,37 @@ def test_parser_takes_any_text(text):
         assert 1 <= segment.start_line <= segment.end_line <= len(lines)
         # Positions of findings are computed from `raw`: it must be exactly those file lines.
         assert segment.raw == "\n".join(lines[segment.start_line - 1 : segment.end_line])
+
+
+MARKER = st.sampled_from(["*   ", "- ", "+ ", "1. ", "2) ", "> ", "> - ", ""])
+NESTED_LINE = st.tuples(st.integers(0, 8), MARKER, LINE).map(lambda t: " " * t[0] + t[1] + t[2])
+NESTED = st.lists(st.one_of(NESTED_LINE, st.just("")), max_size=30).map("\n".join)
+
+
+def lists_from_tokens(text: str) -> dict[int, tuple[int, bool]]:
+    """First line of each block inside a list -> (lists around it, innermost is numbered), read
+    straight from markdown-it's tokens: what `markdown/list-structure` used to parse again."""
+    items: dict[int, tuple[int, bool]] = {}
+    lists: list[bool] = []
+    for token in _PARSER.parse(text):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(token.type == "ordered_list_open")
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "inline" and lists and token.map:
+            items.setdefault(token.map[0] + 1, (len(lists), lists[-1]))
+    return items
+
+
+@FAST
+@given(NESTED)
+def test_list_items_carry_the_lists_around_them(text):
+    expected = lists_from_tokens(text)
+    for segment in parse_document("x.md", text).segments:
+        if segment.kind is SegmentKind.LIST_ITEM:
+            assert (segment.list_depth, segment.list_ordered) == expected[segment.start_line]
+        else:
+            assert (segment.list_depth, segment.list_ordered) == (0, False)
 
 
 @FAST

@@ -1,18 +1,13 @@
 """Markdown structure checks: headings, lists, emphasis markers and tables the translation
 changed.
 
-Block kinds and heading levels come from the parsed Segments; list depth and list type are
-read here from markdown-it's tokens (Segment does not carry them), and table cells from the
-raw row, since markdown-it pads and truncates rows to the header's width.
+Block kinds, heading levels, list depth and list type come from the parsed Segments; table
+cells from the raw row, since markdown-it pads and truncates rows to the header's width.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-
-from markdown_it import MarkdownIt
 
 from qa.checks.pairwise import Located, finding_at, translated_pairs
 from qa.inline import PartKind, parts, prose_mask
@@ -103,7 +98,6 @@ TABLE_COLUMNS = Rule.define(
 
 RULES = (HEADING_LEVEL, LIST_STRUCTURE, EMPHASIS_UNBALANCED, EMPHASIS_WRAPPED, TABLE_COLUMNS)
 
-_PARSER = MarkdownIt("commonmark").enable("table")
 _HEADING_MARKER = re.compile(r"^[ \t]*(?:\*\*\s*)?(#{1,6})(?=[ \t]|$)")
 _BROKEN_HEADING = re.compile(r"^[ \t]*(#{1,6})(?=[^\s#])")
 _BROKEN_LIST = re.compile(r"^[ \t]*(?:[*+-]|\d{1,9}[.)])(?=[^\s*+\-.)\d])")
@@ -112,22 +106,14 @@ _BLOCK_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[*+-][ \t]+|\d{1
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
-@dataclass(frozen=True)
-class _ListItem:
-    depth: int
-    ordered: bool
-
-
 def check_alignment(alignment: Alignment) -> list[Finding]:
     findings: list[Finding] = []
-    source_lists = _list_items(alignment.source.text)
-    target_lists = _list_items(alignment.target.text)
     for pair in translated_pairs(alignment):
         findings += _headings(alignment, pair)
         findings += _emphasis(alignment, pair)
         findings += _tables(alignment, pair)
         if len(pair.source) == 1 and len(pair.target) == 1:
-            finding = _list_item(alignment, pair, source_lists, target_lists)
+            finding = _list_item(alignment, pair)
             if finding is not None:
                 findings.append(finding)
     return findings
@@ -192,12 +178,10 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
     return findings
 
 
-def _list_item(
-    alignment: Alignment, pair: Pair, source_lists: dict[int, _ListItem], target_lists: dict[int, _ListItem]
-) -> Finding | None:
+def _list_item(alignment: Alignment, pair: Pair) -> Finding | None:
     source, target = pair.source[0], pair.target[0]
-    english = source_lists.get(source.start_line) if source.kind is SegmentKind.LIST_ITEM else None
-    chinese = target_lists.get(target.start_line) if target.kind is SegmentKind.LIST_ITEM else None
+    english = source.kind is SegmentKind.LIST_ITEM
+    chinese = target.kind is SegmentKind.LIST_ITEM
     path = alignment.target.path
     where_en = f"{alignment.source.path}:{source.start_line}"
     first_line = Located(target, 0, len(target.raw.split("\n", 1)[0]))
@@ -220,39 +204,25 @@ def _list_item(
             LIST_STRUCTURE, path, first_line, f"a list item where the English ({where_en}) has none", pair=pair.id
         )
     if english and chinese:
-        if english.ordered != chinese.ordered:
+        if source.list_ordered != target.list_ordered:
             kind = {True: "a numbered", False: "a bulleted"}
             return finding_at(
                 LIST_STRUCTURE,
                 path,
                 first_line,
-                f"{kind[chinese.ordered]} item where the English ({where_en}) has {kind[english.ordered]} one",
+                f"{kind[target.list_ordered]} item where the English ({where_en}) has {kind[source.list_ordered]} one",
                 pair=pair.id,
             )
-        if english.depth != chinese.depth:
+        if source.list_depth != target.list_depth:
             return finding_at(
                 LIST_STRUCTURE,
                 path,
                 first_line,
-                f"list item nested at depth {chinese.depth}; in the English ({where_en}) at depth {english.depth}",
+                f"list item nested at depth {target.list_depth}; in the English ({where_en}) "
+                f"at depth {source.list_depth}",
                 pair=pair.id,
             )
     return None
-
-
-@lru_cache(maxsize=8)  # keyed by whole document texts: keep few
-def _list_items(text: str) -> dict[int, _ListItem]:
-    """1-based first line of each paragraph inside a list item -> its depth and list type."""
-    items: dict[int, _ListItem] = {}
-    lists: list[bool] = []
-    for token in _PARSER.parse(text):
-        if token.type in ("bullet_list_open", "ordered_list_open"):
-            lists.append(token.type == "ordered_list_open")
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-        elif token.type == "inline" and lists and token.map:
-            items.setdefault(token.map[0] + 1, _ListItem(depth=len(lists), ordered=lists[-1]))
-    return items
 
 
 def _emphasis_mask(segment: Segment) -> str:
