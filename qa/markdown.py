@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from types import SimpleNamespace
 
-from markdown_it import MarkdownIt, helpers
-from markdown_it.common.utils import unescapeAll
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from qa.model import Document, Segment, SegmentKind, Span
@@ -38,43 +36,16 @@ _PLAIN_LINK = re.compile(
     r"(?:https?://[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,3}(?=[/?#]|\Z)|(?!//))"
     r"(?:[A-Za-z0-9/._~?#=&+-]|%[0-9A-Fa-f]{2})*"
 )
-# A link target up to a space, a control character or `)`, with no `(` (nesting) or `\\`
-# (escapes) for markdown-it to track and no `<` first (a `<target>`).
-_PLAIN_DESTINATION = re.compile(r"(?!<)[^\x00-\x20\x7f()\\]+")
 
 
 class _Parser(MarkdownIt):
-    def __init__(self) -> None:
-        super().__init__("commonmark")
-        self.enable("table")
-        # Link helpers are markdown-it's plugin interface; only the destination gets a fast path.
-        link_helpers = {name: getattr(helpers, name) for name in helpers.__all__}
-        self.helpers = SimpleNamespace(**link_helpers | {"parseLinkDestination": _link_destination})
-
     def normalizeLink(self, url: str) -> str:
         # markdown-it parses, punycodes and percent-encodes every link target: a tenth of the
         # parse. What _PLAIN_LINK matches comes out unchanged (tests/test_markdown.py checks).
         return url if _PLAIN_LINK.fullmatch(url) else super().normalizeLink(url)
 
 
-@dataclass(slots=True)
-class _Destination:
-    """What markdown-it's link rules read of helpers.parseLinkDestination's result."""
-
-    ok: bool
-    pos: int
-    str: str
-
-
-def _link_destination(string: str, pos: int, maximum: int) -> object:
-    """helpers.parseLinkDestination, without its loop over each character for a plain target."""
-    plain = _PLAIN_DESTINATION.match(string, pos, maximum)
-    if plain is None or (plain.end() < maximum and string[plain.end()] in "(\\"):
-        return helpers.parseLinkDestination(string, pos, maximum)
-    return _Destination(ok=True, pos=plain.end(), str=unescapeAll(plain.group()))
-
-
-_PARSER = _Parser()
+_PARSER = _Parser("commonmark").enable("table")
 
 
 @dataclass(frozen=True)

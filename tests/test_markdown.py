@@ -1,10 +1,10 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt, helpers
+from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 
-from qa.markdown import _PARSER, _PLAIN_LINK, _link_destination
+from qa.markdown import _PARSER, _PLAIN_LINK
 from qa.model import SegmentKind
 from tests.conftest import doc
 
@@ -216,16 +216,3 @@ def hrefs(parser, text):
 def test_link_targets_are_those_of_markdown_it(url):
     text = f"[a]({url}) ![b](<{url}>) <{url}>\n\n[c][r]\n\n[r]: <{url}>\n"
     assert hrefs(_PARSER, text) == hrefs(MarkdownIt("commonmark").enable("table"), text)
-
-
-DESTINATION_PARTS = [*"ab/.:%例 \t\n\x7f()<>\\&;", "&amp;", "&#x41;", "\\)"]
-DESTINATION = st.lists(st.sampled_from(DESTINATION_PARTS), max_size=12).map("".join)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(DESTINATION, st.integers(0, 3), st.integers(0, 3))
-def test_link_destinations_are_those_of_markdown_it(text, start, cut):
-    maximum = max(0, len(text) - cut)
-    fast = _link_destination(text, start, maximum)
-    slow = helpers.parseLinkDestination(text, start, maximum)
-    assert (fast.ok, fast.pos, fast.str) == (slow.ok, slow.pos, slow.str)
