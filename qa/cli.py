@@ -46,6 +46,7 @@ _FORMATS = {
 
 
 class Executor(enum.StrEnum):
+    auto = "auto"
     serial = "serial"
     process = "process"
     dask = "dask"
@@ -133,8 +134,12 @@ def check(
         Path | None, typer.Option(help="Record every current finding in this baseline file, then exit 0.")
     ] = None,
     executor: Annotated[
-        Executor, typer.Option(help="Where files are checked: here, a local process pool, or a Dask cluster.")
-    ] = Executor.serial,
+        Executor,
+        typer.Option(
+            help="Where files are checked: here, a local process pool, or a Dask cluster "
+            "[auto: a process pool for several files, here for one]."
+        ),
+    ] = Executor.auto,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) [default: a local cluster].")
     ] = None,
@@ -143,7 +148,7 @@ def check(
 
     Example: qa check examples/issue13.zh.md --format json --output -
     """
-    from qa.batch import RunSettings, check_targets, expand_targets
+    from qa.batch import RunSettings, check_targets, expand_targets, resolve_source
 
     try:
         settings_file = _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary)
@@ -161,8 +166,11 @@ def check(
         )
         from qa.executors import FileCheck, make_executor
 
-        check = FileCheck.for_glossary(loaded, preload_model=run.model)
-        with make_executor(executor.value, scheduler, check=check) as engine, _progress(len(paths)) as tell:
+        # Load the encoder up front (before a pool forks) only if some file has an English to compare.
+        embeds = run.model is not None and any(resolve_source(p, source)[0] is not None for p in paths)
+        check = FileCheck.for_glossary(loaded, preload_model=run.model if embeds else None)
+        engine = make_executor(executor.value, scheduler, check=check, files=len(paths))
+        with engine, _progress(len(paths)) as tell:
             reports = check_targets(paths, run, loaded, progress=tell, executor=engine)
         if write_baseline is not None:
             _write_baseline(write_baseline, reports)

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-EXECUTORS = ("serial", "process", "dask")
+EXECUTORS = ("auto", "serial", "process", "dask")
 DASK_WORKERS = 2
 DASK_MEMORY_LIMIT = "2GiB"
 """Per LocalCluster worker: USE needs about 250 MB, multilingual-e5-small about 1.3 GB."""
@@ -148,6 +148,10 @@ class ProcessExecutor(_Closing):
             initializer=_start_worker,
             initargs=(environment, initializer, initargs),
         )
+        # The pool forks its workers at the first task: make that now, while this process
+        # has no other thread (a progress bar's refresh thread starts next) whose locks a
+        # forked copy could inherit held.
+        self._pool.submit(int).result()
 
     def map(
         self, function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None
@@ -245,16 +249,27 @@ class DaskExecutor(_Closing):
 
 
 def make_executor(
-    kind: str = "serial", scheduler: str | None = None, *, workers: int | None = None, check: FileCheck | None = None
+    kind: str = "auto",
+    scheduler: str | None = None,
+    *,
+    workers: int | None = None,
+    check: FileCheck | None = None,
+    files: int | None = None,
 ) -> Executor:
     """The executor for `--executor KIND [--scheduler ADDRESS]`.
 
+    "auto" (the default) is a process pool when there are several `files` and several
+    cores, and this process otherwise: one file gains nothing from a pool.
     For a process pool, `check.warm()` runs here first: the glossary and the encoder are
     loaded once, in this process, and the forked workers inherit them (ModelLoadError is
     raised here, before any file is checked). Dask workers load theirs on their first file.
     """
     if scheduler is not None and kind != "dask":
         raise ExecutorError(f"--scheduler needs --executor dask, not {kind}")
+    cores = os.cpu_count() or 1
+    if kind == "auto":
+        kind = "process" if (files or 0) > 1 and cores > 1 else "serial"
+        workers = workers or min(cores, files or 1)
     if kind == "serial":
         return SerialExecutor()
     if kind == "process":

@@ -243,9 +243,19 @@ def test_make_executor_refuses_bad_settings(kind, scheduler, message):
 
 
 def test_make_executor_builds_each_engine():
-    with make_executor() as serial, make_executor("process", workers=1) as process:
+    with make_executor("serial") as serial, make_executor("process", workers=1) as process:
         assert (serial.name, process.name) == ("serial", "process")
         assert process.map(abs, [-1]) == [1]
+
+
+@pytest.mark.parametrize(
+    ("cores", "files", "expected"),
+    [(2, 1, ("serial", None)), (2, 5, ("process", 2)), (8, 3, ("process", 3)), (1, 5, ("serial", None))],
+)
+def test_auto_pools_several_files_over_the_cores(monkeypatch, cores, files, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    with make_executor(files=files) as chosen:
+        assert (chosen.name, getattr(chosen, "workers", None)) == expected
 
 
 LOADED: list[tuple[str, int | None]] = []
