@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.glossary import Glossary, Guard, Tier, WrongRendering, term_key
+from qa.matching import Match, outermost
 from qa.model import Alignment, Document, Finding, Pair, Report, Segment, Severity
 from qa.rules import Rule
 
@@ -107,18 +108,23 @@ class Rendering:
 
 def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
     findings: list[Finding] = []
+    renderings: list[Rendering] = []
     path = alignment.target.path
     for pair in alignment.pairs:
         if not pair.target:
             continue
-        uses = list(_wrong_uses_in_pair(pair, glossary))
+        # Each side is scanned once per matcher; every rule below shares those matches.
+        english = _english_terms(pair.source, glossary) if pair.source else None
+        uses = list(_wrong_uses_in_pair(pair, glossary, english))
         findings += [_forbidden_finding(use, glossary, path) for use in uses]
-        if pair.source:
-            wrong_found = {entry for use in uses for entry in use.entries}
-            # "Vision Transformer" expects its own rendering, not also one for "Transformer".
-            outermost = _terms_in(pair.source, glossary, nested=False)
-            findings.extend(_missing(pair.target, outermost - wrong_found, glossary, path, pair.id))
-    findings += check_consistency(renderings_in(path, alignment.pairs, glossary), glossary, scope="document")
+        if english is None or not english.outermost:
+            continue  # nothing for missing-term or consistency to look for
+        accepted = _accepted_matches(pair.target, glossary)
+        wrong_found = {entry for use in uses for entry in use.entries}
+        # "Vision Transformer" expects its own rendering, not also one for "Transformer".
+        findings.extend(_missing(pair.target, english.outermost - wrong_found, accepted, glossary, path, pair.id))
+        renderings += _renderings(path, pair, english.outermost, accepted, glossary)
+    findings += check_consistency(renderings, glossary, scope="document")
     return findings
 
 
@@ -128,7 +134,12 @@ def check_document(document: Document, glossary: Glossary) -> list[Finding]:
 
 
 def wrong_uses_in_alignment(alignment: Alignment, glossary: Glossary) -> list[WrongUse]:
-    return [use for pair in alignment.pairs if pair.target for use in _wrong_uses_in_pair(pair, glossary)]
+    return [
+        use
+        for pair in alignment.pairs
+        if pair.target
+        for use in _wrong_uses_in_pair(pair, glossary, _english_terms(pair.source, glossary) if pair.source else None)
+    ]
 
 
 def wrong_uses_in_document(document: Document, glossary: Glossary) -> list[WrongUse]:
@@ -159,17 +170,27 @@ def renderings_in(path: str, pairs: Iterable[Pair], glossary: Glossary) -> list[
     for pair in pairs:
         if not pair.source or not pair.target:
             continue
-        english = _terms_in(pair.source, glossary, nested=False)
-        if not english:
-            continue
-        for segment in pair.target:
-            for match in glossary.accepted_matcher.find(segment.raw, segment.protected):
-                if match.key not in english:
-                    continue
-                family = _families(glossary, match.key).get(term_key(segment.raw[match.start : match.end]))
-                if family is not None:
-                    found.append(Rendering(path, segment, match.start, match.end, match.key, family, pair.id))
+        english = _english_terms(pair.source, glossary).outermost
+        if english:
+            found += _renderings(path, pair, english, _accepted_matches(pair.target, glossary), glossary)
     return found
+
+
+def _renderings(
+    path: str,
+    pair: Pair,
+    english: frozenset[int],
+    accepted: Sequence[Sequence[Match[int]]],
+    glossary: Glossary,
+) -> Iterable[Rendering]:
+    """`accepted`: the nested matches of each target segment, as `_accepted_matches` gives them."""
+    for segment, matches in zip(pair.target, accepted, strict=True):
+        for match in outermost(matches):
+            if match.key not in english:
+                continue
+            family = _families(glossary, match.key).get(term_key(segment.raw[match.start : match.end]))
+            if family is not None:
+                yield Rendering(path, segment, match.start, match.end, match.key, family, pair.id)
 
 
 def check_consistency(renderings: Sequence[Rendering], glossary: Glossary, *, scope: str) -> list[Finding]:
@@ -218,18 +239,35 @@ def _families(glossary: Glossary, entry_index: int) -> dict[str, str]:
     return glossary.rendering_families[entry_index]
 
 
-def _wrong_uses_in_pair(pair: Pair, glossary: Glossary) -> Iterable[WrongUse]:
-    english = _terms_in(pair.source, glossary, nested=True) if pair.source else None
+@dataclass(frozen=True)
+class _EnglishTerms:
+    """The glossary terms of one pair's English, from a single scan of each segment."""
+
+    every: frozenset[int]
+    """Nested ones included: "Vision Transformer" also has "Transformer"."""
+    outermost: frozenset[int]
+    """Only the longest of overlapping matches: "Vision Transformer" alone."""
+
+
+def _wrong_uses_in_pair(pair: Pair, glossary: Glossary, english: _EnglishTerms | None) -> Iterable[WrongUse]:
     for segment in pair.target:
-        yield from _wrong_uses(segment, glossary, english, pair.id)
+        yield from _wrong_uses(segment, glossary, english.every if english is not None else None, pair.id)
 
 
-def _terms_in(segments: Iterable[Segment], glossary: Glossary, *, nested: bool) -> set[int]:
-    return {
-        match.key
-        for segment in segments
-        for match in glossary.english_matcher.find(segment.raw, segment.protected, nested=nested)
-    }
+def _english_terms(segments: Iterable[Segment], glossary: Glossary) -> _EnglishTerms:
+    every: set[int] = set()
+    longest: set[int] = set()
+    for segment in segments:
+        matches = glossary.english_matcher.find(segment.raw, segment.protected, nested=True)
+        every.update(match.key for match in matches)
+        longest.update(match.key for match in outermost(matches))
+    return _EnglishTerms(frozenset(every), frozenset(longest))
+
+
+def _accepted_matches(target: Sequence[Segment], glossary: Glossary) -> list[list[Match[int]]]:
+    """Per target segment, every approved rendering (nested): missing-term needs them all,
+    consistency the outermost ones."""
+    return [glossary.accepted_matcher.find(segment.raw, segment.protected, nested=True) for segment in target]
 
 
 def _wrong_uses(segment: Segment, glossary: Glossary, english: set[int] | None, pair: int | None) -> Iterable[WrongUse]:
@@ -322,9 +360,14 @@ def _finding_at(
 
 
 def _missing(
-    target: tuple[Segment, ...], expected: set[int], glossary: Glossary, path: str, pair: int
+    target: tuple[Segment, ...],
+    expected: frozenset[int],
+    accepted: Sequence[Sequence[Match[int]]],
+    glossary: Glossary,
+    path: str,
+    pair: int,
 ) -> Iterable[Finding]:
-    present = {key for segment in target for key in _accepted(segment, glossary)}
+    present = {match.key for matches in accepted for match in matches}
     first = target[0]
     for index in sorted(expected - present):
         entry = glossary.entries[index]
@@ -345,7 +388,3 @@ def _missing(
             + ", ".join(entry.accepted_in_target),
             pair=pair,
         )
-
-
-def _accepted(segment: Segment, glossary: Glossary) -> set[int]:
-    return glossary.accepted_matcher.contains(segment.raw, segment.protected)
