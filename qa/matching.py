@@ -25,25 +25,46 @@ _FOLD = {0x3000: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ", ord("-
 _FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 _FOLD[0xFF0D] = " "  # full-width hyphen-minus folds like "-"
 _FOLD_CHARS = {chr(code): folded for code, folded in _FOLD.items()}
-_FOLDABLE = re.compile("[" + "".join(re.escape(ch) for ch in _FOLD_CHARS) + "]")
 
 _LATIN_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def normalise(text: str, *, case_sensitive: bool) -> str:
     """Fold text for matching without changing its length, so offsets stay valid."""
-    folded = _fold(text)
+    folded = _FOLD_ALL(text)
     return folded if case_sensitive else _lower(folded)
 
 
-def _fold(text: str) -> str:
-    # Not str.translate: on non-ASCII text it looks every character up in the table, three
-    # times slower than a regex visiting only the few foldable ones (，：（） in Chinese).
-    return _FOLDABLE.sub(_fold_match, text)
+@dataclass(frozen=True)
+class _Folder:
+    """Applies part of the fold table. Not str.translate: on non-ASCII text that looks every
+    character up in the table, three times slower than replacing only what is there."""
+
+    ascii: tuple[tuple[str, str], ...]
+    """"-" and "_": str.replace, one pass in C each."""
+    others: re.Pattern[str] | None
+    """The rest, rare in text: a regex visits only them."""
+
+    @classmethod
+    def of(cls, chars: Iterable[str]) -> _Folder:
+        chosen = set(chars)
+        others = sorted(ch for ch in chosen if not ch.isascii())
+        return cls(
+            tuple((ch, _FOLD_CHARS[ch]) for ch in sorted(chosen) if ch.isascii()),
+            re.compile("[" + "".join(map(re.escape, others)) + "]") if others else None,
+        )
+
+    def __call__(self, text: str) -> str:
+        for old, new in self.ascii:
+            text = text.replace(old, new)
+        return self.others.sub(_fold_match, text) if self.others is not None else text
 
 
 def _fold_match(match: re.Match[str]) -> str:
     return _FOLD_CHARS[match.group()]
+
+
+_FOLD_ALL = _Folder.of(_FOLD_CHARS)
 
 
 def _lower(folded: str) -> str:
@@ -87,6 +108,12 @@ class PhraseMatcher(Generic[Key]):
             folded = " ".join(normalise(phrase, case_sensitive=case_sensitive).split())
             if folded:
                 grouped.setdefault((case_sensitive, folded), []).append(key)
+        # Folding a character can only change what matches if a phrase contains what it
+        # folds to, or if that is a Latin letter or digit (word boundaries, plurals). The
+        # rest (，：（） in Chinese text, a fifth of its foldable characters at most) is
+        # left alone: no match covers it and no boundary looks at it either way.
+        used = {ch for _, folded in grouped for ch in folded}
+        self._fold = _Folder.of(ch for ch, to in _FOLD_CHARS.items() if to in used or _is_latin_word_char(to))
         for (case_sensitive, folded), keys in grouped.items():
             automaton = self._automata.setdefault(case_sensitive, ahocorasick.Automaton())
             bounded = _is_latin_word_char(folded[0]) or _is_latin_word_char(folded[-1])
@@ -102,7 +129,7 @@ class PhraseMatcher(Generic[Key]):
         "Transformer").
         """
         candidates: list[tuple[int, int, Key]] = []
-        folded = _fold(text)
+        folded = self._fold(text)
         for case_sensitive, automaton in self._automata.items():
             haystack = folded if case_sensitive else _lower(folded)
             encoded = _as_bytes(haystack)
@@ -117,6 +144,8 @@ class PhraseMatcher(Generic[Key]):
                 if end is None or (protected and _inside(start, end, protected)):
                     continue
                 candidates.extend((start, end, key) for key in keys)
+        if not candidates:
+            return []  # most blocks: no term at all
         # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
         # ties sort stably without comparing keys.
         unique = list(dict.fromkeys(candidates))
