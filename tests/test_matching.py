@@ -169,3 +169,33 @@ def test_matches_the_brute_force_reference_on_tricky_text():
             default = m.find(text, protected)
             assert {(x.start, x.end, x.key) for x in default} == _longest(expected), (phrases, text)
             assert outermost(nested) == default
+
+
+def test_find_each_is_find_on_every_text():
+    # One scan of the texts joined: matches must not cross from one text into the next, a
+    # text's edges must still be word boundaries, plurals must not run into the next text,
+    # protected spans and offsets stay per text, and lower-casing must not change (final
+    # sigma, İ which grows when lower-cased, in one text but not the others).
+    import random
+
+    rng = random.Random(11)
+    alphabet = [*"aAsSeE1 -变压器ΑΣσςİé😀\n", "ａ", "Ｓ"]
+    for _ in range(1000):
+        phrases = [
+            ("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))), f"k{i}", rng.random() < 0.3)
+            for i in range(rng.randint(1, 5))
+        ]
+        m = PhraseMatcher(phrases)
+        # Phrases and noise cut at random places, sometimes dropping the character there:
+        # phrases straddle two texts, and "a a" can become "a" | "a".
+        whole = "".join(rng.choice([rng.choice(phrases)[0], rng.choice(alphabet)]) for _ in range(rng.randint(0, 12)))
+        cuts = sorted(rng.sample(range(len(whole) + 1), min(len(whole) + 1, rng.randint(0, 5))))
+        ends = [*cuts, len(whole)]
+        starts = [0, *(cut + (rng.random() < 0.5) for cut in cuts)]
+        pieces = [whole[a:b] for a, b in zip(starts, ends, strict=True)]
+        texts = [(piece, [Span(1, 3)] if rng.random() < 0.3 else []) for piece in pieces]
+        for nested in (False, True):
+            assert m.find_each(texts, nested=nested) == [m.find(t, p, nested=nested) for t, p in texts], (
+                phrases,
+                texts,
+            )

@@ -3,12 +3,13 @@ rendered in more than one way."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.glossary import Glossary, Guard, Tier, WrongRendering, term_key
-from qa.matching import Match, outermost
+from qa.matching import Key, Match, PhraseMatcher, outermost
 from qa.model import Alignment, Document, Finding, Pair, Report, Segment, Severity
 from qa.rules import Rule
 
@@ -110,20 +111,19 @@ def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
     findings: list[Finding] = []
     renderings: list[Rendering] = []
     path = alignment.target.path
-    for pair in alignment.pairs:
-        if not pair.target:
-            continue
-        # Each side is scanned once per matcher; every rule below shares those matches.
-        english = _english_terms(pair.source, glossary) if pair.source else None
-        uses = list(_wrong_uses_in_pair(pair, glossary, english))
+    pairs = [pair for pair in alignment.pairs if pair.target]
+    # Each matcher scans each side of the document once; every rule below shares the matches.
+    english = _english_terms(pairs, glossary)
+    accepted = _accepted_matches(pairs, english, glossary)
+    wrong = _wrong_uses_in_pairs(pairs, english, glossary)
+    for pair, terms, uses, approved in zip(pairs, english, wrong, accepted, strict=True):
         findings += [_forbidden_finding(use, glossary, path) for use in uses]
-        if english is None or not english.outermost:
+        if terms is None or approved is None:
             continue  # nothing for missing-term or consistency to look for
-        accepted = _accepted_matches(pair.target, glossary)
         wrong_found = {entry for use in uses for entry in use.entries}
         # "Vision Transformer" expects its own rendering, not also one for "Transformer".
-        findings.extend(_missing(pair.target, english.outermost - wrong_found, accepted, glossary, path, pair.id))
-        renderings += _renderings(path, pair, english.outermost, accepted, glossary)
+        findings.extend(_missing(pair.target, terms.outermost - wrong_found, approved, glossary, path, pair.id))
+        renderings += _renderings(path, pair, terms.outermost, approved, glossary)
     findings += check_consistency(renderings, glossary, scope="document")
     return findings
 
@@ -134,16 +134,18 @@ def check_document(document: Document, glossary: Glossary) -> list[Finding]:
 
 
 def wrong_uses_in_alignment(alignment: Alignment, glossary: Glossary) -> list[WrongUse]:
-    return [
-        use
-        for pair in alignment.pairs
-        if pair.target
-        for use in _wrong_uses_in_pair(pair, glossary, _english_terms(pair.source, glossary) if pair.source else None)
-    ]
+    pairs = [pair for pair in alignment.pairs if pair.target]
+    return [use for uses in _wrong_uses_in_pairs(pairs, _english_terms(pairs, glossary), glossary) for use in uses]
 
 
 def wrong_uses_in_document(document: Document, glossary: Glossary) -> list[WrongUse]:
-    return [use for segment in document.segments for use in _wrong_uses(segment, glossary, None, None)]
+    segments = document.segments
+    scanned = glossary.wrong_matcher.find_each([(segment.raw, segment.protected) for segment in segments])
+    return [
+        use
+        for segment, matches in zip(segments, scanned, strict=True)
+        for use in _wrong_uses(segment, matches, None, None)
+    ]
 
 
 def check_run(reports: Sequence[Report], glossary: Glossary) -> list[Report]:
@@ -166,13 +168,12 @@ def check_run(reports: Sequence[Report], glossary: Glossary) -> list[Report]:
 
 def renderings_in(path: str, pairs: Iterable[Pair], glossary: Glossary) -> list[Rendering]:
     """Approved renderings used in the target for the terms each pair's English has."""
+    both = [pair for pair in pairs if pair.source and pair.target]
+    english = _english_terms(both, glossary)
     found: list[Rendering] = []
-    for pair in pairs:
-        if not pair.source or not pair.target:
-            continue
-        english = _english_terms(pair.source, glossary).outermost
-        if english:
-            found += _renderings(path, pair, english, _accepted_matches(pair.target, glossary), glossary)
+    for pair, terms, approved in zip(both, english, _accepted_matches(both, english, glossary), strict=True):
+        if terms is not None and approved is not None:
+            found += _renderings(path, pair, terms.outermost, approved, glossary)
     return found
 
 
@@ -249,30 +250,61 @@ class _EnglishTerms:
     """Only the longest of overlapping matches: "Vision Transformer" alone."""
 
 
-def _wrong_uses_in_pair(pair: Pair, glossary: Glossary, english: _EnglishTerms | None) -> Iterable[WrongUse]:
-    for segment in pair.target:
-        yield from _wrong_uses(segment, glossary, english.every if english is not None else None, pair.id)
+def _each(
+    matcher: PhraseMatcher[Key], groups: Sequence[Sequence[Segment]], *, nested: bool
+) -> list[list[list[Match[Key]]]]:
+    """`matcher.find` on each segment of each group (a pair's side), in one scan of them all."""
+    flat = iter(matcher.find_each([(s.raw, s.protected) for group in groups for s in group], nested=nested))
+    return [list(itertools.islice(flat, len(group))) for group in groups]
 
 
-def _english_terms(segments: Iterable[Segment], glossary: Glossary) -> _EnglishTerms:
-    every: set[int] = set()
-    longest: set[int] = set()
-    for segment in segments:
-        matches = glossary.english_matcher.find(segment.raw, segment.protected, nested=True)
-        every.update(match.key for match in matches)
-        longest.update(match.key for match in outermost(matches))
-    return _EnglishTerms(frozenset(every), frozenset(longest))
+def _english_terms(pairs: Sequence[Pair], glossary: Glossary) -> list[_EnglishTerms | None]:
+    """Per pair, the terms of its English; None without English."""
+    scanned = _each(glossary.english_matcher, [pair.source for pair in pairs], nested=True)
+    return [
+        _EnglishTerms(
+            frozenset(match.key for matches in segments for match in matches),
+            frozenset(match.key for matches in segments for match in outermost(matches)),
+        )
+        if pair.source
+        else None
+        for pair, segments in zip(pairs, scanned, strict=True)
+    ]
 
 
-def _accepted_matches(target: Sequence[Segment], glossary: Glossary) -> list[list[Match[int]]]:
-    """Per target segment, every approved rendering (nested): missing-term needs them all,
-    consistency the outermost ones."""
-    return [glossary.accepted_matcher.find(segment.raw, segment.protected, nested=True) for segment in target]
+def _accepted_matches(
+    pairs: Sequence[Pair], english: Sequence[_EnglishTerms | None], glossary: Glossary
+) -> list[list[list[Match[int]]] | None]:
+    """Per pair whose English has a term, every approved rendering in each target segment
+    (nested: missing-term needs them all, consistency the outermost ones); None for the
+    other pairs, where neither rule looks."""
+    wanted = [terms is not None and bool(terms.outermost) for terms in english]
+    scanned = iter(
+        _each(glossary.accepted_matcher, [p.target for p, w in zip(pairs, wanted, strict=True) if w], nested=True)
+    )
+    return [next(scanned) if w else None for w in wanted]
 
 
-def _wrong_uses(segment: Segment, glossary: Glossary, english: set[int] | None, pair: int | None) -> Iterable[WrongUse]:
+def _wrong_uses_in_pairs(
+    pairs: Sequence[Pair], english: Sequence[_EnglishTerms | None], glossary: Glossary
+) -> list[list[WrongUse]]:
+    scanned = _each(glossary.wrong_matcher, [pair.target for pair in pairs], nested=False)
+    return [
+        [
+            use
+            for segment, matches in zip(pair.target, segments, strict=True)
+            for use in _wrong_uses(segment, matches, terms.every if terms is not None else None, pair.id)
+        ]
+        for pair, terms, segments in zip(pairs, english, scanned, strict=True)
+    ]
+
+
+def _wrong_uses(
+    segment: Segment, matches: Sequence[Match[WrongRendering | Guard]], english: set[int] | None, pair: int | None
+) -> Iterable[WrongUse]:
+    """`matches`: what the wrong matcher found in the segment."""
     by_range: dict[tuple[int, int], list[WrongRendering | Guard]] = {}
-    for match in glossary.wrong_matcher.find(segment.raw, segment.protected):
+    for match in matches:
         by_range.setdefault((match.start, match.end), []).append(match.key)
     for (start, end), keys in by_range.items():
         wrong = [k for k in keys if isinstance(k, WrongRendering)]
