@@ -43,7 +43,7 @@ class _Folder:
     character up in the table, three times slower than replacing only what is there."""
 
     ascii: tuple[tuple[str, str], ...]
-    """"-" and "_": str.replace, one pass in C each."""
+    """The ASCII ones ("-", "_"): str.replace, one pass in C each."""
     others: re.Pattern[str] | None
     """The rest, rare in text: a regex visits only them."""
 
@@ -160,9 +160,6 @@ class PhraseMatcher(Generic[Key]):
                 if not (protected and _inside(start, end, protected)):
                     candidates[index].append((start, end, keys))
         return [_chosen(found, nested=nested) for found in candidates]
-
-    def contains(self, text: str, protected: Sequence[Span] = ()) -> set[Key]:
-        return {m.key for m in self.find(text, protected, nested=True)}
 
 
 def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
