@@ -254,7 +254,7 @@ class Glossary:
 def _context_lengths(rendering: str) -> tuple[int, int]:
     """Matched characters before and after the bracketed part, as the matcher folds the phrase."""
     parts = split_context(rendering)
-    if parts is None:
+    if parts is None or not (parts[0] or parts[2]):  # malformed, or no context: most renderings
         return 0, 0
     before, inside, after = parts
     whole = len(term_key(before + inside + after))

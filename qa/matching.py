@@ -10,6 +10,9 @@ anywhere. A Latin pattern may take a plural "s"/"es" (Transformers, GANs).
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -23,23 +26,53 @@ Key = TypeVar("Key", bound=Hashable)
 _FOLD = {0x3000: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ", ord("-"): " ", ord("_"): " "}
 _FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 _FOLD[0xFF0D] = " "  # full-width hyphen-minus folds like "-"
+_FOLD_CHARS = {chr(code): folded for code, folded in _FOLD.items()}
+
+_LATIN_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def normalise(text: str, *, case_sensitive: bool) -> str:
     """Fold text for matching without changing its length, so offsets stay valid."""
-    folded = text.translate(_FOLD)
-    if case_sensitive:
-        return folded
+    folded = text.translate(_FOLD)  # short phrases: faster than a _Folder
+    return folded if case_sensitive else _lower(folded)
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """Applies part of the fold table. Not str.translate: on non-ASCII text that looks every
+    character up in the table, three times slower than replacing only what is there."""
+
+    ascii: tuple[tuple[str, str], ...]
+    """The ASCII ones ("-", "_"): str.replace, one pass in C each."""
+    others: re.Pattern[str] | None
+    """The rest, rare in text: a regex visits only them."""
+
+    @classmethod
+    def of(cls, chars: Iterable[str]) -> _Folder:
+        chosen = set(chars)
+        others = sorted(ch for ch in chosen if not ch.isascii())
+        return cls(
+            tuple((ch, _FOLD_CHARS[ch]) for ch in sorted(chosen) if ch.isascii()),
+            re.compile("[" + "".join(map(re.escape, others)) + "]") if others else None,
+        )
+
+    def __call__(self, text: str) -> str:
+        for old, new in self.ascii:
+            text = text.replace(old, new)
+        return self.others.sub(_fold_match, text) if self.others is not None else text
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _FOLD_CHARS[match.group()]
+
+
+def _lower(folded: str) -> str:
     lowered = folded.lower()
     # No character lower-cases to nothing, so equal lengths mean every character mapped to
     # one: the fast path keeps offsets. Only a few (İ -> i̇) grow; fold those one by one.
     if len(lowered) == len(folded):
         return lowered
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
-
-
-def _is_latin_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
 
 
 @dataclass(frozen=True)
@@ -60,9 +93,18 @@ class PhraseMatcher(Generic[Key]):
             folded = " ".join(normalise(phrase, case_sensitive=case_sensitive).split())
             if folded:
                 grouped.setdefault((case_sensitive, folded), []).append(key)
+        # Folding a character can only change what matches if a phrase contains what it
+        # folds to, or if that is a Latin letter or digit (word boundaries, plurals). The
+        # rest (，：（）, most of what Chinese text has to fold) is left alone: no match
+        # covers it and no boundary looks at it either way.
+        every_phrase = "\n".join(folded for _, folded in grouped)
+        self._fold = _Folder.of(ch for ch, to in _FOLD_CHARS.items() if to in _LATIN_WORD_CHARS or to in every_phrase)
         for (case_sensitive, folded), keys in grouped.items():
             automaton = self._automata.setdefault(case_sensitive, ahocorasick.Automaton())
-            automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys))))
+            # Word boundaries (and plurals) apply only where the phrase has a Latin letter or
+            # digit at an edge: CJK phrases, most of the Chinese side, skip those checks.
+            bounded = folded[0] in _LATIN_WORD_CHARS or folded[-1] in _LATIN_WORD_CHARS
+            automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys)), bounded))
         for automaton in self._automata.values():
             automaton.make_automaton()
 
@@ -73,30 +115,72 @@ class PhraseMatcher(Generic[Key]):
         变形金刚); with `nested`, every match is kept ("Vision Transformer" is also a
         "Transformer").
         """
-        candidates: list[tuple[int, int, Key]] = []
+        return self.find_each([(text, protected)], nested=nested)[0]
+
+    def find_each(self, texts: Sequence[tuple[str, Sequence[Span]]], *, nested: bool = False) -> list[list[Match[Key]]]:
+        """`find` for each (text, protected spans), in one scan of them all.
+
+        A document's blocks are short and most have no term: scanned one by one, the calls
+        around the automaton cost more than the scan. The texts are joined with "\n", which
+        no phrase contains (phrases are whitespace-normalised) and which is no Latin word
+        character: no match crosses it, and word boundaries see it as the end of a text.
+        """
+        starts = list(itertools.accumulate((len(text) + 1 for text, _ in texts[:-1]), initial=0))
+        folded = self._fold("\n".join(text for text, _ in texts))
+        candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
         for case_sensitive, automaton in self._automata.items():
-            haystack = normalise(text, case_sensitive=case_sensitive)
+            haystack = folded if case_sensitive else _lower_each(folded, texts, self._fold)
             encoded = _as_bytes(haystack)
-            hits = list(automaton.iter(encoded))
-            if not hits:
-                continue
             char_end = _char_ends(haystack, encoded)
-            for last_byte, (length, keys) in hits:
+            for last_byte, (length, keys, bounded) in automaton.iter(encoded):
                 stop = char_end(last_byte)
                 start = stop - length
-                end = _word_end(haystack, start, stop)
-                if end is None or _inside(start, end, protected):
+                end = _word_end(haystack, start, stop) if bounded else stop
+                if end is None:
                     continue
-                candidates.extend((start, end, key) for key in keys)
-        # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
-        # ties sort stably without comparing keys.
-        unique = list(dict.fromkeys(candidates))
-        if nested:
-            return [Match(start, end, key) for start, end, key in sorted(unique, key=lambda c: (c[0], c[1]))]
-        return _longest_first(unique)
+                index = bisect.bisect_right(starts, start) - 1
+                offset = starts[index]
+                start, end = start - offset, end - offset
+                protected = texts[index][1]
+                if not (protected and _inside(start, end, protected)):
+                    candidates[index].append((start, end, keys))
+        return [_chosen(found, nested=nested) for found in candidates]
 
-    def contains(self, text: str, protected: Sequence[Span] = ()) -> set[Key]:
-        return {m.key for m in self.find(text, protected, nested=True)}
+
+def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
+    if not candidates:
+        return []  # most blocks: no term at all
+    # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
+    # ties sort stably without comparing keys.
+    unique = dict.fromkeys((start, end, key) for start, end, keys in candidates for key in keys)
+    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=lambda c: (c[0], c[1]))]
+    return matches if nested else outermost(matches)
+
+
+def _lower_each(folded: str, texts: Sequence[tuple[str, Sequence[Span]]], fold: Callable[[str], str]) -> str:
+    """`_lower` of each text, joined. Lower-casing the whole is the same when no text changes
+    length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each text is
+    folded and lowered on its own, as when it is scanned alone."""
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "\n".join(_lower(fold(text)) for text, _ in texts)
+
+
+def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:
+    """Only the longest of overlapping matches, as `find` keeps by default: from what
+    `find(..., nested=True)` returned, one scan serves a caller that needs both."""
+    # Several keys may match the same range (剪辑 is wrong for CLIP and CutMix): keep them all.
+    chosen: list[Match[Key]] = []
+    taken_until = -1
+    taken_range: tuple[int, int] | None = None
+    for match in sorted(matches, key=lambda m: (m.start, -m.end)):
+        if (match.start, match.end) == taken_range:
+            chosen.append(match)
+        elif match.start >= taken_until:
+            chosen.append(match)
+            taken_until, taken_range = match.end, (match.start, match.end)
+    return chosen
 
 
 def _as_bytes(text: str) -> str:
@@ -112,42 +196,39 @@ def _as_bytes(text: str) -> str:
 
 
 def _char_ends(text: str, encoded: str) -> Callable[[int], int]:
-    """Maps the byte offset of a match's last byte to the character offset just after it."""
+    """Maps the byte offset of a match's last byte to the character offset just after it.
+
+    The automaton reports matches in the order of their ends, so each call decodes (in C)
+    only the bytes since the previous one: linear in the text, however many matches."""
     if len(encoded) == len(text):  # ASCII: bytes are characters
         return lambda last_byte: last_byte + 1
-    # Decoding the prefix runs in C; a segment is short and has few matches.
-    return lambda last_byte: len(encoded[: last_byte + 1].encode("latin-1").decode("utf-8"))
+    done_bytes = done_chars = 0
+
+    def char_end(last_byte: int) -> int:
+        nonlocal done_bytes, done_chars
+        done_chars += len(encoded[done_bytes : last_byte + 1].encode("latin-1").decode("utf-8"))
+        done_bytes = last_byte + 1
+        return done_chars
+
+    return char_end
 
 
 def _word_end(text: str, start: int, end: int) -> int | None:
     """The match end after an optional plural, or None when it splits a Latin word."""
-    if start > 0 and _is_latin_word_char(text[start - 1]) and _is_latin_word_char(text[start]):
+    word = _LATIN_WORD_CHARS
+    if start > 0 and text[start - 1] in word and text[start] in word:
         return None
-    if _is_latin_word_char(text[end - 1]) and text[end - 1].isalpha():
-        for suffix in ("es", "s", ""):
-            stop = end + len(suffix)
-            if text[end:stop].lower() == suffix and (stop == len(text) or not _is_latin_word_char(text[stop])):
-                return stop
+    if end == len(text) or text[end] not in word or text[end - 1] not in word:
+        return end
+    if text[end - 1].isdigit():
         return None
-    if _is_latin_word_char(text[end - 1]) and end < len(text) and _is_latin_word_char(text[end]):
-        return None
-    return end
+    # A letter followed by a letter or digit: only a plural "s"/"es" may end the word.
+    for suffix in ("es", "s"):
+        stop = end + len(suffix)
+        if text[end:stop].lower() == suffix and (stop == len(text) or text[stop] not in word):
+            return stop
+    return None
 
 
 def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
     return any(start < span.end and span.start < end for span in protected)
-
-
-def _longest_first(candidates: list[tuple[int, int, Key]]) -> list[Match[Key]]:
-    # Several keys may match the same range (剪辑 is wrong for CLIP and CutMix): keep them all.
-    candidates = sorted(candidates, key=lambda c: (c[0], c[0] - c[1]))
-    chosen: list[Match[Key]] = []
-    taken_until = -1
-    taken_range: tuple[int, int] | None = None
-    for start, end, key in candidates:
-        if (start, end) == taken_range:
-            chosen.append(Match(start, end, key))
-        elif start >= taken_until:
-            chosen.append(Match(start, end, key))
-            taken_until, taken_range = end, (start, end)
-    return chosen

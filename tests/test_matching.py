@@ -1,4 +1,4 @@
-from qa.matching import PhraseMatcher
+from qa.matching import PhraseMatcher, outermost
 from qa.model import Span
 
 
@@ -81,3 +81,121 @@ def test_many_cjk_patterns_stay_fast():
     m.find(text)
     # ~0.02 s over bytes; the unicode automaton took ~1.5 s for this (CJK fan-out at the root).
     assert time.perf_counter() - start < 0.5
+
+
+# A brute-force reference: every phrase tried at every offset of the folded text, folding
+# and word boundaries written out from the module docstring. The matcher folds only what its
+# phrases can see, skips boundary checks for CJK-edged phrases and scans bytes; it must
+# still find exactly this.
+_WORD = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _fold(text, case_sensitive):
+    folded = ""
+    for ch in text:
+        if ch in "-_\u2010\u2011\u2012\u2013\u3000\uff0d":
+            ch = " "
+        elif 0xFF01 <= ord(ch) <= 0xFF5E:  # full width
+            ch = chr(ord(ch) - 0xFEE0)
+        folded += ch if case_sensitive or len(ch.lower()) > 1 else ch.lower()
+    return folded
+
+
+def _reference(phrases, text, protected):
+    found = set()
+    for phrase, key, case_sensitive in phrases:
+        folded = " ".join(_fold(phrase, case_sensitive).split())
+        haystack = _fold(text, case_sensitive)
+        for start in range(len(haystack)):
+            if not folded or not haystack.startswith(folded, start):
+                continue
+            end = start + len(folded)
+            if start > 0 and haystack[start - 1] in _WORD and haystack[start] in _WORD:
+                continue
+            if folded[-1] in _WORD:
+                plurals = ("es", "s", "") if folded[-1].isalpha() else ("",)
+                ends = [end + len(s) for s in plurals if haystack[end : end + len(s)].lower() == s]
+                ends = [e for e in ends if e == len(haystack) or haystack[e] not in _WORD]
+                if not ends:
+                    continue
+                end = ends[0]
+            if not any(start < span.end and span.start < end for span in protected):
+                found.add((start, end, key))
+    return found
+
+
+def _longest(found):
+    chosen, taken_until, taken = set(), -1, None
+    for start, end, key in sorted(found, key=lambda c: (c[0], c[0] - c[1])):
+        if (start, end) == taken or start >= taken_until:
+            chosen.add((start, end, key))
+            if (start, end) != taken:
+                taken_until, taken = end, (start, end)
+    return chosen
+
+
+def test_matches_the_brute_force_reference_on_tricky_text():
+    import random
+
+    rng = random.Random(7)
+    # Case, plurals, full-width letters and punctuation, hyphens and dashes, a character
+    # that grows when lower-cased (İ), astral and accented characters, CJK.
+    alphabet = [*"aAbBsSeE1，,&＆·－-_‐\u3000 变压器İé😀", "ａ", "Ｓ", "１"]
+    spellings: dict[str, list[str]] = {}
+    for ch in alphabet:
+        spellings.setdefault(_fold(ch, False), []).append(ch)
+
+    def spelled(phrase):  # as a text might write it: another case, full width, another dash
+        return "".join(rng.choice(spellings.get(_fold(ch, False), [ch])) for ch in phrase)
+
+    for _ in range(300):
+        # A few characters per round, and texts made partly of the phrases, so they occur.
+        letters = rng.sample(alphabet, 8)
+        phrases = [
+            ("".join(rng.choice(letters) for _ in range(rng.randint(1, 4))), f"k{i}", rng.random() < 0.3)
+            for i in range(rng.randint(1, 6))
+        ]
+        m = PhraseMatcher(phrases)
+        for _ in range(5):
+            chunks = [
+                spelled(rng.choice(phrases)[0]) if rng.random() < 0.5 else rng.choice(letters)
+                for _ in range(rng.randint(0, 10))
+            ]
+            text = "".join(chunks)
+            protected = [Span(3, 6)] if rng.random() < 0.3 else []
+            expected = _reference(phrases, text, protected)
+            nested = m.find(text, protected, nested=True)
+            assert {(x.start, x.end, x.key) for x in nested} == expected, (phrases, text)
+            default = m.find(text, protected)
+            assert {(x.start, x.end, x.key) for x in default} == _longest(expected), (phrases, text)
+            assert outermost(nested) == default
+
+
+def test_find_each_is_find_on_every_text():
+    # One scan of the texts joined: matches must not cross from one text into the next, a
+    # text's edges must still be word boundaries, plurals must not run into the next text,
+    # protected spans and offsets stay per text, and lower-casing must not change (final
+    # sigma, İ which grows when lower-cased, in one text but not the others).
+    import random
+
+    rng = random.Random(11)
+    alphabet = [*"aAsSeE1 -变压器ΑΣσςİé😀\n", "ａ", "Ｓ"]
+    for _ in range(1000):
+        phrases = [
+            ("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))), f"k{i}", rng.random() < 0.3)
+            for i in range(rng.randint(1, 5))
+        ]
+        m = PhraseMatcher(phrases)
+        # Phrases and noise cut at random places, sometimes dropping the character there:
+        # phrases straddle two texts, and "a a" can become "a" | "a".
+        whole = "".join(rng.choice([rng.choice(phrases)[0], rng.choice(alphabet)]) for _ in range(rng.randint(0, 12)))
+        cuts = sorted(rng.sample(range(len(whole) + 1), min(len(whole) + 1, rng.randint(0, 5))))
+        ends = [*cuts, len(whole)]
+        starts = [0, *(cut + (rng.random() < 0.5) for cut in cuts)]
+        pieces = [whole[a:b] for a, b in zip(starts, ends, strict=True)]
+        texts = [(piece, [Span(1, 3)] if rng.random() < 0.3 else []) for piece in pieces]
+        for nested in (False, True):
+            assert m.find_each(texts, nested=nested) == [m.find(t, p, nested=nested) for t, p in texts], (
+                phrases,
+                texts,
+            )

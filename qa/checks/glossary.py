@@ -3,11 +3,13 @@ rendered in more than one way."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.glossary import Glossary, Guard, Tier, WrongRendering, term_key
+from qa.matching import Key, Match, PhraseMatcher, outermost
 from qa.model import Alignment, Document, Finding, Pair, Report, Segment, Severity
 from qa.rules import Rule
 
@@ -107,18 +109,22 @@ class Rendering:
 
 def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
     findings: list[Finding] = []
+    renderings: list[Rendering] = []
     path = alignment.target.path
-    for pair in alignment.pairs:
-        if not pair.target:
-            continue
-        uses = list(_wrong_uses_in_pair(pair, glossary))
+    pairs = [pair for pair in alignment.pairs if pair.target]
+    # Each matcher scans each side of the document once; every rule below shares the matches.
+    english = _english_terms(pairs, glossary)
+    accepted = _accepted_matches(pairs, english, glossary)
+    wrong = _wrong_uses_in_pairs(pairs, english, glossary)
+    for pair, terms, uses, approved in zip(pairs, english, wrong, accepted, strict=True):
         findings += [_forbidden_finding(use, glossary, path) for use in uses]
-        if pair.source:
-            wrong_found = {entry for use in uses for entry in use.entries}
-            # "Vision Transformer" expects its own rendering, not also one for "Transformer".
-            outermost = _terms_in(pair.source, glossary, nested=False)
-            findings.extend(_missing(pair.target, outermost - wrong_found, glossary, path, pair.id))
-    findings += check_consistency(renderings_in(path, alignment.pairs, glossary), glossary, scope="document")
+        if terms is None or approved is None:
+            continue  # nothing for missing-term or consistency to look for
+        wrong_found = {entry for use in uses for entry in use.entries}
+        # "Vision Transformer" expects its own rendering, not also one for "Transformer".
+        findings.extend(_missing(pair.target, terms.outermost - wrong_found, approved, glossary, path, pair.id))
+        renderings += _renderings(path, pair, terms.outermost, approved, glossary)
+    findings += check_consistency(renderings, glossary, scope="document")
     return findings
 
 
@@ -128,11 +134,18 @@ def check_document(document: Document, glossary: Glossary) -> list[Finding]:
 
 
 def wrong_uses_in_alignment(alignment: Alignment, glossary: Glossary) -> list[WrongUse]:
-    return [use for pair in alignment.pairs if pair.target for use in _wrong_uses_in_pair(pair, glossary)]
+    pairs = [pair for pair in alignment.pairs if pair.target]
+    return [use for uses in _wrong_uses_in_pairs(pairs, _english_terms(pairs, glossary), glossary) for use in uses]
 
 
 def wrong_uses_in_document(document: Document, glossary: Glossary) -> list[WrongUse]:
-    return [use for segment in document.segments for use in _wrong_uses(segment, glossary, None, None)]
+    segments = document.segments
+    scanned = glossary.wrong_matcher.find_each([(segment.raw, segment.protected) for segment in segments])
+    return [
+        use
+        for segment, matches in zip(segments, scanned, strict=True)
+        for use in _wrong_uses(segment, matches, None, None)
+    ]
 
 
 def check_run(reports: Sequence[Report], glossary: Glossary) -> list[Report]:
@@ -155,21 +168,30 @@ def check_run(reports: Sequence[Report], glossary: Glossary) -> list[Report]:
 
 def renderings_in(path: str, pairs: Iterable[Pair], glossary: Glossary) -> list[Rendering]:
     """Approved renderings used in the target for the terms each pair's English has."""
+    both = [pair for pair in pairs if pair.source and pair.target]
+    english = _english_terms(both, glossary)
     found: list[Rendering] = []
-    for pair in pairs:
-        if not pair.source or not pair.target:
-            continue
-        english = _terms_in(pair.source, glossary, nested=False)
-        if not english:
-            continue
-        for segment in pair.target:
-            for match in glossary.accepted_matcher.find(segment.raw, segment.protected):
-                if match.key not in english:
-                    continue
-                family = _families(glossary, match.key).get(term_key(segment.raw[match.start : match.end]))
-                if family is not None:
-                    found.append(Rendering(path, segment, match.start, match.end, match.key, family, pair.id))
+    for pair, terms, approved in zip(both, english, _accepted_matches(both, english, glossary), strict=True):
+        if terms is not None and approved is not None:
+            found += _renderings(path, pair, terms.outermost, approved, glossary)
     return found
+
+
+def _renderings(
+    path: str,
+    pair: Pair,
+    english: frozenset[int],
+    accepted: Sequence[Sequence[Match[int]]],
+    glossary: Glossary,
+) -> Iterable[Rendering]:
+    """`accepted`: the nested matches of each target segment, as `_accepted_matches` gives them."""
+    for segment, matches in zip(pair.target, accepted, strict=True):
+        for match in outermost(matches):
+            if match.key not in english:
+                continue
+            family = _families(glossary, match.key).get(term_key(segment.raw[match.start : match.end]))
+            if family is not None:
+                yield Rendering(path, segment, match.start, match.end, match.key, family, pair.id)
 
 
 def check_consistency(renderings: Sequence[Rendering], glossary: Glossary, *, scope: str) -> list[Finding]:
@@ -218,23 +240,71 @@ def _families(glossary: Glossary, entry_index: int) -> dict[str, str]:
     return glossary.rendering_families[entry_index]
 
 
-def _wrong_uses_in_pair(pair: Pair, glossary: Glossary) -> Iterable[WrongUse]:
-    english = _terms_in(pair.source, glossary, nested=True) if pair.source else None
-    for segment in pair.target:
-        yield from _wrong_uses(segment, glossary, english, pair.id)
+@dataclass(frozen=True)
+class _EnglishTerms:
+    """The glossary terms of one pair's English, from a single scan of each segment."""
+
+    every: frozenset[int]
+    """Nested ones included: "Vision Transformer" also has "Transformer"."""
+    outermost: frozenset[int]
+    """Only the longest of overlapping matches: "Vision Transformer" alone."""
 
 
-def _terms_in(segments: Iterable[Segment], glossary: Glossary, *, nested: bool) -> set[int]:
-    return {
-        match.key
-        for segment in segments
-        for match in glossary.english_matcher.find(segment.raw, segment.protected, nested=nested)
-    }
+def _each(
+    matcher: PhraseMatcher[Key], groups: Sequence[Sequence[Segment]], *, nested: bool
+) -> list[list[list[Match[Key]]]]:
+    """`matcher.find` on each segment of each group (a pair's side), in one scan of them all."""
+    flat = iter(matcher.find_each([(s.raw, s.protected) for group in groups for s in group], nested=nested))
+    return [list(itertools.islice(flat, len(group))) for group in groups]
 
 
-def _wrong_uses(segment: Segment, glossary: Glossary, english: set[int] | None, pair: int | None) -> Iterable[WrongUse]:
+def _english_terms(pairs: Sequence[Pair], glossary: Glossary) -> list[_EnglishTerms | None]:
+    """Per pair, the terms of its English; None without English."""
+    scanned = _each(glossary.english_matcher, [pair.source for pair in pairs], nested=True)
+    return [
+        _EnglishTerms(
+            frozenset(match.key for matches in segments for match in matches),
+            frozenset(match.key for matches in segments for match in outermost(matches)),
+        )
+        if pair.source
+        else None
+        for pair, segments in zip(pairs, scanned, strict=True)
+    ]
+
+
+def _accepted_matches(
+    pairs: Sequence[Pair], english: Sequence[_EnglishTerms | None], glossary: Glossary
+) -> list[list[list[Match[int]]] | None]:
+    """Per pair whose English has a term, every approved rendering in each target segment
+    (nested: missing-term needs them all, consistency the outermost ones); None for the
+    other pairs, where neither rule looks."""
+    wanted = [terms is not None and bool(terms.outermost) for terms in english]
+    scanned = iter(
+        _each(glossary.accepted_matcher, [p.target for p, w in zip(pairs, wanted, strict=True) if w], nested=True)
+    )
+    return [next(scanned) if w else None for w in wanted]
+
+
+def _wrong_uses_in_pairs(
+    pairs: Sequence[Pair], english: Sequence[_EnglishTerms | None], glossary: Glossary
+) -> list[list[WrongUse]]:
+    scanned = _each(glossary.wrong_matcher, [pair.target for pair in pairs], nested=False)
+    return [
+        [
+            use
+            for segment, matches in zip(pair.target, segments, strict=True)
+            for use in _wrong_uses(segment, matches, terms.every if terms is not None else None, pair.id)
+        ]
+        for pair, terms, segments in zip(pairs, english, scanned, strict=True)
+    ]
+
+
+def _wrong_uses(
+    segment: Segment, matches: Sequence[Match[WrongRendering | Guard]], english: set[int] | None, pair: int | None
+) -> Iterable[WrongUse]:
+    """`matches`: what the wrong matcher found in the segment."""
     by_range: dict[tuple[int, int], list[WrongRendering | Guard]] = {}
-    for match in glossary.wrong_matcher.find(segment.raw, segment.protected):
+    for match in matches:
         by_range.setdefault((match.start, match.end), []).append(match.key)
     for (start, end), keys in by_range.items():
         wrong = [k for k in keys if isinstance(k, WrongRendering)]
@@ -322,9 +392,14 @@ def _finding_at(
 
 
 def _missing(
-    target: tuple[Segment, ...], expected: set[int], glossary: Glossary, path: str, pair: int
+    target: tuple[Segment, ...],
+    expected: frozenset[int],
+    accepted: Sequence[Sequence[Match[int]]],
+    glossary: Glossary,
+    path: str,
+    pair: int,
 ) -> Iterable[Finding]:
-    present = {key for segment in target for key in _accepted(segment, glossary)}
+    present = {match.key for matches in accepted for match in matches}
     first = target[0]
     for index in sorted(expected - present):
         entry = glossary.entries[index]
@@ -345,7 +420,3 @@ def _missing(
             + ", ".join(entry.accepted_in_target),
             pair=pair,
         )
-
-
-def _accepted(segment: Segment, glossary: Glossary) -> set[int]:
-    return glossary.accepted_matcher.contains(segment.raw, segment.protected)

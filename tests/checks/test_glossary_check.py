@@ -202,3 +202,29 @@ def test_wrong_uses_carry_the_decision_fix_relies_on(glossary):
         ("变压器", True, ["Transformer"]),
         ("剪辑", True, ["CLIP"]),
     ]
+
+
+def test_one_scan_per_pair_gives_what_each_rule_finds_on_its_own(glossary):
+    # check_alignment scans each side of a pair once and shares the matches between the
+    # rules; renderings_in (used by check_run) and wrong_uses_in_alignment (used by qa fix)
+    # scan for themselves. Nested terms (Vision Transformer), a wrong rendering beside an
+    # approved one, a kept English term and a block without any term.
+    from qa.checks.glossary import check_consistency, renderings_in, wrong_uses_in_alignment
+
+    en = (
+        "# Vision Transformer\n\nBatch normalization and a Transformer.\n\n"
+        "We use batch normalization in CLIP.\n\nNothing here.\n\nBatch normalization, self-attention.\n"
+    )
+    zh = (
+        "# 视觉变压器\n\n批归一化和变压器。\n\n我们在 CLIP 中使用批量归一化。\n\n"
+        "这里什么都没有。\n\n批归一化，一种机制。\n"
+    )
+    alignment = align(doc(en, "a.en.md"), doc(zh, "a.zh.md"))
+    found = check_alignment(alignment, glossary)
+    alone = check_consistency(renderings_in("a.zh.md", alignment.pairs, glossary), glossary, scope="document")
+    assert alone and [f for f in found if f.rule == INCONSISTENT_RENDERING.id] == alone
+    uses = wrong_uses_in_alignment(alignment, glossary)
+    assert uses and [(f.line, f.column, f.text) for f in found if f.rule == FORBIDDEN_TERM.id] == [
+        (*u.segment.position(u.start), u.segment.raw[u.start : u.end]) for u in uses
+    ]
+    assert [f.term for f in found if f.rule == MISSING_TERM.id] == ["self-attention"]
