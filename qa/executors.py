@@ -355,7 +355,7 @@ class FileCheck:
         from qa.pipeline import preload
 
         preload()
-        worker_glossary(self.glossary_files)
+        worker_glossary(self.glossary_files).prepare()
         if self.preload_model is not None:
             from qa.embed import load_encoder
 

@@ -172,6 +172,13 @@ class Glossary:
     files: tuple[tuple[str, str], ...]
     """(path, "sha256:…") of every file merged, for the report signature."""
 
+    def prepare(self) -> Glossary:
+        """Build the matchers and indexes now rather than at first use: a process that forks
+        workers builds them once for all of them."""
+        for name in ("english_matcher", "wrong_matcher", "accepted_matcher", "rendering_families", "by_key"):
+            getattr(self, name)
+        return self
+
     @cached_property
     def english_matcher(self) -> PhraseMatcher[int]:
         return PhraseMatcher(

@@ -189,3 +189,13 @@ def test_blank_lines_and_extra_cells_keep_line_numbers_right(tmp_path, body, mes
     path = write(tmp_path, "a.csv", body)
     with pytest.raises(QaInputError, match=message):
         load_glossaries([path])
+
+
+def test_prepare_builds_every_lazily_built_matcher_and_index():
+    from functools import cached_property
+
+    from qa.glossary import Glossary
+
+    glossary = load_glossaries(sorted((REPO / "glossaries").glob("*.csv"))).prepare()
+    lazy = [name for name, value in vars(Glossary).items() if isinstance(value, cached_property)]
+    assert lazy and all(name in vars(glossary) for name in lazy)
