@@ -97,6 +97,11 @@ def main() -> None:
 def measure(name: str, model: str, shared: Path) -> dict[str, object]:
     """One workload in this (fresh) process: stages, floor, batch runs cold and warm."""
     started = time.perf_counter()
+    from threadpoolctl import threadpool_limits
+
+    # Stages run here with one BLAS thread, as in the pool workers (qa/executors.py); the
+    # floor's "2 threads" row sets its own limit for its encode calls.
+    threadpool_limits(limits=1, user_api="blas")
     from bench.stages import pure_embedding, pure_embedding_on, run_stages, workloads
     from qa.embed import load_encoder
     from qa.executors import FileCheck, ProcessExecutor
