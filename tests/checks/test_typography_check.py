@@ -36,6 +36,12 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
         "1. 列表项,后面有逗号\n2. 第二项",
         "**强调,**和（括号)以及 e.g. 3.5 倍",
         "<b>标签,</b> 与 ![图,片](img/a,b.png)",
+        "见 https://x.org/中文. 和 https://x.org/中文,好",
+        "中文;中文 与 中文 ,好 与 好 ,中文",
+        "Hello世界. 以及 中文**,**好 和 中文`,`好",
+        "（中文）,好 “引号”.后 中文。,好 中文\n,好",
+        "English only: e.g. 3.5, 1,000; ok! 然后中文",
+        "价格 $3.5. 版本 v1.2,发布",
     ],
 )
 def test_blocks_skipped_before_formatting_have_no_findings(monkeypatch, text):
