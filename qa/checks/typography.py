@@ -96,9 +96,15 @@ _DOUBLED = re.compile(r"[，。、；：,;:]{2,}")
 _ROUND_BRACKET = re.compile(r"[()（）]")
 _HALF_BRACKET = re.compile(r"[()]")
 _FULL_BRACKET = re.compile(r"[（）]")
-_BOUNDARY = re.compile(_CJK.pattern + _LATIN_OR_DIGIT.pattern + "|" + _LATIN_OR_DIGIT.pattern + _CJK.pattern)
+# The two patterns below start with the rarer side of the pair (Latin letters are fewer than
+# CJK characters in Chinese text, half-width marks fewer still), so the scan jumps from one
+# such character to the next; lookarounds read its neighbours. They only say whether a
+# block is worth formatting (`_may_have_findings`).
+_BOUNDARY = re.compile(f"{_LATIN_OR_DIGIT.pattern}(?:(?<={_CJK.pattern}.)|(?={_CJK.pattern}))", re.DOTALL)
 """Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
-_HALF_WIDTH_NEAR_WIDE = re.compile("[^\\x00-\\x7f][{0}]|[{0}][^\\x00-\\x7f]".format(re.escape("".join(_FULL_WIDTH))))
+_HALF_WIDTH_MARK = "[" + re.escape("".join(_FULL_WIDTH)) + "]"
+_NOT_ASCII = r"[^\x00-\x7f]"
+_HALF_WIDTH_NEAR_WIDE = re.compile(f"{_HALF_WIDTH_MARK}(?:(?<={_NOT_ASCII}.)|(?={_NOT_ASCII}))", re.DOTALL)
 """A half-width mark beside a non-ASCII character. AutoCorrect widens a mark only when a CJK
 character touches it (it formats each space-separated word alone), and CJK is not ASCII."""
 _SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}

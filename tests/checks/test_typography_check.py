@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from qa.checks import typography
@@ -57,3 +59,15 @@ def test_same_run_counts_equal_characters():
         while i + naive < len(a) and j + naive < len(b) and a[i + naive] == b[j + naive]:
             naive += 1
         assert typography._same_run(a, i, b, j) == naive
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "中", "中a", "a中", "中 a", "%中", "中。a", "a\n中", "中\na", ",中", "中,", "中 ,", "“,”", ".\n中"],
+)
+def test_prefilters_find_what_a_walk_over_neighbours_finds(text):
+    neighbours = list(itertools.pairwise(text))
+    boundary = any(typography._cjk_latin_boundary(a, b) for a, b in neighbours)
+    near_wide = any((a in ",.:;!?" and not b.isascii()) or (b in ",.:;!?" and not a.isascii()) for a, b in neighbours)
+    assert (typography._BOUNDARY.search(text) is not None) == boundary
+    assert (typography._HALF_WIDTH_NEAR_WIDE.search(text) is not None) == near_wide
