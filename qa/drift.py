@@ -177,8 +177,13 @@ def _unit(values: np.ndarray) -> np.ndarray:
 
 
 def _has_prose(segments: tuple[Segment, ...], minimum: int) -> bool:
-    prose = [s for s in segments if s.kind not in _UNSCORED_KINDS]
-    return bool(prose) and sum(len(_URL.sub("", s.text).strip()) for s in prose) >= minimum
+    prose = [s.text for s in segments if s.kind not in _UNSCORED_KINDS]
+    return bool(prose) and sum(len(_without_urls(text).strip()) for text in prose) >= minimum
+
+
+def _without_urls(text: str) -> str:
+    # Every URL has "://": most blocks have none and skip the regex.
+    return _URL.sub("", text) if "://" in text else text
 
 
 def _mean_vector(segments: tuple[Segment, ...], vectors: np.ndarray) -> np.ndarray:

@@ -133,7 +133,7 @@ _EN_WORDS = re.compile(
 
 def find_numbers(text: str, language: Language) -> list[Number]:
     """Every number of `text` in order of position; offsets index `text`."""
-    if _FULL_WIDTH_CHAR.search(text):
+    if not text.isascii() and _FULL_WIDTH_CHAR.search(text):
         text = text.translate(_FULL_WIDTH)
     # Most blocks have no digit at all: the patterns that need one are not run on them.
     return _find(text, language, digits=_ANY_DIGIT.search(text) is not None)

@@ -92,6 +92,8 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     source = list(_numbers(pair.source, "en"))
     target = list(_numbers(pair.target, "zh"))
     source, target = _match_equal(source, target)
+    if not source and not target:
+        return []  # most pairs: every number found its equal, or there were none
     findings: list[Finding] = []
     source, target, loose = _match_loose_names(source, target, pair)
     for english, chinese in loose:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import autocorrect_py
 
 from qa.checks.pairwise import Located, finding_at
-from qa.inline import PartKind, blanked, parts, prose_mask
+from qa.inline import PartKind, parts, prose_mask
 from qa.model import Alignment, Document, Finding, Segment, SegmentKind, Severity
 from qa.rules import Rule
 
@@ -96,9 +96,17 @@ _DOUBLED = re.compile(r"[，。、；：,;:]{2,}")
 _ROUND_BRACKET = re.compile(r"[()（）]")
 _HALF_BRACKET = re.compile(r"[()]")
 _FULL_BRACKET = re.compile(r"[（）]")
-_BOUNDARY = re.compile(_CJK.pattern + _LATIN_OR_DIGIT.pattern + "|" + _LATIN_OR_DIGIT.pattern + _CJK.pattern)
+# The two patterns below start with the rarer side of the pair (Latin letters are fewer than
+# CJK characters in Chinese text, half-width marks fewer still), so the scan jumps from one
+# such character to the next; lookarounds read its neighbours. They only say whether a
+# block is worth formatting (`_may_have_findings`).
+_BOUNDARY = re.compile(f"{_LATIN_OR_DIGIT.pattern}(?:(?<={_CJK.pattern}.)|(?={_CJK.pattern}))", re.DOTALL)
 """Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
-_HALF_WIDTH = re.compile("[" + re.escape("".join(_FULL_WIDTH)) + "]")
+_HALF_WIDTH_MARK = "[" + re.escape("".join(_FULL_WIDTH)) + "]"
+_NOT_ASCII = r"[^\x00-\x7f]"
+_HALF_WIDTH_NEAR_WIDE = re.compile(f"{_HALF_WIDTH_MARK}(?:(?<={_NOT_ASCII}.)|(?={_NOT_ASCII}))", re.DOTALL)
+"""A half-width mark beside a non-ASCII character. AutoCorrect widens a mark only when a CJK
+character touches it (it formats each space-separated word alone), and CJK is not ASCII."""
 _SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}
 
 
@@ -161,12 +169,11 @@ def _protected(segment: Segment) -> list[tuple[int, int]]:
 
 def _may_have_findings(segment: Segment) -> bool:
     """False when no edit of AutoCorrect's could become a finding, whatever it does: there is
-    no Chinese/Latin boundary to space and no half-width mark outside code and URLs to widen.
-    Formatting costs most of these checks and most blocks have neither, so they skip it."""
-    raw = segment.raw
-    if _BOUNDARY.search(raw):
-        return True
-    return _HALF_WIDTH.search(raw) is not None and _HALF_WIDTH.search(blanked(raw, _protected(segment))) is not None
+    no Chinese/Latin boundary to space and no half-width mark beside Chinese to widen.
+    Formatting costs most of these checks and most blocks have neither (marks in English
+    text and numbers, "e.g.", "3.5", are common), so they skip it. The raw text is read, not
+    the prose: a mark outside a URL may touch the Chinese at the URL's end."""
+    return _BOUNDARY.search(segment.raw) is not None or _HALF_WIDTH_NEAR_WIDE.search(segment.raw) is not None
 
 
 def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from qa.checks import typography
@@ -36,6 +38,12 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
         "1. 列表项,后面有逗号\n2. 第二项",
         "**强调,**和（括号)以及 e.g. 3.5 倍",
         "<b>标签,</b> 与 ![图,片](img/a,b.png)",
+        "见 https://x.org/中文. 和 https://x.org/中文,好",
+        "中文;中文 与 中文 ,好 与 好 ,中文",
+        "Hello世界. 以及 中文**,**好 和 中文`,`好",
+        "（中文）,好 “引号”.后 中文。,好 中文\n,好",
+        "English only: e.g. 3.5, 1,000; ok! 然后中文",
+        "价格 $3.5. 版本 v1.2,发布",
     ],
 )
 def test_blocks_skipped_before_formatting_have_no_findings(monkeypatch, text):
@@ -51,3 +59,15 @@ def test_same_run_counts_equal_characters():
         while i + naive < len(a) and j + naive < len(b) and a[i + naive] == b[j + naive]:
             naive += 1
         assert typography._same_run(a, i, b, j) == naive
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "中", "中a", "a中", "中 a", "%中", "中。a", "a\n中", "中\na", ",中", "中,", "中 ,", "“,”", ".\n中"],
+)
+def test_prefilters_find_what_a_walk_over_neighbours_finds(text):
+    neighbours = list(itertools.pairwise(text))
+    boundary = any(typography._cjk_latin_boundary(a, b) for a, b in neighbours)
+    near_wide = any((a in ",.:;!?" and not b.isascii()) or (b in ",.:;!?" and not a.isascii()) for a, b in neighbours)
+    assert (typography._BOUNDARY.search(text) is not None) == boundary
+    assert (typography._HALF_WIDTH_NEAR_WIDE.search(text) is not None) == near_wide
