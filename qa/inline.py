@@ -90,7 +90,8 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
         take(Part(PartKind.CODE, match.start(), match.end(), match.group(2), match.start(2), match.end(2)))
     for pattern, kind in ((_IMAGE, PartKind.IMAGE), (_LINK, PartKind.LINK)):
         for match in _scan(pattern, raw, "]("):
-            if not free(match.start(), match.end()):
+            # Code may stand in the link text (`[`pipeline`](url)`); not in the brackets or the target.
+            if not (free(match.start(), match.start(1)) and free(match.end(1), match.end())):
                 continue
             group = 2 if match.group(2) is not None else 3
             take(

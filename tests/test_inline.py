@@ -40,3 +40,18 @@ def test_blanked_matches_blanking_character_by_character():
         for start, end in spans:
             chars[start:end] = " " * (end - start)
         assert inline.blanked(text, spans) == "".join(chars)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Code in the link text: still a link (HF docs write [`pipeline`](url) everywhere).
+        ("See [`pipeline`](https://hf.co/x) now.", [("link", "https://hf.co/x"), ("code", "pipeline")]),
+        ("![`alt`](img.png)", [("image", "img.png"), ("code", "alt")]),
+        # Code spans bind tighter than links: link syntax inside code, or code over the brackets, is code.
+        ("a `[x](y)` b", [("code", "[x](y)")]),
+        ("[a `b](c)` d", [("code", "b](c)")]),
+    ],
+)
+def test_links_may_hold_code_in_their_text_but_code_hides_link_syntax(raw, expected):
+    assert [(p.kind.value, p.value) for p in inline._parts(raw, False)] == expected
