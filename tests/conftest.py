@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,11 @@ from qa.model import Document
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 SHARED = REPO.parent / "shared"
+
+
+def in_fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new interpreter from the repo root: what a fresh `qa` process imports or loads."""
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, in_fresh_python
 
 HEADER = "term,zh,forbidden,forbidden_always,keep_english,case_sensitive,variants,note\n"
 
@@ -132,5 +132,5 @@ def test_maintainer_commands_import_no_model():
         "r = CliRunner().invoke(app, ['glossary', 'lint']); "
         "print(r.exit_code, [m for m in ('torch', 'sentence_transformers', 'jieba') if m in sys.modules])"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    result = in_fresh_python(code)
     assert result.stdout.strip() == "0 []", result.stderr

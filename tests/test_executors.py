@@ -30,7 +30,7 @@ from qa.executors import (
 from qa.glossary import load_glossaries
 from qa.pipeline import CheckOptions, run_check
 from qa.report.json import render
-from tests.conftest import EXAMPLES, REPO, KeywordEncoder
+from tests.conftest import EXAMPLES, REPO, KeywordEncoder, in_fresh_python
 
 PAIRS = REPO / "bench" / "data" / "glossary_pairs"
 
@@ -399,5 +399,5 @@ def test_warming_a_check_loads_what_checks_load_lazily():
         "FileCheck.for_glossary(load_glossaries(sorted(Path('glossaries').glob('*.csv')))).warm(); "
         "print('cn2an' in sys.modules, 'torch' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["True", "False"]
+    result = in_fresh_python(script)
+    assert result.stdout.split() == ["True", "False"], result.stderr

