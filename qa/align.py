@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import itemgetter
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -246,33 +247,69 @@ class _Scorer:
             similarity[chunk] = self._score(rows[chunk], cols[chunk])
         return similarity
 
+    def grid(self) -> np.ndarray:
+        """Similarity of every (source unit, target unit) cell, as a (len(src), len(tgt)) array.
+
+        Bit for bit `self(rows, cols)` over all cells in row-major order, without gathering
+        features per cell: each cell goes through the same elementwise operations on the same
+        values (taken by broadcasting instead of indexing), and its embedding dot comes from
+        the same einsum call as `_cell_dots` makes for whole rows (the same 16-row block of
+        `src` against all of `tgt`, blocks counted from row 0)."""
+        n, m = len(self.src), len(self.tgt)
+        similarity = np.empty((n, m))
+        chunk_rows = _DOT_BLOCK_ROWS * max(1, _CHUNK_CELLS // (_DOT_BLOCK_ROWS * max(m, 1)))
+        shared = np.zeros(n * self.width)
+        shared[self.keys] = self.shared
+        shared = shared.reshape(n, self.width)[:, :m]
+        for top in range(0, n, chunk_rows):
+            rows = slice(top, top + chunk_rows)
+            dots = None
+            if self.src.vectors is not None and self.tgt.vectors is not None:
+                dots = _row_dots(self.src.vectors[rows], self.tgt.vectors)
+            as_column, as_row = itemgetter((rows, None)), itemgetter((None, slice(None)))
+            similarity[rows] = self._combine(as_column, as_row, dots, shared[rows])
+        return similarity
+
     def _score(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        dots = None
+        if self.src.vectors is not None and self.tgt.vectors is not None:
+            dots = _cell_dots(self.src.vectors, self.tgt.vectors, rows, cols)
+        return self._combine(itemgetter(rows), itemgetter(cols), dots, self._shared(rows, cols))
+
+    def _combine(
+        self,
+        src_side: Callable[[np.ndarray], np.ndarray],
+        tgt_side: Callable[[np.ndarray], np.ndarray],
+        dots: np.ndarray | None,
+        shared: np.ndarray,
+    ) -> np.ndarray:
+        """The score of cells whose source features `src_side` takes from a per-unit array
+        (and target features `tgt_side`), given their embedding dots and shared anchor counts."""
         src, tgt = self.src, self.tgt
-        total = np.zeros(len(rows))
-        weight = np.zeros(len(rows))
-        if src.vectors is not None and tgt.vectors is not None:
-            valid = src.has_vector[rows] & tgt.has_vector[cols]
-            dots = _cell_dots(src.vectors, tgt.vectors, rows, cols)
+        src_len, tgt_len = src_side(src.lengths), tgt_side(tgt.lengths)
+        shape = np.broadcast_shapes(src_len.shape, tgt_len.shape)
+        total = np.zeros(shape)
+        weight = np.zeros(shape)
+        if dots is not None:
+            valid = src_side(src.has_vector) & tgt_side(tgt.has_vector)
             total += np.where(valid, _WEIGHTS["embedding"] * np.clip(dots, 0.0, 1.0), 0.0)
             weight += np.where(valid, _WEIGHTS["embedding"], 0.0)
 
-        shared = self._shared(rows, cols)
-        union = self.src_sizes[rows] + self.tgt_sizes[cols] - shared
+        union = src_side(self.src_sizes) + tgt_side(self.tgt_sizes) - shared
         has_anchors = union > 0
         jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
         total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
         weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
 
-        src_len, tgt_len = src.lengths[rows], tgt.lengths[cols]
         has_length = (src_len > 0) & (tgt_len > 0)
         log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))
-        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / self.src_variance[rows])
+        length = np.exp(-0.5 * (log_ratio - LENGTH_LOG_RATIO_MEAN) ** 2 / src_side(self.src_variance))
         total += np.where(has_length, _WEIGHTS["length"] * length, 0.0)
         weight += np.where(has_length, _WEIGHTS["length"], 0.0)
 
         # Block kinds are a signal of their own (two headings of one level are likely a pair,
         # even when their lengths say little) and damp every other signal when they clash.
-        agreement = _KIND_AGREEMENT[src.kinds[rows], tgt.kinds[cols]]
+        agreement = _KIND_AGREEMENT[src_side(src.kinds), tgt_side(tgt.kinds)]
         total += _WEIGHTS["kind"] * agreement
         weight += _WEIGHTS["kind"]
         return total / weight * agreement
@@ -312,6 +349,16 @@ def _cell_dots(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray)
         left = int(block_cols.min())
         products = np.einsum("ij,kj->ik", a[top : top + _DOT_BLOCK_ROWS], b[left : int(block_cols.max()) + 1])
         dots[start:stop] = products[block_rows - top, block_cols - left]
+    return dots
+
+
+def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a[i] . b[k] for every i and k, as float64: what `_cell_dots` gives for whole rows, from
+    the same einsum calls (a's rows in blocks of _DOT_BLOCK_ROWS against all of b), so `a`
+    must start at a block boundary of the rows `_cell_dots` would see."""
+    dots = np.empty((len(a), len(b)))
+    for top in range(0, len(a), _DOT_BLOCK_ROWS):
+        dots[top : top + _DOT_BLOCK_ROWS] = np.einsum("ij,kj->ik", a[top : top + _DOT_BLOCK_ROWS], b)
     return dots
 
 
@@ -411,16 +458,25 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
 
 def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
     """(5, cells) similarity of each step type ending in each band cell; NaN where impossible."""
-    widths = band.hi - band.lo + 1
-    rows = np.repeat(np.arange(len(band.lo)), widths)
-    # Cell k of row i is column lo[i] + k - (cells before row i).
-    cols = np.arange(len(rows)) + np.repeat(band.lo - (np.cumsum(widths) - widths), widths)
-    sims = np.full((5, len(rows)), np.nan)
+    n, m = len(band.lo) - 1, int(band.hi[-1])
     steps = (
         (_ONE_ONE, 1, 1, src, tgt),
         (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
         (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
     )
+    if bool((band.lo == 0).all()) and bool((band.hi == m).all()):
+        # The full grid (every document under FULL_GRID_CELLS): the cells of a step are all
+        # pairs of its units, in row-major order, so each scorer fills a rectangle at once.
+        sims = np.full((5, n + 1, m + 1), np.nan)
+        for move, di, dj, side_a, side_b in steps:
+            if len(side_a) and len(side_b):
+                sims[move, di:, dj:] = _Scorer(side_a, side_b).grid()
+        return sims.reshape(5, -1)
+    widths = band.hi - band.lo + 1
+    rows = np.repeat(np.arange(len(band.lo)), widths)
+    # Cell k of row i is column lo[i] + k - (cells before row i).
+    cols = np.arange(len(rows)) + np.repeat(band.lo - (np.cumsum(widths) - widths), widths)
+    sims = np.full((5, len(rows)), np.nan)
     for move, di, dj, side_a, side_b in steps:
         ok = (rows >= di) & (cols >= dj)
         if ok.any() and len(side_a) and len(side_b):

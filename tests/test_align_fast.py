@@ -18,12 +18,15 @@ from qa.align import (
     _MOVES,
     _NAME,
     _ONE_ONE,
+    _ONE_TWO,
     _PROSE,
+    _TWO_ONE,
     _ZERO_ONE,
     MERGE_PENALTY,
     MERGE_WEIGHT,
     SKIP_COST,
     _Band,
+    _band_similarities,
     _best_path,
     _cell_dots,
     _merged_neighbours,
@@ -181,3 +184,50 @@ def test_scorer_scores_a_long_band_in_chunks_as_in_one_piece():
     rows, cols = np.divmod(np.arange(n * m), m)
     assert n * m > 2 * _CHUNK_CELLS
     assert scorer(rows, cols).tobytes() == scorer._score(rows, cols).tobytes()
+
+
+def _tricky_units(count: int, rng: np.random.Generator, dimension: int = 32) -> _Units:
+    """Zero vectors and lengths, equal vectors, shared and common anchors, every kind of kind."""
+    vectors = rng.standard_normal((count, dimension)).astype(np.float32)
+    vectors[::7] = 0.0
+    vectors[3::11] = vectors[1] if count > 1 else 0.0
+    anchors = tuple(frozenset(f"a{x}" for x in rng.integers(0, 30, rng.integers(0, 4))) for _ in range(count))
+    lengths = rng.choice(np.array([0.0, 1.0, 7.0, 40.0, 399.0]), count)
+    kinds = rng.choice(np.array([0, 1, 4, _HEADING_BASE, _HEADING_BASE + 1, _MIXED, _MIXED_STRUCTURE]), count)
+    return _Units(vectors, np.linalg.norm(vectors, axis=1) > 0, lengths, anchors, kinds)
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (1, 9), (15, 1), (16, 17), (33, 250), (170, 90)])
+@pytest.mark.parametrize("with_vectors", [True, False])
+def test_scorer_grid_equals_the_cells_scored_one_by_one(n, m, with_vectors):
+    rng = np.random.default_rng(n * 1000 + m)
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    if not with_vectors:
+        src, tgt = (_Units(None, np.zeros(len(u), bool), u.lengths, u.anchors, u.kinds) for u in (src, tgt))
+    scorer = _Scorer(src, tgt)
+    rows, cols = np.divmod(np.arange(n * m), m)
+    assert scorer.grid().tobytes() == scorer(rows, cols).tobytes()
+
+
+@pytest.mark.parametrize("n, m", [(0, 0), (0, 3), (1, 1), (2, 5), (40, 37)])
+def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
+    """The full grid takes a fast path; a band one cell short of it takes the general one."""
+    rng = np.random.default_rng(n + m)
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
+    sims = _band_similarities(src, tgt, full)
+    assert sims.shape == (5, (n + 1) * (m + 1))
+    expected = np.full_like(sims, np.nan)
+    rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
+    for move, di, dj, side_a, side_b in (
+        (_ONE_ONE, 1, 1, src, tgt),
+        (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
+        (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
+    ):
+        ok = (rows >= di) & (cols >= dj)
+        if ok.any() and len(side_a) and len(side_b):
+            expected[move, ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+    assert sims.tobytes() == expected.tobytes()
+    if n and m:  # the general path, on a band one cell short of the grid, agrees on the rest
+        narrower = _Band(full.lo, np.concatenate([[m - 1], full.hi[1:]]))
+        assert _band_similarities(src, tgt, narrower).tobytes() == np.delete(sims, m, axis=1).tobytes()
