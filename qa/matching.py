@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -125,8 +126,10 @@ class PhraseMatcher(Generic[Key]):
         no phrase contains (phrases are whitespace-normalised) and which is no Latin word
         character: no match crosses it, and word boundaries see it as the end of a text.
         """
-        starts = list(itertools.accumulate((len(text) + 1 for text, _ in texts[:-1]), initial=0))
-        folded = self._fold("\n".join(text for text, _ in texts))
+        strings = [text for text, _ in texts]
+        # Where each text starts in the joined one: the lengths before it, plus one "\n" each.
+        starts = list(map(operator.add, itertools.accumulate(map(len, strings[:-1]), initial=0), itertools.count()))
+        folded = self._fold("\n".join(strings))
         candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
         for case_sensitive, automaton in self._automata.items():
             haystack = folded if case_sensitive else _lower_each(folded, texts, self._fold)
@@ -144,12 +147,11 @@ class PhraseMatcher(Generic[Key]):
                 protected = texts[index][1]
                 if not (protected and _inside(start, end, protected)):
                     candidates[index].append((start, end, keys))
-        return [_chosen(found, nested=nested) for found in candidates]
+        # Most texts have no match: skip the call for them.
+        return [_chosen(found, nested=nested) if found else [] for found in candidates]
 
 
 def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
-    if not candidates:
-        return []  # most blocks: no term at all
     # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
     # ties sort stably without comparing keys.
     unique = dict.fromkeys((start, end, key) for start, end, keys in candidates for key in keys)
@@ -231,4 +233,9 @@ def _word_end(text: str, start: int, end: int) -> int | None:
 
 
 def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
-    return any(start < span.end and span.start < end for span in protected)
+    # A loop, not any() over a generator: a block has one or two spans, and this runs for
+    # every match in a block that has any.
+    for span in protected:  # noqa: SIM110 (see above)
+        if start < span.end and span.start < end:
+            return True
+    return False
