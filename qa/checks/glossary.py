@@ -141,9 +141,11 @@ def wrong_uses_in_alignment(alignment: Alignment, glossary: Glossary) -> list[Wr
 def wrong_uses_in_document(document: Document, glossary: Glossary) -> list[WrongUse]:
     segments = document.segments
     scanned = glossary.wrong_matcher.find_each([(segment.raw, segment.protected) for segment in segments])
+    # Most segments have no match, hence no use: skip the generator for them.
     return [
         use
         for segment, matches in zip(segments, scanned, strict=True)
+        if matches
         for use in _wrong_uses(segment, matches, None, None)
     ]
 
@@ -264,7 +266,7 @@ def _english_terms(pairs: Sequence[Pair], glossary: Glossary) -> list[_EnglishTe
     return [
         _EnglishTerms(
             frozenset(match.key for matches in segments for match in matches),
-            frozenset(match.key for matches in segments for match in outermost(matches)),
+            frozenset(match.key for matches in segments if matches for match in outermost(matches)),
         )
         if pair.source
         else None
@@ -293,6 +295,7 @@ def _wrong_uses_in_pairs(
         [
             use
             for segment, matches in zip(pair.target, segments, strict=True)
+            if matches
             for use in _wrong_uses(segment, matches, terms.every if terms is not None else None, pair.id)
         ]
         for pair, terms, segments in zip(pairs, english, scanned, strict=True)
