@@ -163,7 +163,16 @@ def score_pairs(
 
 def too_few_pairs(pairs: Sequence[Pair]) -> str | None:
     """Why a document got no drift scores at all, if that is the case."""
-    count = sum(1 for pair in pairs if scoreable(pair))
+    return _too_few(sum(1 for pair in pairs if scoreable(pair)))
+
+
+def too_few_scored(scores: Sequence[PairScore]) -> str | None:
+    """`too_few_pairs` from what `score_pairs` returned, without judging every pair again:
+    it gives a cosine to every scoreable pair and to no other."""
+    return _too_few(sum(1 for score in scores if score.cosine is not None))
+
+
+def _too_few(count: int) -> str | None:
     if 0 < count < MIN_PAIRS:
         return (
             f"drift not scored: {count} scoreable pair(s); calibrating against the document's "

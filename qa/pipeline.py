@@ -192,11 +192,11 @@ def _scores(
     """Drift per pair (with vectors), the text signals, and the findings they raise."""
     findings: list[Finding] = []
     if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
-        from qa.drift import score_pairs, too_few_pairs
+        from qa.drift import score_pairs, too_few_scored
 
         scores = score_pairs(alignment.pairs, source_vectors, target_vectors, calibration)
         findings += drift_checks.check_scores(alignment, scores, calibration.threshold)
-        if (note := too_few_pairs(alignment.pairs)) is not None:
+        if (note := too_few_scored(scores)) is not None:
             notes.append(note)
     else:
         scores = tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)

@@ -9,6 +9,7 @@ from qa.drift import (
     components,
     score_pairs,
     too_few_pairs,
+    too_few_scored,
 )
 from qa.model import Pair
 from tests.conftest import doc
@@ -42,6 +43,21 @@ def test_short_headings_code_and_urls_get_no_score():
     assert [s.drift for s in scores] == [None, None, None, None]  # one scoreable pair: too few to calibrate
     assert [s.cosine for s in scores] == [None, 1.0, None, None]
     assert too_few_pairs(pairs) is not None and str(MIN_PAIRS) in too_few_pairs(pairs)
+    assert too_few_scored(scores) == too_few_pairs(pairs)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5])
+def test_too_few_scored_counts_the_pairs_too_few_pairs_judges_scoreable(count):
+    """The pipeline's note comes from the scores; it must say what judging the pairs says."""
+    pairs = one_to_one(
+        doc(EN + "\n" * 2 + "\n\n".join(f"A paragraph long enough, number {k}." for k in range(count))),
+        doc(ZH + "\n" * 2 + "\n\n".join(f"足够长的第 {k} 个段落。" for k in range(count))),
+    )
+    rng = np.random.default_rng(count)
+    vectors = rng.standard_normal((len(pairs), 8)).astype(np.float32)
+    vectors[2] = 0.0  # a zero vector still gets a cosine: scoreable is about text, not vectors
+    scores = score_pairs(pairs, vectors, vectors.copy(), CALIBRATION)
+    assert too_few_scored(scores) == too_few_pairs(pairs)
 
 
 def test_empty_side_gets_no_score():
