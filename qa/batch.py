@@ -77,6 +77,34 @@ def check_targets(
     from qa.checks.glossary import check_run
     from qa.executors import FileCheck, SerialExecutor, check_files
 
+    options, notes = _options(targets, settings)
+    done = iter(range(1, len(targets) + 1))
+    tell = None if progress is None else (lambda index: progress(next(done), targets[index]))
+    check = FileCheck.for_glossary(glossary, preload_model=settings.model)
+    reports = check_files(options, check, executor or SerialExecutor(), progress=tell)
+    reports = [replace(r, notes=(n, *r.notes)) if n else r for r, n in zip(reports, notes, strict=True)]
+    if len(reports) > 1:
+        # Consistency across the whole run replaces each file's own; filter those findings too.
+        run = check_run(reports, glossary)
+        reports = [replace(r, findings=tuple(settings.selection.filter(r.findings))) for r in run]
+    return reports
+
+
+def needs_model(targets: Sequence[Path], settings: RunSettings) -> bool:
+    """Whether to load the encoder before the run starts (before a pool forks, so workers
+    share it): some file has an English source, and the largest such file, the first one sent
+    out, has a block the embedding cache lacks. After a glossary edit every block is cached and
+    no model is loaded; a file that still misses loads it in its own process."""
+    from qa.executors import model_needed
+
+    if settings.model is None:
+        return False
+    options, _ = _options(targets, settings)
+    return model_needed(options)
+
+
+def _options(targets: Sequence[Path], settings: RunSettings) -> tuple[list[CheckOptions], list[str | None]]:
+    """Each target's CheckOptions, and the note on its English source (None: nothing to say)."""
     if len(targets) > 1 and (settings.source is not None or settings.reference is not None):
         raise QaInputError(str(targets[1]), "--source and --reference take a single TARGET")
     options: list[CheckOptions] = []
@@ -95,16 +123,7 @@ def check_targets(
             )
         )
         notes.append(note)
-    done = iter(range(1, len(targets) + 1))
-    tell = None if progress is None else (lambda index: progress(next(done), targets[index]))
-    check = FileCheck.for_glossary(glossary, preload_model=settings.model)
-    reports = check_files(options, check, executor or SerialExecutor(), progress=tell)
-    reports = [replace(r, notes=(n, *r.notes)) if n else r for r, n in zip(reports, notes, strict=True)]
-    if len(reports) > 1:
-        # Consistency across the whole run replaces each file's own; filter those findings too.
-        run = check_run(reports, glossary)
-        reports = [replace(r, findings=tuple(settings.selection.filter(r.findings))) for r in run]
-    return reports
+    return options, notes
 
 
 def resolve_source(target: Path, source: Path | None) -> tuple[Path | None, str | None]:

@@ -62,8 +62,10 @@ class CacheInfo:
 class EmbeddingStore:
     """Vectors by (model key, sha256 of text) in one SQLite file; every failure is a cache miss."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        """Only look: no file or table created, nothing written, nothing damaged moved aside."""
         self.problems: list[str] = []
         self._connection: sqlite3.Connection | None = None
         self._disabled = False
@@ -93,7 +95,7 @@ class EmbeddingStore:
         return found
 
     def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        connection = self._connect()
+        connection = None if self.read_only else self._connect()
         if connection is None or not vectors:
             return
         rows = [
@@ -122,6 +124,8 @@ class EmbeddingStore:
         return self._connection
 
     def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
         try:
@@ -139,6 +143,8 @@ class EmbeddingStore:
         """Go on without the cache for this run; a damaged file is moved aside so the next run starts afresh."""
         self.close()
         self._disabled = True
+        if self.read_only:
+            return  # the next writer reports and repairs it
         if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.OperationalError):
             # locked, read-only, disk full: the file itself may be fine
             self.problems.append(f"embedding cache {self.path}: cannot {doing} ({error}); embeddings not cached")
@@ -214,6 +220,19 @@ class CachedEncoder:
             self.store.put(self.model_key, fresh)
             found.update(fresh)
         return np.stack([found[key] for key in keys])
+
+
+def missing_texts(model_key: str, dimension: int, texts: Sequence[str]) -> list[str]:
+    """The distinct texts the embedding cache has no vector for under `model_key`, found
+    without changing the cache: a missing, locked or damaged one lacks them all (the run that
+    follows reports it, and moves a damaged file aside)."""
+    distinct = {text_key(t): t for t in texts}
+    store = EmbeddingStore(cache_dir() / EMBEDDINGS_FILE, read_only=True)
+    try:
+        found = store.get(model_key, list(distinct.values()), dimension)
+    finally:
+        store.close()
+    return [text for key, text in distinct.items() if key not in found]
 
 
 def info(root: Path | None = None) -> CacheInfo:

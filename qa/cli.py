@@ -150,7 +150,7 @@ def check(
 
     Example: qa check examples/issue13.zh.md --format json --output -
     """
-    from qa.batch import RunSettings, check_targets, expand_targets, resolve_source
+    from qa.batch import RunSettings, check_targets, expand_targets, needs_model
 
     try:
         settings_file = _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary)
@@ -168,9 +168,8 @@ def check(
         )
         from qa.executors import FileCheck, make_executor
 
-        # Load the encoder up front (before a pool forks) only if some file has an English to compare.
-        embeds = run.model is not None and any(resolve_source(p, source)[0] is not None for p in paths)
-        check = FileCheck.for_glossary(loaded, preload_model=run.model if embeds else None)
+        # The encoder is loaded up front (before a pool forks) only if a file needs it.
+        check = FileCheck.for_glossary(loaded, preload_model=run.model if needs_model(paths, run) else None)
         engine = make_executor(executor.value, scheduler, check=check, files=len(paths))
         with engine, _progress(len(paths)) as tell:
             reports = check_targets(paths, run, loaded, progress=tell, executor=engine)

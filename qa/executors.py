@@ -303,7 +303,9 @@ class FileCheck:
     core, and on a busy 2-core machine two BLAS threads per USE call were measured 8x slower
     than one (README, Performance)."""
     preload_model: str | None = None
-    """Load this encoder in `warm()`; None when the tasks carry their vectors or run --no-drift."""
+    """Load this encoder in `warm()`; None when the tasks carry their vectors, run --no-drift,
+    or find their blocks in the embedding cache (`model_needed`): a bundled model is then
+    loaded by the first task that misses the cache, in its own process."""
     qa_version: str | None = None
     """The client's qa version: a worker with another one refuses to run (its reports would
     differ from a local run's without saying why)."""
@@ -370,7 +372,8 @@ class FileCheck:
         from qa.embed import load_encoder
 
         def load(model: str):
-            return load_encoder(model, threads=self.threads)
+            # Lazy: loaded by `warm()` already, or here at the first block the cache lacks.
+            return load_encoder(model, threads=self.threads, lazy=True)
 
         if task.vectors is None:
             return load
@@ -442,6 +445,29 @@ def check_files(
         finally:
             early = first.result()
     return _restore(len(options), [(ready, early), (waiting, later)])
+
+
+def model_needed(options: Sequence[CheckOptions]) -> bool:
+    """Whether the first file `check_files` sends out that embeds (the largest with a source
+    and a model) needs the model: a block text its embedding cache lacks, or a model whose
+    cache key is only known once it is loaded. A file that cannot be read says yes: the run
+    itself reports it, in order."""
+    from qa.batchembed import documents_to_embed, segment_texts
+    from qa.cache import missing_texts
+    from qa.embed import BUNDLED_MODELS, LazyEncoder
+
+    embedding = [o for o in options if o.source is not None and o.model is not None]
+    if not embedding:
+        return False
+    first = max(embedding, key=_size)  # max keeps the first of equals, as the stable sort does
+    if first.model not in BUNDLED_MODELS:
+        return True
+    try:
+        texts = segment_texts(documents_to_embed(first))
+    except QaInputError:
+        return True
+    model = LazyEncoder(first.model, threads=1)  # nothing loaded: its cache key and dimension
+    return bool(missing_texts(model.cache_key, model.dimension, texts))
 
 
 def _size(options: CheckOptions) -> int:

@@ -85,6 +85,23 @@ def test_a_corrupted_cache_file_is_moved_aside_and_the_run_goes_on(tmp_path):
     assert encoder.calls == [] and again.problems == []
 
 
+def test_asking_what_the_cache_lacks_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    assert cache.missing_texts("counting/v1", 4, ["A.", "B.", "A."]) == ["A.", "B."]
+    assert not list(tmp_path.iterdir())  # no cache created by looking
+    encoder_cache, _ = cached(tmp_path)
+    encoder_cache.encode(["A."])
+    assert cache.missing_texts("counting/v1", 4, ["B.", "A."]) == ["B."]
+    assert cache.missing_texts("counting/v2", 4, ["A."]) == ["A."]
+    assert cache.missing_texts("counting/v1", 8, ["A."]) == ["A."]  # another dimension: not this model's
+    damaged = b"this is not a database" * 100
+    (tmp_path / EMBEDDINGS_FILE).write_bytes(damaged)
+    assert cache.missing_texts("counting/v1", 4, ["A."]) == ["A."]
+    # Left as it was, for the run that follows to report and move aside.
+    assert (tmp_path / EMBEDDINGS_FILE).read_bytes() == damaged
+    assert not list(tmp_path.glob(EMBEDDINGS_FILE + ".corrupt-*"))
+
+
 def test_damaged_rows_are_cache_misses_not_wrong_vectors(tmp_path):
     encoder_cache, _ = cached(tmp_path)
     encoder_cache.encode(["Good row.", "NaN row.", "Short row.", "Long row."])

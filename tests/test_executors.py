@@ -8,6 +8,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from qa.executors import (
     SerialExecutor,
     check_files,
     make_executor,
+    model_needed,
     plan_tasks,
     worker_glossary,
 )
@@ -401,3 +403,48 @@ def test_warming_a_check_loads_what_checks_load_lazily():
     )
     result = in_fresh_python(script)
     assert result.stdout.split() == ["True", "False"], result.stderr
+
+
+def test_the_model_is_needed_when_the_first_file_sent_out_misses_the_cache(corpus, glossary, tmp_path, monkeypatch):
+    import qa.embed
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    loads: list[str] = []
+
+    def load(model: str, threads: int) -> KeywordEncoder:
+        loads.append(model)
+        return KeywordEncoder({"Transformer": 0, "注意力": 1}, dimension=512)
+
+    monkeypatch.setattr(qa.embed, "_load", load)
+    drift = [replace(o, model="use-multilingual") for o in corpus]
+    assert not model_needed(corpus)  # --no-drift
+    assert not model_needed([o for o in drift if o.source is None])  # nothing to compare with
+    assert model_needed(drift) and loads == []  # an empty cache; asking it loads nothing
+    first = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
+    asked = len(loads)  # each file with a source asked (the real `_load` loads once per process)
+    assert asked == sum(o.source is not None for o in drift)
+    # A re-check (after a glossary edit): every block is cached, so no file needs the model.
+    assert not model_needed(drift)
+    again = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
+    assert len(loads) == asked
+    assert [render(r) for r in again] == [render(r) for r in first]
+
+
+def test_the_model_is_needed_for_a_model_only_loading_tells_about_or_an_unreadable_file(corpus, tmp_path):
+    assert model_needed([replace(o, model=str(tmp_path / "a-local-model")) for o in corpus])
+    unreadable = replace(corpus[0], model="use-multilingual", target=tmp_path / "gone.zh.md")
+    assert model_needed([unreadable])  # the run itself reports the file, in order
+
+
+def test_a_model_that_cannot_load_at_a_cache_miss_in_a_worker_stops_the_run(corpus, glossary, tmp_path, monkeypatch):
+    import qa.embed
+    from qa.errors import ModelLoadError
+
+    def broken(model: str, threads: int) -> None:
+        raise ModelLoadError(f"cannot load model {model!r}: damaged weights")
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(qa.embed, "_load", broken)
+    drift = [replace(o, model="use-multilingual") for o in corpus]
+    with ProcessExecutor(2) as pool, pytest.raises(ModelLoadError, match="damaged weights"):
+        check_files(drift, FileCheck.for_glossary(glossary), pool)
