@@ -10,7 +10,9 @@ from types import SimpleNamespace
 from markdown_it import MarkdownIt, helpers
 from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
+from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -149,6 +151,31 @@ def _first_char_rule(rules: dict[str, RuleFuncInlineType]) -> RuleFuncInlineType
     return rule
 
 
+# The characters a line (after its indent) must start with for these block rules of the
+# commonmark preset to match: each returns False before it does anything else otherwise.
+_BLOCK_RULE_CHARS = {
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+
+
+def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
+    """`rule`, not called at a line it cannot start at: markdown-it tries each block rule in
+    turn at every block and each paragraph line, and every call logs a debug message."""
+    starts = frozenset(chars)
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        return state.src[pos : pos + 1] in starts and rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
 class _Parser(MarkdownIt):
     """markdown-it's commonmark preset with tables, whose tokens are those of a stock
     `MarkdownIt("commonmark").enable("table")` (tests/test_markdown_fast.py checks), faster
@@ -168,6 +195,9 @@ class _Parser(MarkdownIt):
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
         inline.disable(list(rules))
         inline.push("first_char", _first_char_rule(rules))
+        block = {rule.name: rule for rule in self.block.ruler.__rules__}
+        for name, chars in _BLOCK_RULE_CHARS.items():
+            self.block.ruler.at(name, _first_char_guard(block[name].fn, chars), {"alt": block[name].alt})
 
     def normalizeLink(self, url: str) -> str:
         # markdown-it parses, punycodes and percent-encodes every link target: a tenth of the
