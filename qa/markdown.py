@@ -13,6 +13,7 @@ from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import normalize
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -72,6 +73,13 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
 # Where one of the commonmark inline rules can start anything but text: each rule returns False
 # at once at any other character. `]` and `~` are there to be safe. (`\n` ends a line.)
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]!<&~]")
+
+
+def _normalize_rule(state: StateCore) -> None:
+    """markdown-it's core `normalize` rule (CR and CRLF to LF, NUL to U+FFFD), which rewrites
+    every `\\n` of the text even when there is nothing to change."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
 
 
 def _inline_rule(state: StateCore) -> None:
@@ -190,6 +198,7 @@ class _Parser(MarkdownIt):
             parseLinkLabel=helpers.parseLinkLabel,
             parseLinkTitle=helpers.parseLinkTitle,
         )
+        self.core.ruler.at("normalize", _normalize_rule)
         self.core.ruler.at("inline", _inline_rule)
         inline = self.inline.ruler
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
