@@ -70,9 +70,10 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
     return result
 
 
-# Where one of the commonmark inline rules can start anything but text: each rule returns False
-# at once at any other character. `]` and `~` are there to be safe. (`\n` ends a line.)
-_INLINE_MARKUP = re.compile(r"[\\`*_\[\]!<&~]")
+# Content without these is text to the commonmark inline rules (`\n` aside): each returns False
+# at once at any other character, `!` starts an image only before a `[`, and a `]` only closes
+# what a `[` opened (there is no `~` strikethrough in the preset).
+_INLINE_MARKUP = re.compile(r"[\\`*_\[<&]")
 
 
 def _normalize_rule(state: StateCore) -> None:

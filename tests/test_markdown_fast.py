@@ -56,7 +56,7 @@ PIECES = st.sampled_from(
 )
 MARKDOWN = st.lists(PIECES, max_size=40).map("".join)
 # Everything but inline markup: what _text_and_breaks gets.
-PLAIN = st.lists(st.sampled_from([*"ab 中。\t\n#:-=+%$@{}^>|/", "  \n"]), max_size=60).map("".join)
+PLAIN = st.lists(st.sampled_from([*"ab 中。\t\n#:-=+%$@{}^>|/]!~", "  \n"]), max_size=60).map("".join)
 
 
 def destination(result):
