@@ -201,10 +201,12 @@ class _Parser(MarkdownIt):
         )
         self.core.ruler.at("normalize", _normalize_rule)
         self.core.ruler.at("inline", _inline_rule)
+        # The inline rules, all of them behind one that picks by character.
         inline = self.inline.ruler
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
         inline.disable(list(rules))
         inline.push("first_char", _first_char_rule(rules))
+        # Block rules keep their place and the rule chains they end (`alt`).
         block = {rule.name: rule for rule in self.block.ruler.__rules__}
         for name, chars in _BLOCK_RULE_CHARS.items():
             self.block.ruler.at(name, _first_char_guard(block[name].fn, chars), {"alt": block[name].alt})

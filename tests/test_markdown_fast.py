@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt, helpers
+from markdown_it.helpers.parse_link_destination import parseLinkDestination
+from markdown_it.rules_core import normalize
 
 from qa.markdown import (
     _INLINE_MARKUP,
@@ -154,3 +156,14 @@ def test_protected_spans_are_those_of_the_plain_forms(raw):
         return [match.span() for match in pattern.finditer(raw)]
 
     assert spans(_PROTECTED) == spans(re.compile(_PROTECTED_FORMS))
+
+
+def test_other_markdown_it_parsers_are_untouched():
+    fresh = MarkdownIt("commonmark").enable("table")
+    assert fresh.helpers is helpers
+    assert helpers.parseLinkDestination is parseLinkDestination
+    assert fresh.core.ruler.getRules("")[0] is normalize
+    assert "first_char" not in fresh.inline.ruler.get_all_rules()
+    assert fresh.inline.ruler.get_active_rules() == STOCK.inline.ruler.get_active_rules()
+    assert fresh.block.ruler.getRules("") == STOCK.block.ruler.getRules("")
+    assert _PARSER.block.ruler.getRules("") != STOCK.block.ruler.getRules("")
