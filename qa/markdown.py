@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import unescapeAll
+from markdown_it.helpers.parse_link_destination import _Result
+from markdown_it.parser_block import RuleFuncBlockType
+from markdown_it.parser_inline import RuleFuncInlineType
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import normalize
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from qa.model import Document, Segment, SegmentKind, Span
@@ -14,13 +23,15 @@ from qa.model import Document, Segment, SegmentKind, Span
 # Not prose, wherever they stand: link targets `](...)`, autolinks `<http...>`, bare URLs,
 # inline code. MT-broken forms (`] (url)`, a space inside a URL) are matched too, because a
 # glossary fix must never rewrite part of a URL.
-_PROTECTED = re.compile(
+_PROTECTED_FORMS = (
     r"\]\s?\([^)\n]*\)"
     r"|<(?:https?|ftp)://[^>\s]*>"
     r"|(?:https?|ftp)://[^\s)\]>，。）]+"
     r"|(`+)[^`]*?\1"
     r"|!\[[^\]]*\]"  # image alt text is rarely translated prose; its path follows in `](...)`
 )
+# The lookahead is the characters the forms start with: a cheap test at every other position.
+_PROTECTED = re.compile(rf"(?=[\]<hf`!])(?:{_PROTECTED_FORMS})")
 _BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
@@ -38,14 +49,175 @@ _PLAIN_LINK = re.compile(
 )
 
 
+# What markdown-it's parseLinkDestination walks over one char at a time: it stops at a space or
+# control char (or a `)` outside parentheses), and only `(`, `)` and `\\` need more than a step.
+_PLAIN_DESTINATION = re.compile(r"[^\x00-\x20\x7f()\\]+")
+
+
+def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
+    """markdown-it's parseLinkDestination, with one regex match for the common plain URL: a
+    per-character Python loop over every link target is a tenth of markdown-it's time.
+    Exact: a destination that opens with `<` or that the regex ends before `(` or `\\`
+    takes markdown-it's own path (tests/test_markdown_fast.py compares both)."""
+    match = _PLAIN_DESTINATION.match(string, pos, maximum)
+    if match is None or string[pos] == "<":
+        return helpers.parseLinkDestination(string, pos, maximum)
+    end = match.end()
+    if end < maximum and string[end : end + 1] in ("(", "\\"):
+        return helpers.parseLinkDestination(string, pos, maximum)
+    result = _Result()
+    result.ok, result.pos, result.str = True, end, unescapeAll(match.group())
+    return result
+
+
+# Content without these is text to the commonmark inline rules (`\n` aside): each returns False
+# at once at any other character, `!` starts an image only before a `[`, and a `]` only closes
+# what a `[` opened (there is no `~` strikethrough in the preset).
+_INLINE_MARKUP = re.compile(r"[\\`*_\[<&]")
+
+
+def _normalize_rule(state: StateCore) -> None:
+    """markdown-it's core `normalize` rule (CR and CRLF to LF, NUL to U+FFFD), which rewrites
+    every `\\n` of the text even when there is nothing to change."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
+def _inline_rule(state: StateCore) -> None:
+    """markdown-it's core `inline` rule, but for content without _INLINE_MARKUP (half of it)
+    the tokens its inline parser makes are built without running the parser's rules."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if _INLINE_MARKUP.search(token.content):
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+            else:
+                token.children.extend(_text_and_breaks(token.content))
+
+
+def _text_and_breaks(content: str) -> Iterator[Token]:
+    """The inline tokens of plain `content`, as markdown-it's `newline` rule makes them: a
+    line's trailing spaces and the next line's leading spaces and tabs are dropped; two or
+    more trailing spaces make a hard break, else a soft one."""
+    first, *rest = content.split("\n")
+    pending = first
+    for line in rest:
+        hard = pending.endswith("  ")
+        pending = pending.rstrip(" ") if hard else pending.removesuffix(" ")
+        if pending:
+            yield _text_token(pending)
+        yield Token("hardbreak" if hard else "softbreak", "br", 0)
+        pending = line.lstrip(" \t")
+    if pending:
+        yield _text_token(pending)
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+# The characters at which each inline rule of the commonmark preset (in its order) can match:
+# each one returns False on its first line anywhere else. `text` takes all other characters and
+# returns False at these, which all stop it.
+_RULE_CHARS = {
+    "newline": "\n",
+    "escape": "\\",
+    "backticks": "`",
+    "emphasis": "*_",
+    "link": "[",
+    "image": "!",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
+}
+
+
+def _first_char_rule(rules: dict[str, RuleFuncInlineType]) -> RuleFuncInlineType:
+    """One inline rule that runs only the rules that can match at the current character.
+
+    markdown-it's inline parser tries its ten rules in turn at each stop of the text rule (at
+    every `:`, `-`, `#`, … and markup character), and at every character of a link's text."""
+    if list(rules) != ["text", *_RULE_CHARS]:
+        raise RuntimeError(f"unexpected markdown-it inline rules: {list(rules)}")
+    by_char: dict[str, list[RuleFuncInlineType]] = {}
+    for name, chars in _RULE_CHARS.items():
+        for char in chars:
+            by_char.setdefault(char, []).append(rules[name])
+    text = rules["text"]
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        candidates = by_char.get(state.src[state.pos])
+        if candidates is None:
+            return text(state, silent)
+        for candidate in candidates:  # noqa: SIM110 (any() and a generator: slower here)
+            if candidate(state, silent):
+                return True
+        return False
+
+    return rule
+
+
+# The characters a line (after its indent) must start with for these block rules of the
+# commonmark preset to match: each returns False before it does anything else otherwise.
+_BLOCK_RULE_CHARS = {
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+
+
+def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
+    """`rule`, not called at a line it cannot start at: markdown-it tries each block rule in
+    turn at every block and each paragraph line, and every call logs a debug message."""
+    starts = frozenset(chars)
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        return state.src[pos : pos + 1] in starts and rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
 class _Parser(MarkdownIt):
+    """markdown-it's commonmark preset with tables, whose tokens are those of a stock
+    `MarkdownIt("commonmark").enable("table")` (tests/test_markdown_fast.py checks), faster
+    where our documents spend its time. Nothing is patched in markdown-it itself."""
+
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        self.enable("table")
+        # Its rules call the helpers through the instance (`state.md.helpers`).
+        self.helpers = SimpleNamespace(
+            parseLinkDestination=_parse_link_destination,
+            parseLinkLabel=helpers.parseLinkLabel,
+            parseLinkTitle=helpers.parseLinkTitle,
+        )
+        self.core.ruler.at("normalize", _normalize_rule)
+        self.core.ruler.at("inline", _inline_rule)
+        # The inline rules, all of them behind one that picks by character.
+        inline = self.inline.ruler
+        rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
+        inline.disable(list(rules))
+        inline.push("first_char", _first_char_rule(rules))
+        # Block rules keep their place and the rule chains they end (`alt`).
+        block = {rule.name: rule for rule in self.block.ruler.__rules__}
+        for name, chars in _BLOCK_RULE_CHARS.items():
+            self.block.ruler.at(name, _first_char_guard(block[name].fn, chars), {"alt": block[name].alt})
+
     def normalizeLink(self, url: str) -> str:
         # markdown-it parses, punycodes and percent-encodes every link target: a tenth of the
         # parse. What _PLAIN_LINK matches comes out unchanged (tests/test_markdown.py checks).
         return url if _PLAIN_LINK.fullmatch(url) else super().normalizeLink(url)
 
 
-_PARSER = _Parser("commonmark").enable("table")
+_PARSER = _Parser()
 
 
 @dataclass(frozen=True)
@@ -209,12 +381,20 @@ def _segment(index: int, block: _Block) -> Segment:
 
 
 def _inline_parts(token: Token) -> _InlineParts:
+    if not _INLINE_MARKUP.search(token.content):
+        # Only text and line breaks (see _text_and_breaks), no `*` or `_` for _MARKUP: the
+        # words are those of the content.
+        return _InlineParts(" ".join(token.content.split()), (), (), ())
+    return _children_parts(token.children or [])
+
+
+def _children_parts(children: list[Token]) -> _InlineParts:
     text: list[str] = []
     links: list[str] = []
     images: list[str] = []
     code: list[str] = []
     seen = False  # anything visible but images
-    for child in token.children or ():
+    for child in children:
         kind = child.type
         if kind == "text":
             content = child.content
