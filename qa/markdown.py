@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt, helpers
+from markdown_it import __version__ as _MARKDOWN_IT_VERSION
 from markdown_it.common.utils import unescapeAll
-from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.rules_block import StateBlock
@@ -19,6 +20,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from qa.model import Document, Segment, SegmentKind, Span
+
+if TYPE_CHECKING:
+    from markdown_it.helpers.parse_link_destination import _Result
 
 # Not prose, wherever they stand: link targets `](...)`, autolinks `<http...>`, bare URLs,
 # inline code. MT-broken forms (`] (url)`, a space inside a URL) are matched too, because a
@@ -65,7 +69,7 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
     end = match.end()
     if end < maximum and string[end : end + 1] in ("(", "\\"):
         return helpers.parseLinkDestination(string, pos, maximum)
-    result = _Result()
+    result = helpers.parse_link_destination._Result()
     result.ok, result.pos, result.str = True, end, unescapeAll(match.group())
     return result
 
@@ -185,6 +189,19 @@ def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
     return guarded
 
 
+def _fast_paths_fit(md: MarkdownIt) -> bool:
+    """Whether `md` is the markdown-it-py the fast paths were written and tested against
+    (4.x): the same rules in the same order, the same helper. Any other keeps markdown-it's own
+    rules, so its tokens are those of the stock parser either way; only the speed differs."""
+    return (
+        _MARKDOWN_IT_VERSION.split(".")[0] == "4"
+        and hasattr(helpers.parse_link_destination, "_Result")
+        and md.inline.ruler.get_active_rules() == ["text", *_RULE_CHARS]
+        and set(_BLOCK_RULE_CHARS) <= set(md.block.ruler.get_active_rules())
+        and {"normalize", "inline"} <= set(md.core.ruler.get_active_rules())
+    )
+
+
 class _Parser(MarkdownIt):
     """markdown-it's commonmark preset with tables, whose tokens are those of a stock
     `MarkdownIt("commonmark").enable("table")` (tests/test_markdown_fast.py checks), faster
@@ -193,6 +210,10 @@ class _Parser(MarkdownIt):
     def __init__(self) -> None:
         super().__init__("commonmark")
         self.enable("table")
+        if _fast_paths_fit(self):
+            self._take_fast_paths()
+
+    def _take_fast_paths(self) -> None:
         # Its rules call the helpers through the instance (`state.md.helpers`).
         self.helpers = SimpleNamespace(
             parseLinkDestination=_parse_link_destination,

@@ -2,6 +2,7 @@
 
 import re
 
+import markdown_it
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from qa.markdown import (
     _PROTECTED,
     _PROTECTED_FORMS,
     _children_parts,
+    _fast_paths_fit,
     _inline_parts,
     _parse_link_destination,
     _text_and_breaks,
@@ -166,4 +168,11 @@ def test_other_markdown_it_parsers_are_untouched():
     assert "first_char" not in fresh.inline.ruler.get_all_rules()
     assert fresh.inline.ruler.get_active_rules() == STOCK.inline.ruler.get_active_rules()
     assert fresh.block.ruler.getRules("") == STOCK.block.ruler.getRules("")
-    assert _PARSER.block.ruler.getRules("") != STOCK.block.ruler.getRules("")
+
+
+def test_the_fast_paths_are_taken_on_the_markdown_it_they_fit_only():
+    # 4.x (what pip installs within the declared range); 3.x keeps the stock rules: slower, same tokens.
+    fits = _fast_paths_fit(MarkdownIt("commonmark").enable("table"))
+    assert fits == markdown_it.__version__.startswith("4.")
+    assert (_PARSER.block.ruler.getRules("") != STOCK.block.ruler.getRules("")) == fits
+    assert (_PARSER.helpers is not helpers) == fits
