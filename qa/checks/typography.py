@@ -102,11 +102,13 @@ _FULL_BRACKET = re.compile(r"[（）]")
 # block is worth formatting (`_may_have_findings`).
 _BOUNDARY = re.compile(f"{_LATIN_OR_DIGIT.pattern}(?:(?<={_CJK.pattern}.)|(?={_CJK.pattern}))", re.DOTALL)
 """Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
-_HALF_WIDTH_MARK = "[" + re.escape("".join(_FULL_WIDTH)) + "]"
 _NOT_ASCII = r"[^\x00-\x7f]"
-_HALF_WIDTH_NEAR_WIDE = re.compile(f"{_HALF_WIDTH_MARK}(?:(?<={_NOT_ASCII}.)|(?={_NOT_ASCII}))", re.DOTALL)
-"""A half-width mark beside a non-ASCII character. AutoCorrect widens a mark only when a CJK
-character touches it (it formats each space-separated word alone), and CJK is not ASCII."""
+_HALF_WIDTH_NEAR_WIDE = re.compile(f"[,?.:!](?:(?<={_NOT_ASCII}.)|(?<=[,?])(?={_NOT_ASCII}))", re.DOTALL)
+"""A half-width mark AutoCorrect may widen: `,` or `?` beside a non-ASCII character, `.` `:`
+`!` after one; never `;`. Its fullwidth rule (autocorrect/src/rule/fullwidth.rs) formats
+each space-separated word alone and widens `,` `?` with a CJK character on either side,
+`.` `:` `!` only right after a CJK character (every pattern for them starts `[\\p{CJ}]+[.:!]`),
+and has no pattern for `;`. CJK is not ASCII, so this finds at least every mark it widens."""
 _SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}
 
 

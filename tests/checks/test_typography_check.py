@@ -27,6 +27,44 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
     )
 
 
+# Each is a block of its own, so no other mark or boundary gets it formatted: which of
+# ,?.:!; beside which characters AutoCorrect widens (the pre-test assumes its fullwidth rule).
+MARKS_ALONE = [
+    "1.本周",
+    "第3.5节",
+    "中文.a",
+    "a.中文",
+    "a!中文",
+    "a:中文",
+    "中文:a",
+    "x?中",
+    "中?x",
+    "中文;好",
+    "好;中文",
+    "中文!!",
+    "中!?",
+    "中.,好",
+    "好).中",
+    "（中）,好",
+    "「好」,a",
+    "好」.",
+    "**好**.下",
+    "中文.**粗**",
+    "中文!*斜*",
+    "中文.`代码`",
+    "中文.[链](x)",
+    "ａ,中",
+    "é.中",
+    "¥.中",
+    "①,中",
+    "中文?",
+    "中\u3000,a",
+    "中文.\n下",
+    "中文:\n后",
+    '中文."引"',
+]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -44,6 +82,7 @@ def test_findings_carry_their_pair_when_there_is_an_alignment():
         "（中文）,好 “引号”.后 中文。,好 中文\n,好",
         "English only: e.g. 3.5, 1,000; ok! 然后中文",
         "价格 $3.5. 版本 v1.2,发布",
+        *MARKS_ALONE,
     ],
 )
 def test_blocks_skipped_before_formatting_have_no_findings(monkeypatch, text):
@@ -63,11 +102,35 @@ def test_same_run_counts_equal_characters():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "a", "中", "中a", "a中", "中 a", "%中", "中。a", "a\n中", "中\na", ",中", "中,", "中 ,", "“,”", ".\n中"],
+    [
+        "",
+        "a",
+        "中",
+        "中a",
+        "a中",
+        "中 a",
+        "%中",
+        "中。a",
+        "a\n中",
+        "中\na",
+        ",中",
+        "中,",
+        "中 ,",
+        "“,”",
+        ".\n中",
+        ".中",
+        "中.",
+        ";中",
+        "中;",
+        "中!",
+        "!中",
+        "?中",
+        "中:",
+    ],
 )
 def test_prefilters_find_what_a_walk_over_neighbours_finds(text):
     neighbours = list(itertools.pairwise(text))
     boundary = any(typography._cjk_latin_boundary(a, b) for a, b in neighbours)
-    near_wide = any((a in ",.:;!?" and not b.isascii()) or (b in ",.:;!?" and not a.isascii()) for a, b in neighbours)
+    near_wide = any((b in ",?.:!" and not a.isascii()) or (a in ",?" and not b.isascii()) for a, b in neighbours)
     assert (typography._BOUNDARY.search(text) is not None) == boundary
     assert (typography._HALF_WIDTH_NEAR_WIDE.search(text) is not None) == near_wide
