@@ -124,19 +124,31 @@ def check_document(document: Document) -> list[Finding]:
 
 
 def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
+    mixed, doubled = _document_may_have(document)
     for segment in document.segments:
         if segment.kind in _SKIPPED_KINDS:
             continue
         pair = pair_of.get(segment.index)
-        yield from _autocorrect(document.path, segment, pair)
-        yield from _mixed_brackets(document.path, segment, pair)
-        yield from _doubled(document.path, segment, pair)
+        if _may_have_findings(segment):
+            yield from _autocorrect(document.path, segment, pair)
+        if mixed:
+            yield from _mixed_brackets(document.path, segment, pair)
+        if doubled:
+            yield from _doubled(document.path, segment, pair)
+
+
+def _document_may_have(document: Document) -> tuple[bool, bool]:
+    """(Round brackets of both widths, a doubled mark) anywhere in the document's text. A
+    block's raw text is a slice of it (its lines), so a block can have neither where the
+    document has none; most documents have none, and one search spares a search per block."""
+    text = document.text
+    mixed = _HALF_BRACKET.search(text) is not None and _FULL_BRACKET.search(text) is not None
+    return mixed, _DOUBLED.search(text) is not None
 
 
 def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    """Findings from AutoCorrect's edits; call only where `_may_have_findings`."""
     raw = segment.raw
-    if not _may_have_findings(segment):
-        return
     formatted = _formatted(raw)
     if formatted is None or formatted == raw:
         return

@@ -134,3 +134,22 @@ def test_prefilters_find_what_a_walk_over_neighbours_finds(text):
     near_wide = any((b in ",?.:!" and not a.isascii()) or (a in ",?" and not b.isascii()) for a, b in neighbours)
     assert (typography._BOUNDARY.search(text) is not None) == boundary
     assert (typography._HALF_WIDTH_NEAR_WIDE.search(text) is not None) == near_wide
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# 标题（一)\n\n段落，，后面\n\n- 列表（项)\n- 第二项。，\n\n> 引用（文)；；\n",
+        "| 表（头) | 列 |\n|---|---|\n| 格，， | （b) |\n\n最后一段（完)。。\n",
+        "```\na::b (x）\n```\n\n正文（对)\n",
+        "只有半角 (a) 和全角（b）分开\n\n另一段，，\n",
+        "没有任何问题的段落。\n",
+        "# 只在标题（一)，，\n\n正文。\n",
+        "正文。\n\n- 只在末项（二)；；\n",
+    ],
+)
+def test_document_pre_test_skips_no_block_with_findings(monkeypatch, text):
+    document = doc(text)
+    fast = typography.check_document(document)
+    monkeypatch.setattr(typography, "_document_may_have", lambda document: (True, True))
+    assert typography.check_document(document) == fast
