@@ -131,17 +131,20 @@ _EN_WORDS = re.compile(
 )
 
 
-def find_numbers(text: str, language: Language) -> list[Number]:
-    """Every number of `text` in order of position; offsets index `text`."""
+def find_numbers(text: str, language: Language, *, words: bool = True) -> list[Number]:
+    """Every number of `text` in order of position; offsets index `text`.
+
+    `words=False` leaves out the numbers spelled in words (the weak ones): they are read
+    last, so the others are the same either way."""
     if not text.isascii() and _FULL_WIDTH_CHAR.search(text):
         text = text.translate(_FULL_WIDTH)
     # Most blocks have no digit at all: the patterns that need one are not run on them.
-    return _find(text, language, digits=_ANY_DIGIT.search(text) is not None)
+    return _find(text, language, digits=_ANY_DIGIT.search(text) is not None, words=words)
 
 
-def _find(text: str, language: Language, *, digits: bool) -> list[Number]:
+def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
     """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
-    patterns that only match where there is a digit."""
+    patterns that only match where there is a digit; `words`: whether to read number words."""
     found: list[Number] = []
     taken = bytearray(len(text))
 
@@ -159,9 +162,9 @@ def _find(text: str, language: Language, *, digits: bool) -> list[Number]:
             if _ANY_DIGIT.search(match.group()):
                 take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
     if language == "zh":
-        _find_chinese(text, take, digits)
+        _find_chinese(text, take, digits, words)
     else:
-        _find_english(text, take, digits)
+        _find_english(text, take, digits, words)
     return sorted(found, key=lambda n: n.start)
 
 
@@ -184,7 +187,7 @@ def _digits(whole: str, fraction: str | None) -> Decimal:
     return Decimal(whole.replace(",", "") + (fraction or ""))
 
 
-def _find_english(text: str, take, digits: bool) -> None:
+def _find_english(text: str, take, digits: bool, words: bool) -> None:
     months = (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED) if digits else (_EN_MONTH_ANYWHERE,)
     for pattern in months:
         for match in pattern.finditer(text):
@@ -198,6 +201,8 @@ def _find_english(text: str, take, digits: bool) -> None:
                 value = value.scaleb(_EN_SCALE[scale])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
+    if not words:
+        return
     for match in _EN_WORDS.finditer(text):
         value = _english_words_value(match.group())
         if value is not None:
@@ -223,7 +228,7 @@ def _english_words_value(words: str) -> int | None:
     return total + current if seen else None
 
 
-def _find_chinese(text: str, take, digits: bool) -> None:
+def _find_chinese(text: str, take, digits: bool, words: bool) -> None:
     for match in _ZH_PERCENT.finditer(text):
         value = _chinese_value(match.group(1))
         if value is not None:
@@ -241,6 +246,8 @@ def _find_chinese(text: str, take, digits: bool) -> None:
                 value = value.scaleb(_EN_SCALE[match.group(5)])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
+    if not words:
+        return
     for match in _ZH_NUMERAL.finditer(text):
         if not _ZH_NUMERAL_DIGIT.search(match.group()):
             continue  # 万, 千万 alone: "ten thousand" as often as "by all means"

@@ -99,3 +99,38 @@ def test_skipping_the_digit_patterns_changes_nothing(text, language):
 
     every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True)
     assert find_numbers(text, language) == every_pattern
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_leaving_out_number_words_leaves_out_only_the_weak_numbers(text, language):
+    every = find_numbers(text, language)
+    assert find_numbers(text, language, words=False) == [n for n in every if n.strong]
+
+
+PAIRS = [
+    ("uses only 0.3% of the labels", "只使用了少量标签"),
+    ("the model converges faster", "模型收敛速度提高了 3 倍"),
+    ("nine models", "9 个模型"),
+    ("3 models and one idea", "三个模型和一个想法"),
+    ("one of the two", "其中一个"),
+    ("GPT-3 and EfficientNet-B5", "GPT 3 和 EfficientNet-B7"),
+    ("b=32, h=3", "b=23，h=3"),
+    ("0.3% in March", "0.3 在 3 月"),
+    ("Top-5 accuracy, Table 5", "前 5 准确率，表 5"),
+    ("twenty-one layers", "21 层，两个头"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
+def test_a_first_pass_without_number_words_changes_no_finding(monkeypatch, rule):
+    from tests.checks.snapshots import load
+    from tests.conftest import doc
+
+    english, chinese = load(rule)
+    alignments = [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in PAIRS]
+    fast = [numbers.check_alignment(alignment) for alignment in alignments]
+    every_word = numbers._numbers
+    monkeypatch.setattr(numbers, "_numbers", lambda segments, language, words=True: every_word(segments, language))
+    assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
