@@ -55,8 +55,13 @@ _FULL_WIDTH_CHAR = re.compile("[" + "".join(map(chr, _FULL_WIDTH)) + "]")
 
 _ARXIV = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w]|\.\d)")
 _VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){2,}(?!\w)")
-# A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1.
-_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+# A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1:
+# a letter, then letters, digits and single - _ . between them, as far as they go. Written so
+# that only names with a digit match, letters (and separators) up to the first digit, rest
+# after it: a scan over every word, each tested for a digit in Python, found the same.
+_NAME_CHAR = r"(?:[A-Za-z0-9]|[-_.](?=[A-Za-z0-9]))"
+_NAME_LETTER = r"(?:[A-Za-z]|[-_.](?=[A-Za-z0-9]))"
+_NAME = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{_NAME_LETTER}*[0-9]{_NAME_CHAR}*")
 _ANY_DIGIT = re.compile(r"\d")
 """What every pattern with a `\\d` (and a name with a number) needs somewhere in the text."""
 _DIGITS = r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d])|\d+)(\.\d+)?"
@@ -159,8 +164,7 @@ def _find(text: str, language: Language, *, digits: bool, words: bool = True) ->
             for match in pattern.finditer(text):
                 take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
         for match in _NAME.finditer(text):
-            if _ANY_DIGIT.search(match.group()):
-                take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
+            take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
     if language == "zh":
         _find_chinese(text, take, digits, words)
     else:

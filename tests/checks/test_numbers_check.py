@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from qa.checks import numbers
@@ -134,3 +137,19 @@ def test_a_first_pass_without_number_words_changes_no_finding(monkeypatch, rule)
     every_word = numbers._numbers
     monkeypatch.setattr(numbers, "_numbers", lambda segments, language, words=True: every_word(segments, language))
     assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
+
+
+_ANY_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+"""Every name, with or without a digit, as numbers._NAME read them before it matched only names with one."""
+
+
+def test_names_with_a_digit_are_the_names_of_every_word_that_have_one():
+    from qa import numbers as module
+
+    texts = [*TRICKY, "a-b-3 x--3 y_.2 z.3. a3-. -a3 3a a٣ 中a3文 a-3-b-c.d_e9 ab-.c1 q-1-", "Top-1、ResNet-50v2."]
+    alphabet = "ab3-_. ٣中"
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)]
+    for text in texts:
+        every_word = [m.span() for m in _ANY_NAME.finditer(text) if re.search(r"\d", m.group())]
+        assert [m.span() for m in module._NAME.finditer(text)] == every_word, text
