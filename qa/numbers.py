@@ -144,7 +144,14 @@ def find_numbers(text: str, language: Language, *, words: bool = True) -> list[N
     if not text.isascii() and _FULL_WIDTH_CHAR.search(text):
         text = text.translate(_FULL_WIDTH)
     # Most blocks have no digit at all: the patterns that need one are not run on them.
-    return _find(text, language, digits=_ANY_DIGIT.search(text) is not None, words=words)
+    digits = _ANY_DIGIT.search(text) is not None
+    if not digits and not words and _WITHOUT_DIGITS_OR_WORDS[language].search(text) is None:
+        return []  # nothing else could match: most blocks
+    return _find(text, language, digits=digits, words=words)
+
+
+_WITHOUT_DIGITS_OR_WORDS = {"en": _EN_MONTH_ANYWHERE, "zh": _ZH_PERCENT}
+"""Per language, the one pattern that matches with no digit and no number word read."""
 
 
 def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:

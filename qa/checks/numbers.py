@@ -165,6 +165,8 @@ def _numbers(segments: Iterable[Segment], language: Language, *, words: bool = T
 def _match_equal(source: list[_Found], target: list[_Found]) -> tuple[list[_Found], list[_Found]]:
     """Remove the numbers equal on both sides; strong ones are matched first, so what is left
     over is the weak one (never reported) when one side spelled a number out."""
+    if not source and not target:
+        return [], []  # most pairs have no number at all
     left_target = sorted(target, key=lambda t: not t.number.strong)
     left_source: list[_Found] = []
     for english in sorted(source, key=lambda s: not s.number.strong):

@@ -89,6 +89,8 @@ TRICKY = [
     "v1.2.3 版本于 3 月发布，增长 45 亿",
     "３２ 个和 ＧＰＴ－３、１２．５％",  # full-width digits, letters, point and percent
     "٣ 和 ३ are digits to \\d but not to [0-9]",
+    "In March, no digit",
+    "百分之三十五，没有数字",
     "百分之三十 and 百分之 0.3",
     "175B、8K and 4.5 billion, 30,000",
     "",
@@ -100,8 +102,9 @@ TRICKY = [
 def test_skipping_the_digit_patterns_changes_nothing(text, language):
     from qa import numbers as module
 
-    every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True)
-    assert find_numbers(text, language) == every_pattern
+    for words in (True, False):
+        every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True, words=words)
+        assert find_numbers(text, language, words=words) == every_pattern
 
 
 @pytest.mark.parametrize("text", TRICKY)
