@@ -82,7 +82,8 @@ def prose(segments: tuple[Segment, ...]) -> Prose:
     # The words are ASCII letters and apostrophes: lower-casing them joined by spaces lower-cases
     # each, in one call.
     words = " ".join(_LATIN_WORD.findall(text)).lower().split()
-    return Prose(tuple(words), tuple(_ORDINARY_WORD.findall(text)), sum(map(len, _CJK_RUN.findall(text))))
+    cjk = 0 if text.isascii() else sum(map(len, _CJK_RUN.findall(text)))  # most English sides are ASCII
+    return Prose(tuple(words), tuple(_ORDINARY_WORD.findall(text)), cjk)
 
 
 def length_units(pair: Pair) -> tuple[int, int] | None:
