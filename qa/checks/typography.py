@@ -196,8 +196,9 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     for ,). Anything else means the two texts no longer line up: then no edits at all, rather
     than findings at wrong places. (difflib would do, but is quadratic on a long line.)"""
     edits: list[tuple[str, int, str, str]] = []
+    n, m = len(raw), len(formatted)
     i = j = 0
-    while i < len(raw) and j < len(formatted):
+    while i < n and j < m:
         if raw[i] == formatted[j]:
             same = _same_run(raw, i, formatted, j)
             i, j = i + same, j + same
@@ -207,22 +208,16 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
         elif raw[i] == " ":
             edits.append(("delete", i, " ", ""))
             i += 1
-        elif (
-            i + 1 == len(raw)
-            or j + 1 == len(formatted)
-            or raw[i + 1] in (formatted[j + 1], " ")
-            or formatted[j + 1] == " "
-        ):
+        elif i + 1 == n or j + 1 == m or raw[i + 1] in (formatted[j + 1], " ") or formatted[j + 1] == " ":
             edits.append(("replace", i, raw[i], formatted[j]))
             i, j = i + 1, j + 1
         else:
             return []
-    edits += [("delete", k, " ", "") for k in range(i, len(raw)) if raw[k] == " "]
-    edits += [("insert", len(raw), "", " ") for k in range(j, len(formatted)) if formatted[k] == " "]
-    if len(raw) - i != sum(1 for k in range(i, len(raw)) if raw[k] == " "):
+    # What is left of either text must be spaces: deleted, or inserted at the end.
+    if n - i != raw.count(" ", i) or m - j != formatted.count(" ", j):
         return []
-    if len(formatted) - j != sum(1 for k in range(j, len(formatted)) if formatted[k] == " "):
-        return []
+    edits += [("delete", k, " ", "") for k in range(i, n)]
+    edits += [("insert", n, "", " ")] * (m - j)
     return edits
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -153,3 +154,51 @@ def test_document_pre_test_skips_no_block_with_findings(monkeypatch, text):
     fast = typography.check_document(document)
     monkeypatch.setattr(typography, "_document_may_have", lambda document: (True, True))
     assert typography.check_document(document) == fast
+
+
+def _edits_walked_to_the_end(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
+    """typography._edits before its tail was counted with str.count: each leftover character checked."""
+    edits: list[tuple[str, int, str, str]] = []
+    i = j = 0
+    while i < len(raw) and j < len(formatted):
+        if raw[i] == formatted[j]:
+            i, j = i + 1, j + 1
+        elif formatted[j] == " ":
+            edits.append(("insert", i, "", " "))
+            j += 1
+        elif raw[i] == " ":
+            edits.append(("delete", i, " ", ""))
+            i += 1
+        elif (
+            i + 1 == len(raw)
+            or j + 1 == len(formatted)
+            or raw[i + 1] in (formatted[j + 1], " ")
+            or formatted[j + 1] == " "
+        ):
+            edits.append(("replace", i, raw[i], formatted[j]))
+            i, j = i + 1, j + 1
+        else:
+            return []
+    edits += [("delete", k, " ", "") for k in range(i, len(raw)) if raw[k] == " "]
+    edits += [("insert", len(raw), "", " ") for k in range(j, len(formatted)) if formatted[k] == " "]
+    if len(raw) - i != sum(1 for k in range(i, len(raw)) if raw[k] == " "):
+        return []
+    if len(formatted) - j != sum(1 for k in range(j, len(formatted)) if formatted[k] == " "):
+        return []
+    return edits
+
+
+def test_edits_are_those_of_a_walk_character_by_character():
+    rng = random.Random(11)
+    for _ in range(20_000):
+        raw = "".join(rng.choice("a中 ,，") for _ in range(rng.randrange(10)))
+        formatted = list(raw)
+        for _ in range(rng.randrange(4)):
+            at = rng.randrange(len(formatted) + 1)
+            how = rng.choice("id")
+            if how == "i":
+                formatted.insert(at, " ")
+            elif at < len(formatted):
+                formatted[at] = rng.choice("a中 ,，")
+        formatted = "".join(formatted)
+        assert typography._edits(raw, formatted) == _edits_walked_to_the_end(raw, formatted), (raw, formatted)
