@@ -139,9 +139,14 @@ def _scan(pattern: re.Pattern[str], text: str, needs: str) -> Iterator[re.Match[
     return pattern.finditer(text) if needs in text else iter(())
 
 
+_URL_KINDS = (PartKind.LINK, PartKind.AUTOLINK, PartKind.BARE_URL)
+
+
 def urls(segment: Segment) -> tuple[Part, ...]:
     """Links, autolinks and bare URLs (not images, not code)."""
-    return tuple(p for p in parts(segment) if p.kind in (PartKind.LINK, PartKind.AUTOLINK, PartKind.BARE_URL))
+    if "](" not in segment.raw and "://" not in segment.raw:
+        return ()  # a link has "](" (`_LINK`), any other URL "://": most blocks have neither
+    return tuple(p for p in parts(segment) if p.kind in _URL_KINDS)
 
 
 def prose_mask(segment: Segment) -> str:

@@ -55,8 +55,13 @@ _FULL_WIDTH_CHAR = re.compile("[" + "".join(map(chr, _FULL_WIDTH)) + "]")
 
 _ARXIV = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w]|\.\d)")
 _VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){2,}(?!\w)")
-# A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1.
-_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+# A name that starts with a letter and has a digit: GPT-3, ResNet50, EfficientNet-B7, top-1:
+# a letter, then letters, digits and single - _ . between them, as far as they go. Written so
+# that only names with a digit match, letters (and separators) up to the first digit, rest
+# after it: a scan over every word, each tested for a digit in Python, found the same.
+_NAME_CHAR = r"(?:[A-Za-z0-9]|[-_.](?=[A-Za-z0-9]))"
+_NAME_LETTER = r"(?:[A-Za-z]|[-_.](?=[A-Za-z0-9]))"
+_NAME = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{_NAME_LETTER}*[0-9]{_NAME_CHAR}*")
 _ANY_DIGIT = re.compile(r"\d")
 """What every pattern with a `\\d` (and a name with a number) needs somewhere in the text."""
 _DIGITS = r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d])|\d+)(\.\d+)?"
@@ -131,17 +136,27 @@ _EN_WORDS = re.compile(
 )
 
 
-def find_numbers(text: str, language: Language) -> list[Number]:
-    """Every number of `text` in order of position; offsets index `text`."""
+def find_numbers(text: str, language: Language, *, words: bool = True) -> list[Number]:
+    """Every number of `text` in order of position; offsets index `text`.
+
+    `words=False` leaves out the numbers spelled in words (the weak ones): they are read
+    last, so the others are the same either way."""
     if not text.isascii() and _FULL_WIDTH_CHAR.search(text):
         text = text.translate(_FULL_WIDTH)
     # Most blocks have no digit at all: the patterns that need one are not run on them.
-    return _find(text, language, digits=_ANY_DIGIT.search(text) is not None)
+    digits = _ANY_DIGIT.search(text) is not None
+    if not digits and not words and _WITHOUT_DIGITS_OR_WORDS[language].search(text) is None:
+        return []  # nothing else could match: most blocks
+    return _find(text, language, digits=digits, words=words)
 
 
-def _find(text: str, language: Language, *, digits: bool) -> list[Number]:
+_WITHOUT_DIGITS_OR_WORDS = {"en": _EN_MONTH_ANYWHERE, "zh": _ZH_PERCENT}
+"""Per language, the one pattern that matches with no digit and no number word read."""
+
+
+def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
     """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
-    patterns that only match where there is a digit."""
+    patterns that only match where there is a digit; `words`: whether to read number words."""
     found: list[Number] = []
     taken = bytearray(len(text))
 
@@ -156,12 +171,11 @@ def _find(text: str, language: Language, *, digits: bool) -> list[Number]:
             for match in pattern.finditer(text):
                 take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
         for match in _NAME.finditer(text):
-            if _ANY_DIGIT.search(match.group()):
-                take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
+            take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
     if language == "zh":
-        _find_chinese(text, take, digits)
+        _find_chinese(text, take, digits, words)
     else:
-        _find_english(text, take, digits)
+        _find_english(text, take, digits, words)
     return sorted(found, key=lambda n: n.start)
 
 
@@ -184,7 +198,7 @@ def _digits(whole: str, fraction: str | None) -> Decimal:
     return Decimal(whole.replace(",", "") + (fraction or ""))
 
 
-def _find_english(text: str, take, digits: bool) -> None:
+def _find_english(text: str, take, digits: bool, words: bool) -> None:
     months = (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED) if digits else (_EN_MONTH_ANYWHERE,)
     for pattern in months:
         for match in pattern.finditer(text):
@@ -198,6 +212,8 @@ def _find_english(text: str, take, digits: bool) -> None:
                 value = value.scaleb(_EN_SCALE[scale])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
+    if not words:
+        return
     for match in _EN_WORDS.finditer(text):
         value = _english_words_value(match.group())
         if value is not None:
@@ -223,7 +239,7 @@ def _english_words_value(words: str) -> int | None:
     return total + current if seen else None
 
 
-def _find_chinese(text: str, take, digits: bool) -> None:
+def _find_chinese(text: str, take, digits: bool, words: bool) -> None:
     for match in _ZH_PERCENT.finditer(text):
         value = _chinese_value(match.group(1))
         if value is not None:
@@ -241,6 +257,8 @@ def _find_chinese(text: str, take, digits: bool) -> None:
                 value = value.scaleb(_EN_SCALE[match.group(5)])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
+    if not words:
+        return
     for match in _ZH_NUMERAL.finditer(text):
         if not _ZH_NUMERAL_DIGIT.search(match.group()):
             continue  # 万, 千万 alone: "ten thousand" as often as "by all means"

@@ -30,7 +30,9 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # An ordinary word: lower case, not glued to a dot, slash, underscore or hyphen (which
 # would make it part of an identifier, a path or a package name such as tf.function).
-_ORDINARY_WORD = re.compile(r"(?<![\w./\\-])[a-z][a-z'’]*(?![\w/\\-]|\.\w)")
+# The lookbehind sits after the first letter, so that the regex engine skips ahead to lower
+# case letters instead of trying the lookbehind at every character.
+_ORDINARY_WORD = re.compile(r"[a-z](?<![\w./\\-][a-z])[a-z'’]*(?![\w/\\-]|\.\w)")
 _NOT_PROSE = {SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.HTML}
 
 
@@ -74,17 +76,14 @@ class Prose:
 
 
 def prose(segments: tuple[Segment, ...]) -> Prose:
-    words: list[str] = []
-    ordinary: list[str] = []
-    cjk = 0
-    for segment in segments:
-        if segment.kind in _NOT_PROSE:
-            continue
-        text = _prose_text(segment)
-        words += _LATIN_WORD.findall(text)
-        ordinary += _ORDINARY_WORD.findall(text)
-        cjk += sum(map(len, _CJK_RUN.findall(text)))
-    return Prose(tuple(map(str.lower, words)), tuple(ordinary), cjk)
+    # The blocks are read as one text, a line each: no word or run crosses a newline, and the
+    # word patterns look around for characters a newline is not, as a text's end is not.
+    text = "\n".join(_prose_text(segment) for segment in segments if segment.kind not in _NOT_PROSE)
+    # The words are ASCII letters and apostrophes: lower-casing them joined by spaces lower-cases
+    # each, in one call.
+    words = " ".join(_LATIN_WORD.findall(text)).lower().split()
+    cjk = 0 if text.isascii() else sum(map(len, _CJK_RUN.findall(text)))  # most English sides are ASCII
+    return Prose(tuple(words), tuple(_ORDINARY_WORD.findall(text)), cjk)
 
 
 def length_units(pair: Pair) -> tuple[int, int] | None:
@@ -148,4 +147,4 @@ def _prose_text(segment: Segment) -> str:
     text = segment.text
     for code in segment.code_spans:
         text = text.replace(code, " ")
-    return _URL.sub(" ", text)
+    return _URL.sub(" ", text) if "://" in text else text  # every URL has "://"; most blocks none

@@ -55,3 +55,15 @@ def test_blanked_matches_blanking_character_by_character():
 )
 def test_links_may_hold_code_in_their_text_but_code_hides_link_syntax(raw, expected):
     assert [(p.kind.value, p.value) for p in inline._parts(raw, False)] == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [*BLOCKS, "<ftp://files.org/a> and <b>tag</b>", "[text] (https://x.org) 和 【链接】（https://y.org）", "]( alone"],
+)
+def test_urls_skip_only_blocks_without_a_link_or_url(raw):
+    from tests.conftest import doc
+
+    for segment in doc(raw + "\n").segments:
+        every = tuple(p for p in inline.parts(segment) if p.kind in inline._URL_KINDS)
+        assert inline.urls(segment) == every

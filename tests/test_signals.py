@@ -1,3 +1,6 @@
+import random
+import re
+
 import pytest
 
 from qa.model import Pair, PairScore
@@ -67,3 +70,56 @@ def test_with_text_signals_fills_both_signals():
     pairs = (pair(ENGLISH, CHINESE),)
     (score,) = with_text_signals((PairScore(pair=0, drift=0.1),), pairs)
     assert score.drift == 0.1 and score.english_kept == 0.0 and score.length_z == pytest.approx(length_z(pairs[0]))
+
+
+def _prose_block_by_block(segments):
+    """Prose as read before the blocks were joined: each block alone, each word lower-cased alone."""
+    from qa import signals
+
+    words, ordinary, cjk = [], [], 0
+    for segment in segments:
+        if segment.kind in signals._NOT_PROSE:
+            continue
+        text = segment.text
+        for code in segment.code_spans:
+            text = text.replace(code, " ")
+        text = signals._URL.sub(" ", text)
+        words += signals._LATIN_WORD.findall(text)
+        ordinary += _ORDINARY_AS_WRITTEN_FIRST.findall(text)
+        cjk += len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]", text))
+    return signals.Prose(tuple(word.lower() for word in words), tuple(ordinary), cjk)
+
+
+_ORDINARY_AS_WRITTEN_FIRST = re.compile(r"(?<![\w./\\-])[a-z][a-z'’]*(?![\w/\\-]|\.\w)")
+"""The plain form of signals._ORDINARY_WORD, which tries its lookbehind at every character."""
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        ENGLISH,
+        CHINESE,
+        "First block ends here\n\nsecond starts. Third-party tf.function a/b c\\d don't it’s",
+        "See https://x.org/a_b and `code here` then ftp://y.z/q words\n\n- item one\n- item Two",
+        "Kelvin \u212a ſ İstanbul ÉCOLE straße 中文words混合English文本\n\n```\ncode block\n```\n\n![img](a.png)",
+        "end.\n\n.start _x x_ -y y- e.g. i.e. U.S. a.b.c",
+        "",
+    ],
+)
+def test_prose_of_joined_blocks_is_the_prose_read_block_by_block(markdown):
+    from qa.signals import prose
+
+    segments = doc(markdown + "\n").segments if markdown else ()
+    assert prose(segments) == _prose_block_by_block(segments)
+
+
+def test_ordinary_word_regex_finds_what_its_plain_form_finds():
+    from qa.signals import _ORDINARY_WORD
+
+    rng = random.Random(5)
+    texts = [
+        "tf.function a/b don't x_y -z z- a.b. .c 中a",
+        *("".join(rng.choice("abZ'’._-/\\ 中\n1") for _ in range(rng.randint(0, 12))) for _ in range(20_000)),
+    ]
+    for text in texts:
+        assert _ORDINARY_WORD.findall(text) == _ORDINARY_AS_WRITTEN_FIRST.findall(text), text

@@ -78,3 +78,9 @@ def test_bad_baseline_names_the_file(tmp_path):
     path.write_text('{"qa_baseline_version": 1, "findings": [1]}', encoding="utf-8")
     with pytest.raises(QaInputError, match="must be a list of objects"):
         read_baseline(path)
+
+
+def test_a_file_without_comments_keeps_every_finding_in_order():
+    document = doc("# 标题\n\n变压器是一种电器。\n", "a.zh.md")
+    findings = [finding(3), replace(finding(1), file="other.zh.md"), finding(1, "typography/missing-space")]
+    assert apply_comments(iter(findings), document) == (findings, 0)

@@ -217,6 +217,12 @@ def _blocks(alignment: Alignment, pair: Pair) -> list[Finding]:
 
 
 def _compare_block(alignment: Alignment, pair: Pair, english: Segment, chinese: Segment) -> Finding | None:
+    if english.raw == chinese.raw:
+        return None  # the same text has the same fence and lines: most code blocks are copied as they are
+    return _compare_lines(alignment, pair, english, chinese)
+
+
+def _compare_lines(alignment: Alignment, pair: Pair, english: Segment, chinese: Segment) -> Finding | None:
     path = alignment.target.path
     english_fence, chinese_fence = _fence(english), _fence(chinese)
     if english_fence != chinese_fence and chinese_fence is not None:

@@ -50,24 +50,44 @@ _HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 def check_documents(source: Document | None, target: Document) -> list[Finding]:
     findings = []
-    share, letters = han_share(target)
-    if letters >= MIN_LETTERS and share < MIN_HAN_SHARE:
-        findings.append(_finding(TARGET_NOT_CHINESE, target.path, f"only {share:.0%} of its letters are Chinese"))
+    prose = _prose(target)
+    han = _han_letters(prose)
+    # Letters are at most all the characters: where Han characters are a tenth of these,
+    # they are at least a tenth of the letters, so only other files count letters (a step
+    # per character).
+    if han < MIN_HAN_SHARE * len(prose):
+        share, letters = _share(han, prose)
+        if letters >= MIN_LETTERS and share < MIN_HAN_SHARE:
+            findings.append(_finding(TARGET_NOT_CHINESE, target.path, f"only {share:.0%} of its letters are Chinese"))
     if source is not None:
-        share, letters = han_share(source)
-        if letters >= MIN_LETTERS and share > MAX_SOURCE_HAN_SHARE:
-            message = f"the English source {source.path} is {share:.0%} Chinese"
-            findings.append(_finding(SOURCE_NOT_ENGLISH, target.path, message))
+        prose = _prose(source)
+        han = _han_letters(prose)
+        if han:  # without a Han character the share is 0: the usual English source
+            share, letters = _share(han, prose)
+            if letters >= MIN_LETTERS and share > MAX_SOURCE_HAN_SHARE:
+                message = f"the English source {source.path} is {share:.0%} Chinese"
+                findings.append(_finding(SOURCE_NOT_ENGLISH, target.path, message))
     return findings
 
 
 def han_share(document: Document) -> tuple[float, int]:
     """(Han characters / letters, letters) over the prose of a document."""
-    prose = "\n".join(segment.text for segment in document.segments if segment.kind is not SegmentKind.CODE)
-    # Counted in C (map, regex, isalpha) rather than a Python step per character: this is
-    # the document's whole text.
+    prose = _prose(document)
+    return _share(_han_letters(prose), prose)
+
+
+def _prose(document: Document) -> str:
+    return "\n".join(segment.text for segment in document.segments if segment.kind is not SegmentKind.CODE)
+
+
+def _han_letters(prose: str) -> int:
+    return _letters("".join(_HAN_RUNS.findall(prose)))
+
+
+def _share(han: int, prose: str) -> tuple[float, int]:
+    # Counted in C (map, isalpha) rather than a Python step per character: this is the
+    # document's whole text.
     letters = sum(map(str.isalpha, prose))
-    han = _letters("".join(_HAN_RUNS.findall(prose)))
     return (han / letters if letters else 0.0), letters
 
 

@@ -254,8 +254,10 @@ def _url_key(url: str) -> str:
 
 
 def _broken_syntax(segment: Segment) -> Iterable[re.Match[str]]:
-    code = [p for p in parts(segment) if p.kind is PartKind.CODE]
+    code: list[Part] | None = None  # read only for a block with broken syntax to check: few
     for match in _BROKEN.finditer(segment.raw):
+        if code is None:
+            code = [p for p in parts(segment) if p.kind is PartKind.CODE]
         if not any(p.start <= match.start() < p.end for p in code):
             yield match
 

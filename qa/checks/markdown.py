@@ -102,6 +102,9 @@ _HEADING_MARKER = re.compile(r"^[ \t]*(?:\*\*\s*)?(#{1,6})(?=[ \t]|$)")
 _BROKEN_HEADING = re.compile(r"^[ \t]*(#{1,6})(?=[^\s#])")
 _BROKEN_LIST = re.compile(r"^[ \t]*(?:[*+-]|\d{1,9}[.)])(?=[^\s*+\-.)\d])")
 _STRONG = re.compile(r"\*{2,}")
+_STRONG_MARK = "**"
+"""In every match of `_STRONG`: a block whose raw text lacks it has no strong marker, in the
+raw text or in its prose mask (which only blanks characters); most blocks lack it."""
 _BLOCK_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:#{1,6}[ \t]+|[*+-][ \t]+|\d{1,9}[.)][ \t]+)?")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
@@ -182,6 +185,8 @@ def _list_item(alignment: Alignment, pair: Pair) -> Finding | None:
     source, target = pair.source[0], pair.target[0]
     english = source.kind is SegmentKind.LIST_ITEM
     chinese = target.kind is SegmentKind.LIST_ITEM
+    if not english and not chinese:
+        return None  # most pairs
     path = alignment.target.path
     where_en = f"{alignment.source.path}:{source.start_line}"
     first_line = Located(target, 0, len(target.raw.split("\n", 1)[0]))
@@ -231,13 +236,14 @@ def _emphasis_mask(segment: Segment) -> str:
 
 
 def _markers(segment: Segment) -> list[re.Match[str]]:
-    if segment.kind in (SegmentKind.CODE, SegmentKind.HTML):
+    if segment.kind in (SegmentKind.CODE, SegmentKind.HTML) or _STRONG_MARK not in segment.raw:
         return []
     return list(_STRONG.finditer(_emphasis_mask(segment)))
 
 
-def _count(segment: Segment) -> int:
-    return sum(len(m.group()) // 2 for m in _markers(segment))
+def _count(markers: list[re.Match[str]]) -> int:
+    """How many `**` pairs' halves the markers hold (`****` is two)."""
+    return sum(len(m.group()) // 2 for m in markers)
 
 
 def _wrapped(segment: Segment) -> re.Match[str] | None:
@@ -246,7 +252,7 @@ def _wrapped(segment: Segment) -> re.Match[str] | None:
     Read on the raw text, not the prose mask: `## [**title**](url)` (bold link text) is not
     wrapped, `## **[**title**](url)**` is.
     """
-    if segment.kind in (SegmentKind.CODE, SegmentKind.HTML):
+    if segment.kind in (SegmentKind.CODE, SegmentKind.HTML) or _STRONG_MARK not in segment.raw:
         return None
     start = _BLOCK_PREFIX.match(segment.raw).end()
     content = segment.raw[start:].strip()
@@ -258,11 +264,11 @@ def _wrapped(segment: Segment) -> re.Match[str] | None:
 def _emphasis(alignment: Alignment, pair: Pair) -> list[Finding]:
     path = alignment.target.path
     findings: list[Finding] = []
-    english_even = sum(_count(s) for s in pair.source) % 2 == 0
+    english_even = sum(_count(_markers(s)) for s in pair.source) % 2 == 0
     english_wrapped = any(_wrapped(s) for s in pair.source)
     for segment in pair.target:
         markers = _markers(segment)
-        if english_even and _count(segment) % 2:
+        if english_even and _count(markers) % 2:
             mask = _emphasis_mask(segment)
             starts = mask[_BLOCK_PREFIX.match(mask).end() :].lstrip().startswith("**")
             stray = markers[0] if starts else markers[-1]

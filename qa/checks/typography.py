@@ -102,11 +102,13 @@ _FULL_BRACKET = re.compile(r"[（）]")
 # block is worth formatting (`_may_have_findings`).
 _BOUNDARY = re.compile(f"{_LATIN_OR_DIGIT.pattern}(?:(?<={_CJK.pattern}.)|(?={_CJK.pattern}))", re.DOTALL)
 """Where AutoCorrect's spacing rule could insert a space that is a finding (`_cjk_latin_boundary`)."""
-_HALF_WIDTH_MARK = "[" + re.escape("".join(_FULL_WIDTH)) + "]"
 _NOT_ASCII = r"[^\x00-\x7f]"
-_HALF_WIDTH_NEAR_WIDE = re.compile(f"{_HALF_WIDTH_MARK}(?:(?<={_NOT_ASCII}.)|(?={_NOT_ASCII}))", re.DOTALL)
-"""A half-width mark beside a non-ASCII character. AutoCorrect widens a mark only when a CJK
-character touches it (it formats each space-separated word alone), and CJK is not ASCII."""
+_HALF_WIDTH_NEAR_WIDE = re.compile(f"[,?.:!](?:(?<={_NOT_ASCII}.)|(?<=[,?])(?={_NOT_ASCII}))", re.DOTALL)
+"""A half-width mark AutoCorrect may widen: `,` or `?` beside a non-ASCII character, `.` `:`
+`!` after one; never `;`. Its fullwidth rule (autocorrect/src/rule/fullwidth.rs) formats
+each space-separated word alone and widens `,` `?` with a CJK character on either side,
+`.` `:` `!` only right after a CJK character (every pattern for them starts `[\\p{CJ}]+[.:!]`),
+and has no pattern for `;`. CJK is not ASCII, so this finds at least every mark it widens."""
 _SKIPPED_KINDS = {SegmentKind.CODE, SegmentKind.HTML, SegmentKind.RULE, SegmentKind.IMAGE}
 
 
@@ -122,19 +124,31 @@ def check_document(document: Document) -> list[Finding]:
 
 
 def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
+    mixed, doubled = _document_may_have(document)
     for segment in document.segments:
         if segment.kind in _SKIPPED_KINDS:
             continue
         pair = pair_of.get(segment.index)
-        yield from _autocorrect(document.path, segment, pair)
-        yield from _mixed_brackets(document.path, segment, pair)
-        yield from _doubled(document.path, segment, pair)
+        if _may_have_findings(segment):
+            yield from _autocorrect(document.path, segment, pair)
+        if mixed:
+            yield from _mixed_brackets(document.path, segment, pair)
+        if doubled:
+            yield from _doubled(document.path, segment, pair)
+
+
+def _document_may_have(document: Document) -> tuple[bool, bool]:
+    """(Round brackets of both widths, a doubled mark) anywhere in the document's text. A
+    block's raw text is a slice of it (its lines), so a block can have neither where the
+    document has none; most documents have none, and one search spares a search per block."""
+    text = document.text
+    mixed = _HALF_BRACKET.search(text) is not None and _FULL_BRACKET.search(text) is not None
+    return mixed, _DOUBLED.search(text) is not None
 
 
 def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+    """Findings from AutoCorrect's edits; call only where `_may_have_findings`."""
     raw = segment.raw
-    if not _may_have_findings(segment):
-        return
     formatted = _formatted(raw)
     if formatted is None or formatted == raw:
         return
@@ -182,8 +196,9 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     for ,). Anything else means the two texts no longer line up: then no edits at all, rather
     than findings at wrong places. (difflib would do, but is quadratic on a long line.)"""
     edits: list[tuple[str, int, str, str]] = []
+    n, m = len(raw), len(formatted)
     i = j = 0
-    while i < len(raw) and j < len(formatted):
+    while i < n and j < m:
         if raw[i] == formatted[j]:
             same = _same_run(raw, i, formatted, j)
             i, j = i + same, j + same
@@ -193,22 +208,16 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
         elif raw[i] == " ":
             edits.append(("delete", i, " ", ""))
             i += 1
-        elif (
-            i + 1 == len(raw)
-            or j + 1 == len(formatted)
-            or raw[i + 1] in (formatted[j + 1], " ")
-            or formatted[j + 1] == " "
-        ):
+        elif i + 1 == n or j + 1 == m or raw[i + 1] in (formatted[j + 1], " ") or formatted[j + 1] == " ":
             edits.append(("replace", i, raw[i], formatted[j]))
             i, j = i + 1, j + 1
         else:
             return []
-    edits += [("delete", k, " ", "") for k in range(i, len(raw)) if raw[k] == " "]
-    edits += [("insert", len(raw), "", " ") for k in range(j, len(formatted)) if formatted[k] == " "]
-    if len(raw) - i != sum(1 for k in range(i, len(raw)) if raw[k] == " "):
+    # What is left of either text must be spaces: deleted, or inserted at the end.
+    if n - i != raw.count(" ", i) or m - j != formatted.count(" ", j):
         return []
-    if len(formatted) - j != sum(1 for k in range(j, len(formatted)) if formatted[k] == " "):
-        return []
+    edits += [("delete", k, " ", "") for k in range(i, n)]
+    edits += [("insert", n, "", " ")] * (m - j)
     return edits
 
 

@@ -11,3 +11,25 @@ from tests.checks.snapshots import assert_snapshot, paired
 @pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
 def test_rule_snapshot(rule):
     assert_snapshot(rule, lambda english, chinese: code.check_alignment(paired(english, chinese)))
+
+
+BLOCKS = [
+    "```python\nx = 1  # set x\n```",
+    "```\n```",
+    "```python\n",
+    "    indented = True\n    # a comment",
+    "~~~js\nlet a = 1; // 设置\n~~~",
+    "```python\nprint('你好')\n```",
+]
+
+
+@pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
+def test_identical_blocks_skip_the_line_comparison_and_nothing_else(monkeypatch, rule):
+    from tests.checks.snapshots import load
+    from tests.conftest import doc
+
+    english, chinese = load(rule)
+    alignments = [paired(english, chinese)] + [paired(doc(b + "\n"), doc(b + "\n")) for b in BLOCKS]
+    fast = [code.check_alignment(alignment) for alignment in alignments]
+    monkeypatch.setattr(code, "_compare_block", code._compare_lines)
+    assert [code.check_alignment(alignment) for alignment in alignments] == fast

@@ -1,4 +1,14 @@
-from qa.checks.language import SOURCE_NOT_ENGLISH, TARGET_NOT_CHINESE, check_documents, han_share
+import pytest
+
+from qa.checks.language import (
+    MAX_SOURCE_HAN_SHARE,
+    MIN_HAN_SHARE,
+    MIN_LETTERS,
+    SOURCE_NOT_ENGLISH,
+    TARGET_NOT_CHINESE,
+    check_documents,
+    han_share,
+)
 from tests.conftest import EXAMPLES, doc
 
 EN = (EXAMPLES / "issue13.en.md").read_text(encoding="utf-8")
@@ -36,3 +46,37 @@ def test_han_share_counts_letters_as_str_isalpha_does():
     han = [ch for ch in letters if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
     assert han_share(doc(text)) == (len(han) / len(letters), len(letters))
     assert 0 < len(han) < len(letters)
+
+
+SHARES = [
+    "中中中中" + "a" * 36,  # Han exactly a tenth of the characters and of the letters
+    "中中中" + "a" * 37,
+    "中中中中 " + "a " * 36,  # a tenth of the letters, not of the characters
+    "中中中" + " a" * 37,
+    "中" * 19 + "a" * 181,  # just under a tenth
+    "中" * 25 + "a" * 20,  # just over half
+    "䷀䷁䷂䷃" + "a" * 36,  # Han-block symbols are not letters
+    "中文的句子，" * 10,
+    "English only, " * 10,
+    "中" * 30 + "a" * 30,
+    "中" * 20 + "a" * 20 + "，" * 40,
+    "",
+]
+
+
+@pytest.mark.parametrize("target", SHARES)
+@pytest.mark.parametrize("source", [None, *SHARES])
+def test_findings_follow_the_shares_however_they_are_counted(source, target):
+    """check_documents skips counting letters where the Han characters alone decide; the
+    findings are those of the shares han_share counts in full."""
+    source_doc = None if source is None else doc(source + "\n", "a.en.md")
+    target_doc = doc(target + "\n", "a.zh.md")
+    expected = []
+    share, letters = han_share(target_doc)
+    if letters >= MIN_LETTERS and share < MIN_HAN_SHARE:
+        expected.append(TARGET_NOT_CHINESE.id)
+    if source_doc is not None:
+        share, letters = han_share(source_doc)
+        if letters >= MIN_LETTERS and share > MAX_SOURCE_HAN_SHARE:
+            expected.append(SOURCE_NOT_ENGLISH.id)
+    assert [f.rule for f in check_documents(source_doc, target_doc)] == expected

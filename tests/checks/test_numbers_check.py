@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from qa.checks import numbers
@@ -86,6 +89,8 @@ TRICKY = [
     "v1.2.3 版本于 3 月发布，增长 45 亿",
     "３２ 个和 ＧＰＴ－３、１２．５％",  # full-width digits, letters, point and percent
     "٣ 和 ३ are digits to \\d but not to [0-9]",
+    "In March, no digit",
+    "百分之三十五，没有数字",
     "百分之三十 and 百分之 0.3",
     "175B、8K and 4.5 billion, 30,000",
     "",
@@ -97,5 +102,57 @@ TRICKY = [
 def test_skipping_the_digit_patterns_changes_nothing(text, language):
     from qa import numbers as module
 
-    every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True)
-    assert find_numbers(text, language) == every_pattern
+    for words in (True, False):
+        every_pattern = module._find(text.translate(module._FULL_WIDTH), language, digits=True, words=words)
+        assert find_numbers(text, language, words=words) == every_pattern
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_leaving_out_number_words_leaves_out_only_the_weak_numbers(text, language):
+    every = find_numbers(text, language)
+    assert find_numbers(text, language, words=False) == [n for n in every if n.strong]
+
+
+PAIRS = [
+    ("uses only 0.3% of the labels", "只使用了少量标签"),
+    ("the model converges faster", "模型收敛速度提高了 3 倍"),
+    ("nine models", "9 个模型"),
+    ("3 models and one idea", "三个模型和一个想法"),
+    ("one of the two", "其中一个"),
+    ("GPT-3 and EfficientNet-B5", "GPT 3 和 EfficientNet-B7"),
+    ("b=32, h=3", "b=23，h=3"),
+    ("0.3% in March", "0.3 在 3 月"),
+    ("Top-5 accuracy, Table 5", "前 5 准确率，表 5"),
+    ("twenty-one layers", "21 层，两个头"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
+def test_a_first_pass_without_number_words_changes_no_finding(monkeypatch, rule):
+    from tests.checks.snapshots import load
+    from tests.conftest import doc
+
+    english, chinese = load(rule)
+    alignments = [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in PAIRS]
+    fast = [numbers.check_alignment(alignment) for alignment in alignments]
+    every_word = numbers._numbers
+    monkeypatch.setattr(numbers, "_numbers", lambda segments, language, words=True: every_word(segments, language))
+    assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
+
+
+_ANY_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.]?[A-Za-z0-9]+)*")
+"""Every name, with or without a digit, as numbers._NAME read them before it matched only names with one."""
+
+
+def test_names_with_a_digit_are_the_names_of_every_word_that_have_one():
+    from qa import numbers as module
+
+    texts = [*TRICKY, "a-b-3 x--3 y_.2 z.3. a3-. -a3 3a a٣ 中a3文 a-3-b-c.d_e9 ab-.c1 q-1-", "Top-1、ResNet-50v2."]
+    alphabet = "ab3-_. ٣中"
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)]
+    for text in texts:
+        every_word = [m.span() for m in _ANY_NAME.finditer(text) if re.search(r"\d", m.group())]
+        assert [m.span() for m in module._NAME.finditer(text)] == every_word, text
