@@ -101,6 +101,7 @@ def main() -> None:
 def measure(name: str, model: str, shared: Path) -> dict[str, object]:
     """One workload in this (fresh) process: stages, floor, batch runs cold and warm."""
     started = time.perf_counter()
+    import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
     from threadpoolctl import threadpool_limits
 
     # Stages run here with one BLAS thread, as in the pool workers (qa/executors.py); the

@@ -16,8 +16,9 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,16 +110,18 @@ class EmbeddingStore:
             self._failed(error, "write")
 
     def close(self) -> None:
-        if self._connection is not None:
+        """Done with the file: a read-only connection is closed; the writable one stays open
+        for the next store of this process and thread (`_WRITERS`)."""
+        if self._connection is not None and self.read_only:
             self._connection.close()
-            self._connection = None
+        self._connection = None
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._disabled:
             return None
         if self._connection is None:
             try:
-                self._connection = self._open()
+                self._connection = self._open() if self.read_only else _writer(self.path, self._open)
             except (sqlite3.Error, OSError) as error:
                 self._failed(error, "open")
         return self._connection
@@ -149,6 +152,7 @@ class EmbeddingStore:
             # locked, read-only, disk full: the file itself may be fine
             self.problems.append(f"embedding cache {self.path}: cannot {doing} ({error}); embeddings not cached")
             return
+        _close_writers(self.path)  # before it moves: a connection would write on into the moved file
         moved = self._move_aside()
         self.problems.append(f"embedding cache {self.path} is damaged ({error}); {moved}; embeddings not cached")
 
@@ -161,6 +165,31 @@ class EmbeddingStore:
         except OSError as error:
             return f"could not move it aside ({error.strerror or error})"
         return f"moved to {aside.name}"
+
+
+_WRITERS: dict[tuple[int, int, Path], sqlite3.Connection] = {}
+"""The writable connection of each process and thread to each cache file, kept open from one
+store to the next: a batch run embeds file after file, and opening a connection (schema, WAL
+mode) and closing it (a WAL checkpoint when it is the last one) cost more than writing a
+file's vectors (1.5 of 3.7 ms per file). Keyed by process, since a connection must not be
+used across a fork, and by thread, since sqlite3 connections belong to the thread that
+opened them (a Dask worker runs tasks on a thread pool)."""
+
+
+def _writer(path: Path, open_connection: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+    key = (os.getpid(), threading.get_ident(), path)
+    connection = _WRITERS.get(key)
+    if connection is None:
+        connection = _WRITERS[key] = open_connection()
+    return connection
+
+
+def _close_writers(path: Path) -> None:
+    """Close this thread's connection to `path`: it is damaged, or about to be removed. (Only
+    its own: sqlite3 refuses to close another thread's.)"""
+    connection = _WRITERS.pop((os.getpid(), threading.get_ident(), path), None)
+    if connection is not None:
+        connection.close()
 
 
 def _write_ahead(connection: sqlite3.Connection) -> None:
@@ -268,6 +297,7 @@ def clear(root: Path | None = None) -> list[Path]:
     """Remove the embeddings and the built models; return what was removed."""
     root = root or cache_dir()
     removed = []
+    _close_writers(root / EMBEDDINGS_FILE)
     for path in sorted(root.glob(EMBEDDINGS_FILE + "*")):
         path.unlink(missing_ok=True)
         removed.append(path)

@@ -1,4 +1,5 @@
 import sqlite3
+import threading
 
 import numpy as np
 import pytest
@@ -100,6 +101,27 @@ def test_asking_what_the_cache_lacks_changes_nothing(tmp_path, monkeypatch):
     # Left as it was, for the run that follows to report and move aside.
     assert (tmp_path / EMBEDDINGS_FILE).read_bytes() == damaged
     assert not list(tmp_path.glob(EMBEDDINGS_FILE + ".corrupt-*"))
+
+
+def test_one_writable_connection_per_process_and_thread_serves_store_after_store(tmp_path):
+    first, _ = cached(tmp_path)
+    first.encode(["A."])
+    first.store.close()  # a file's check is done; the connection stays for the next one
+    second, encoder = cached(tmp_path)
+    assert np.array_equal(second.encode(["A."]), first.encode(["A."])) and encoder.calls == []
+    assert second.store._connection is first.store._connect()
+    # A Dask worker runs tasks on threads: each thread gets its own connection, which works.
+    other: list[CachedEncoder] = []
+    worker = threading.Thread(target=lambda: other.append(cached(tmp_path)[0]) or other[0].encode(["B.", "A."]))
+    worker.start()
+    worker.join()
+    assert other[0].problems == [] and other[0].embedded == 1
+    assert other[0].store._connection is not second.store._connection
+    # `qa cache clear` closes them: later stores write to a new file, not into the removed one.
+    cache.clear(tmp_path)
+    third, encoder = cached(tmp_path)
+    third.encode(["A."])
+    assert encoder.calls == [["A."]] and cache.info(tmp_path).vectors_by_model == (("counting/v1", 1),)
 
 
 def test_damaged_rows_are_cache_misses_not_wrong_vectors(tmp_path):
