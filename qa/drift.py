@@ -151,8 +151,8 @@ def score_pairs(
     cosines: dict[int, float] = {}
     drifts: dict[int, float] = {}
     if scored:
-        sources = np.stack([_mean_vector(p.source, source_vectors) for p in scored])
-        targets = np.stack([_mean_vector(p.target, target_vectors) for p in scored])
+        sources = _mean_vectors([p.source for p in scored], source_vectors)
+        targets = _mean_vectors([p.target for p in scored], target_vectors)
         similarity = sources @ targets.T
         cosines = {p.id: round(float(similarity[k, k]), 4) for k, p in enumerate(scored)}
         if len(scored) >= MIN_PAIRS:
@@ -193,6 +193,22 @@ def _has_prose(segments: tuple[Segment, ...], minimum: int) -> bool:
 def _without_urls(text: str) -> str:
     # Every URL has "://": most blocks have none and skip the regex.
     return _URL.sub("", text) if "://" in text else text
+
+
+def _mean_vectors(sides: Sequence[tuple[Segment, ...]], vectors: np.ndarray) -> np.ndarray:
+    """`_mean_vector` of each side, one row each, with the same float32 arithmetic.
+
+    Most sides are one block, whose sum is its own row: the rows are gathered in one
+    indexing and only the sides of several blocks are summed one by one. Each row's norm is
+    `np.linalg.norm`'s own computation (sqrt of the row's dot product with itself, in float32),
+    and dividing the rows by their norms as float32 is what dividing one row by the norm as a
+    Python float does (it is cast to the row's type); a zero row is divided by 1, unchanged."""
+    rows = vectors[[side[0].index for side in sides]]
+    for k, side in enumerate(sides):
+        if len(side) > 1:
+            rows[k] = vectors[[s.index for s in side]].sum(axis=0)
+    norms = np.sqrt(np.array([row.dot(row) for row in rows], dtype=rows.dtype))
+    return rows / np.where(norms > 0, norms, 1).astype(rows.dtype)[:, None]
 
 
 def _mean_vector(segments: tuple[Segment, ...], vectors: np.ndarray) -> np.ndarray:

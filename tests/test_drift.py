@@ -4,6 +4,8 @@ import pytest
 from qa.drift import (
     MIN_PAIRS,
     Calibration,
+    _mean_vector,
+    _mean_vectors,
     calibrated,
     calibration_for,
     components,
@@ -132,3 +134,22 @@ def test_threshold_override_keeps_the_calibration():
     overridden = calibration_for("use-multilingual", threshold=0.9)
     assert overridden.threshold == 0.9
     assert overridden.good_relative == calibration_for("use-multilingual").good_relative
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mean_vectors_in_bulk_are_the_mean_vector_of_each_side_bit_for_bit(dtype):
+    # Sides of one block and of several, a zero vector alone and among others, tiny and
+    # huge values: every row must be exactly `_mean_vector`'s, as drift is rounded from it.
+    segments = doc("\n\n".join(f"Paragraph {k}." for k in range(40))).segments
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(len(segments), 512)).astype(dtype)
+    vectors[3] = 0
+    vectors[5] *= 1e-20
+    vectors[6] *= 1e15
+    sides = [(segments[k],) for k in range(len(segments))]
+    sides += [(segments[3],), (segments[3], segments[4]), (segments[0], segments[1], segments[2])]
+    sides += [(segments[5], segments[6])] + [(segments[k], segments[k + 1]) for k in range(7, 30)]
+    expected = np.stack([_mean_vector(side, vectors) for side in sides])
+    bulk = _mean_vectors(sides, vectors)
+    assert bulk.dtype == expected.dtype
+    assert bulk.tobytes() == expected.tobytes()
