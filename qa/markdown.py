@@ -34,8 +34,18 @@ _PROTECTED_FORMS = (
     r"|(`+)[^`]*?\1"
     r"|!\[[^\]]*\]"  # image alt text is rarely translated prose; its path follows in `](...)`
 )
-# The lookahead is the characters the forms start with: a cheap test at every other position.
-_PROTECTED = re.compile(rf"(?=[\]<hf`!])(?:{_PROTECTED_FORMS})")
+# The same forms, each alternative written to start with a literal character (the scheme split
+# in two, the backtick run as "`" and the rest of it): then `re` skips in C to the next `]`,
+# `<`, `h`, `f`, backtick or `!` instead of trying the pattern at every position (a third of
+# the time). Same matches, same order (tests/test_markdown_fast.py compares both).
+_PROTECTED = re.compile(
+    r"\]\s?\([^)\n]*\)"
+    r"|<(?:https?|ftp)://[^>\s]*>"
+    r"|https?://[^\s)\]>，。）]+"
+    r"|ftp://[^\s)\]>，。）]+"
+    r"|`(`*)[^`]*?`\1"
+    r"|!\[[^\]]*\]"
+)
 _BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
@@ -281,7 +291,11 @@ def parse_document(path: str, text: str) -> Document:
     front = _front_matter_end(lines)
     # Front matter is parsed as blank lines, so line numbers stay those of the file.
     body = "\n" * front + "\n".join(lines[front:]) if front else text
-    blocks = _merge_link_cards(list(_walk(_PARSER.parse(body), lines)), lines)
+    blocks = list(_walk(_PARSER.parse(body), lines))
+    # Each block's raw text is a slice of `text`: without an opening `[## ` in it (half the
+    # corpus), no block opens a link card.
+    if _LINK_CARD_OPEN.search(text):
+        blocks = _merge_link_cards(blocks, lines)
     if front:
         blocks.insert(0, _block(SegmentKind.FRONT_MATTER, [0, front], lines, _NO_PARTS))
     segments = tuple(_segment(index, block) for index, block in enumerate(blocks))

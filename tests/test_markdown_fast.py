@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt, helpers
 from markdown_it.helpers.parse_link_destination import parseLinkDestination
 from markdown_it.rules_core import normalize
 
+import qa.markdown
 from qa.markdown import (
     _INLINE_MARKUP,
     _PARSER,
@@ -20,6 +21,7 @@ from qa.markdown import (
     _inline_parts,
     _parse_link_destination,
     _text_and_breaks,
+    parse_document,
 )
 from tests.conftest import EXAMPLES, SHARED
 
@@ -176,3 +178,20 @@ def test_the_fast_paths_are_taken_on_the_markdown_it_they_fit_only():
     assert fits == markdown_it.__version__.startswith("4.")
     assert (_PARSER.block.ruler.getRules("") != STOCK.block.ruler.getRules("")) == fits
     assert (_PARSER.helpers is not helpers) == fits
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="no documents")
+def test_documents_without_a_card_opener_skip_the_card_merge(monkeypatch):
+    texts = [path.read_text(encoding="utf-8") for path in DOCUMENTS]
+    fast = [parse_document("x.md", text) for text in texts]
+    # The document-level test always passes: every document goes through _merge_link_cards.
+    monkeypatch.setattr(qa.markdown, "_LINK_CARD_OPEN", _AlwaysOpens(qa.markdown._LINK_CARD_OPEN))
+    assert [parse_document("x.md", text) for text in texts] == fast
+
+
+class _AlwaysOpens:
+    def __init__(self, pattern):
+        self.finditer = pattern.finditer
+
+    def search(self, text):
+        return True
