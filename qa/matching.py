@@ -126,13 +126,20 @@ class PhraseMatcher(Generic[Key]):
         no phrase contains (phrases are whitespace-normalised) and which is no Latin word
         character: no match crosses it, and word boundaries see it as the end of a text.
         """
-        strings = [text for text, _ in texts]
+        # A text that one protected span covers from end to end (a code block, front matter)
+        # can have no match: every match is non-empty and within its text, so it would overlap
+        # that span. It is scanned as "" (the others' offsets follow from what is joined).
+        # Testing the first span suffices for opaque blocks, whose one span is the whole text.
+        strings = [
+            "" if protected and protected[0].start <= 0 and protected[0].end >= len(text) else text
+            for text, protected in texts
+        ]
         # Where each text starts in the joined one: the lengths before it, plus one "\n" each.
         starts = list(map(operator.add, itertools.accumulate(map(len, strings[:-1]), initial=0), itertools.count()))
         folded = self._fold("\n".join(strings))
         candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
         for case_sensitive, automaton in self._automata.items():
-            haystack = folded if case_sensitive else _lower_each(folded, texts, self._fold)
+            haystack = folded if case_sensitive else _lower_each(folded, strings, self._fold)
             encoded = _as_bytes(haystack)
             char_end = _char_ends(haystack, encoded)
             for last_byte, (length, keys, bounded) in automaton.iter(encoded):
@@ -159,14 +166,14 @@ def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool)
     return matches if nested else outermost(matches)
 
 
-def _lower_each(folded: str, texts: Sequence[tuple[str, Sequence[Span]]], fold: Callable[[str], str]) -> str:
-    """`_lower` of each text, joined. Lower-casing the whole is the same when no text changes
-    length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each text is
+def _lower_each(folded: str, strings: Sequence[str], fold: Callable[[str], str]) -> str:
+    """`_lower` of each string, joined. Lower-casing the whole is the same when no string
+    changes length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each is
     folded and lowered on its own, as when it is scanned alone."""
     lowered = folded.lower()
     if len(lowered) == len(folded):
         return lowered
-    return "\n".join(_lower(fold(text)) for text, _ in texts)
+    return "\n".join(_lower(fold(text)) for text in strings)
 
 
 def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:

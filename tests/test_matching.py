@@ -199,3 +199,40 @@ def test_find_each_is_find_on_every_text():
                 phrases,
                 texts,
             )
+
+
+def test_texts_a_protected_span_covers_are_matched_as_the_reference_matches_them():
+    # find_each skips a text whose first protected span covers it from end to end; spans that
+    # reach past either end, that miss the first or last character, or that come second in
+    # the tuple must give what the reference gives, as must the texts around a skipped one.
+    import random
+
+    rng = random.Random(5)
+    alphabet = [*"aAsSeE1 -变压器İ😀\n", "ａ"]
+    for _ in range(400):
+        phrases = [
+            ("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))), f"k{i}", rng.random() < 0.3)
+            for i in range(rng.randint(1, 4))
+        ]
+        m = PhraseMatcher(phrases)
+        texts = []
+        for _ in range(rng.randint(1, 4)):
+            text = "".join(rng.choice([rng.choice(phrases)[0], rng.choice(alphabet)]) for _ in range(rng.randint(0, 6)))
+            n = len(text)
+            spans = rng.choice(
+                [
+                    [],
+                    [Span(0, n)],
+                    [Span(-2, n + 3)],
+                    [Span(0, max(n - 1, 0))],
+                    [Span(min(1, n), n)],
+                    [Span(1, 2), Span(0, n)],
+                    [Span(0, n), Span(1, 2)],
+                ]
+            )
+            texts.append((text, spans))
+        for nested in (False, True):
+            found = m.find_each(texts, nested=nested)
+            for (text, spans), matches in zip(texts, found, strict=True):
+                expected = _reference(phrases, text, spans)
+                assert {(x.start, x.end, x.key) for x in matches} == (expected if nested else _longest(expected))
