@@ -159,11 +159,24 @@ class PhraseMatcher(Generic[Key]):
 
 
 def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
+    if len(candidates) == 1:
+        # Half the texts with a match have one range: its keys are already distinct (the
+        # automaton's values are deduplicated) and in order, and outermost keeps every match
+        # of a single range, so _sorted_unique would return these, in this order.
+        start, end, keys = candidates[0]
+        return [Match(start, end, key) for key in keys]
+    return _sorted_unique(candidates, nested=nested)
+
+
+def _sorted_unique(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
     # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
     # ties sort stably without comparing keys.
     unique = dict.fromkeys((start, end, key) for start, end, keys in candidates for key in keys)
-    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=lambda c: (c[0], c[1]))]
+    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=_RANGE)]
     return matches if nested else outermost(matches)
+
+
+_RANGE = operator.itemgetter(0, 1)
 
 
 def _lower_each(folded: str, strings: Sequence[str], fold: Callable[[str], str]) -> str:

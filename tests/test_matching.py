@@ -236,3 +236,13 @@ def test_texts_a_protected_span_covers_are_matched_as_the_reference_matches_them
             for (text, spans), matches in zip(texts, found, strict=True):
                 expected = _reference(phrases, text, spans)
                 assert {(x.start, x.end, x.key) for x in matches} == (expected if nested else _longest(expected))
+
+
+def test_one_candidate_is_chosen_as_sorting_would_choose_it():
+    from qa.matching import _chosen, _sorted_unique
+
+    for keys in [("a",), ("b", "a"), ("c", "a", "b"), (3, 1, 2)]:
+        for nested in (False, True):
+            candidates = [(4, 9, keys)]
+            assert _chosen(candidates, nested=nested) == _sorted_unique(candidates, nested=nested)
+            assert [m.key for m in _chosen(candidates, nested=nested)] == list(keys)
