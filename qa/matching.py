@@ -108,6 +108,10 @@ class PhraseMatcher(Generic[Key]):
             automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys)), bounded))
         for automaton in self._automata.values():
             automaton.make_automaton()
+        insensitive = "".join(folded for case_sensitive, folded in grouped if not case_sensitive)
+        self._ascii_lowering = all(_caseless_or_ascii(ch) for ch in set(insensitive))
+        """The case-insensitive phrases can be found over text whose ASCII letters alone are
+        lower-cased (see _lowered_bytes)."""
 
     def find(self, text: str, protected: Sequence[Span] = (), *, nested: bool = False) -> list[Match[Key]]:
         """Matches outside the protected spans, left to right.
@@ -139,8 +143,15 @@ class PhraseMatcher(Generic[Key]):
         folded = self._fold("\n".join(strings))
         candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
         for case_sensitive, automaton in self._automata.items():
-            haystack = folded if case_sensitive else _lower_each(folded, strings, self._fold)
-            encoded = _as_bytes(haystack)
+            if case_sensitive:
+                haystack, encoded = folded, _as_bytes(folded)
+            elif self._ascii_lowering and _LOWERS_TO_ASCII[0] not in folded and _LOWERS_TO_ASCII[1] not in folded:
+                # See _lowered_bytes: the boundary tests read the folded text, as they would
+                # read the lower-cased one.
+                haystack, encoded = folded, _lowered_bytes(folded)
+            else:
+                haystack = _lower_each(folded, strings, self._fold)
+                encoded = _as_bytes(haystack)
             char_end = _char_ends(haystack, encoded)
             for last_byte, (length, keys, bounded) in automaton.iter(encoded):
                 stop = char_end(last_byte)
@@ -203,6 +214,32 @@ def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:
             chosen.append(match)
             taken_until, taken_range = match.end, (match.start, match.end)
     return chosen
+
+
+_LOWERS_TO_ASCII = ("\u212a", "\u0130")
+"""The non-ASCII characters whose lower case has an ASCII letter: the Kelvin sign (k), İ (i̇)."""
+
+
+def _caseless_or_ascii(ch: str) -> bool:
+    """ASCII, or neither changed by case mapping nor what another character lower-cases to:
+    of the caseless characters only U+0307 is (from İ). tests/test_matching.py checks both
+    lists against every code point."""
+    return ch.isascii() or (ch.lower() == ch == ch.upper() and ch != "\u0307")
+
+
+def _lowered_bytes(folded: str) -> str:
+    """`_as_bytes(_lower_each(folded, ...))` as far as matching can tell, without str.lower()
+    (a Unicode table lookup per character, 1.2 ms over the corpus' Chinese side): the UTF-8
+    bytes with their ASCII letters lower-cased.
+
+    Only for phrases that are all `_caseless_or_ascii` and text without _LOWERS_TO_ASCII.
+    Where the two differ, the text has a non-ASCII character that str.lower() changes (É, Σ);
+    its lower case is neither ASCII (that would be _LOWERS_TO_ASCII) nor in any phrase (it
+    is cased, or U+0307), so no phrase matches there either way, no word boundary sees a
+    Latin letter there either way, and a plural "s"/"es" is read from neither. The bytes of
+    both decode to as many characters as the text has, so character offsets agree.
+    """
+    return folded.encode("utf-8").lower().decode("latin-1")
 
 
 def _as_bytes(text: str) -> str:
