@@ -108,6 +108,10 @@ class PhraseMatcher(Generic[Key]):
             automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys)), bounded))
         for automaton in self._automata.values():
             automaton.make_automaton()
+        insensitive = "".join(folded for case_sensitive, folded in grouped if not case_sensitive)
+        self._ascii_lowering = all(_caseless_or_ascii(ch) for ch in set(insensitive))
+        """The case-insensitive phrases can be found over text whose ASCII letters alone are
+        lower-cased (see _lowered_bytes)."""
 
     def find(self, text: str, protected: Sequence[Span] = (), *, nested: bool = False) -> list[Match[Key]]:
         """Matches outside the protected spans, left to right.
@@ -126,14 +130,28 @@ class PhraseMatcher(Generic[Key]):
         no phrase contains (phrases are whitespace-normalised) and which is no Latin word
         character: no match crosses it, and word boundaries see it as the end of a text.
         """
-        strings = [text for text, _ in texts]
+        # A text that one protected span covers from end to end (a code block, front matter)
+        # can have no match: every match is non-empty and within its text, so it would overlap
+        # that span. It is scanned as "" (the others' offsets follow from what is joined).
+        # Testing the first span suffices for opaque blocks, whose one span is the whole text.
+        strings = [
+            "" if protected and protected[0].start <= 0 and protected[0].end >= len(text) else text
+            for text, protected in texts
+        ]
         # Where each text starts in the joined one: the lengths before it, plus one "\n" each.
         starts = list(map(operator.add, itertools.accumulate(map(len, strings[:-1]), initial=0), itertools.count()))
         folded = self._fold("\n".join(strings))
         candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
         for case_sensitive, automaton in self._automata.items():
-            haystack = folded if case_sensitive else _lower_each(folded, texts, self._fold)
-            encoded = _as_bytes(haystack)
+            if case_sensitive:
+                haystack, encoded = folded, _as_bytes(folded)
+            elif self._ascii_lowering and _LOWERS_TO_ASCII[0] not in folded and _LOWERS_TO_ASCII[1] not in folded:
+                # See _lowered_bytes: the boundary tests read the folded text, as they would
+                # read the lower-cased one.
+                haystack, encoded = folded, _lowered_bytes(folded)
+            else:
+                haystack = _lower_each(folded, strings, self._fold)
+                encoded = _as_bytes(haystack)
             char_end = _char_ends(haystack, encoded)
             for last_byte, (length, keys, bounded) in automaton.iter(encoded):
                 stop = char_end(last_byte)
@@ -152,21 +170,34 @@ class PhraseMatcher(Generic[Key]):
 
 
 def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
+    if len(candidates) == 1:
+        # Half the texts with a match have one range: its keys are already distinct (the
+        # automaton's values are deduplicated) and in order, and outermost keeps every match
+        # of a single range, so _sorted_unique would return these, in this order.
+        start, end, keys = candidates[0]
+        return [Match(start, end, key) for key in keys]
+    return _sorted_unique(candidates, nested=nested)
+
+
+def _sorted_unique(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
     # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
     # ties sort stably without comparing keys.
     unique = dict.fromkeys((start, end, key) for start, end, keys in candidates for key in keys)
-    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=lambda c: (c[0], c[1]))]
+    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=_RANGE)]
     return matches if nested else outermost(matches)
 
 
-def _lower_each(folded: str, texts: Sequence[tuple[str, Sequence[Span]]], fold: Callable[[str], str]) -> str:
-    """`_lower` of each text, joined. Lower-casing the whole is the same when no text changes
-    length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each text is
+_RANGE = operator.itemgetter(0, 1)
+
+
+def _lower_each(folded: str, strings: Sequence[str], fold: Callable[[str], str]) -> str:
+    """`_lower` of each string, joined. Lower-casing the whole is the same when no string
+    changes length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each is
     folded and lowered on its own, as when it is scanned alone."""
     lowered = folded.lower()
     if len(lowered) == len(folded):
         return lowered
-    return "\n".join(_lower(fold(text)) for text, _ in texts)
+    return "\n".join(_lower(fold(text)) for text in strings)
 
 
 def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:
@@ -183,6 +214,32 @@ def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:
             chosen.append(match)
             taken_until, taken_range = match.end, (match.start, match.end)
     return chosen
+
+
+_LOWERS_TO_ASCII = ("\u212a", "\u0130")
+"""The non-ASCII characters whose lower case has an ASCII letter: the Kelvin sign (k), İ (i̇)."""
+
+
+def _caseless_or_ascii(ch: str) -> bool:
+    """ASCII, or neither changed by case mapping nor what another character lower-cases to:
+    of the caseless characters only U+0307 is (from İ). tests/test_matching.py checks both
+    lists against every code point."""
+    return ch.isascii() or (ch.lower() == ch == ch.upper() and ch != "\u0307")
+
+
+def _lowered_bytes(folded: str) -> str:
+    """`_as_bytes(_lower_each(folded, ...))` as far as matching can tell, without str.lower()
+    (a Unicode table lookup per character, 1.2 ms over the corpus' Chinese side): the UTF-8
+    bytes with their ASCII letters lower-cased.
+
+    Only for phrases that are all `_caseless_or_ascii` and text without _LOWERS_TO_ASCII.
+    Where the two differ, the text has a non-ASCII character that str.lower() changes (É, Σ);
+    its lower case is neither ASCII (that would be _LOWERS_TO_ASCII) nor in any phrase (it
+    is cased, or U+0307), so no phrase matches there either way, no word boundary sees a
+    Latin letter there either way, and a plural "s"/"es" is read from neither. The bytes of
+    both decode to as many characters as the text has, so character offsets agree.
+    """
+    return folded.encode("utf-8").lower().decode("latin-1")
 
 
 def _as_bytes(text: str) -> str:

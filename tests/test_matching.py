@@ -199,3 +199,101 @@ def test_find_each_is_find_on_every_text():
                 phrases,
                 texts,
             )
+
+
+def test_texts_a_protected_span_covers_are_matched_as_the_reference_matches_them():
+    # find_each skips a text whose first protected span covers it from end to end; spans that
+    # reach past either end, that miss the first or last character, or that come second in
+    # the tuple must give what the reference gives, as must the texts around a skipped one.
+    import random
+
+    rng = random.Random(5)
+    alphabet = [*"aAsSeE1 -变压器İ😀\n", "ａ"]
+    for _ in range(400):
+        phrases = [
+            ("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3))), f"k{i}", rng.random() < 0.3)
+            for i in range(rng.randint(1, 4))
+        ]
+        m = PhraseMatcher(phrases)
+        texts = []
+        for _ in range(rng.randint(1, 4)):
+            text = "".join(rng.choice([rng.choice(phrases)[0], rng.choice(alphabet)]) for _ in range(rng.randint(0, 6)))
+            n = len(text)
+            spans = rng.choice(
+                [
+                    [],
+                    [Span(0, n)],
+                    [Span(-2, n + 3)],
+                    [Span(0, max(n - 1, 0))],
+                    [Span(min(1, n), n)],
+                    [Span(1, 2), Span(0, n)],
+                    [Span(0, n), Span(1, 2)],
+                ]
+            )
+            texts.append((text, spans))
+        for nested in (False, True):
+            found = m.find_each(texts, nested=nested)
+            for (text, spans), matches in zip(texts, found, strict=True):
+                expected = _reference(phrases, text, spans)
+                assert {(x.start, x.end, x.key) for x in matches} == (expected if nested else _longest(expected))
+
+
+def test_one_candidate_is_chosen_as_sorting_would_choose_it():
+    from qa.matching import _chosen, _sorted_unique
+
+    for keys in [("a",), ("b", "a"), ("c", "a", "b"), (3, 1, 2)]:
+        for nested in (False, True):
+            candidates = [(4, 9, keys)]
+            assert _chosen(candidates, nested=nested) == _sorted_unique(candidates, nested=nested)
+            assert [m.key for m in _chosen(candidates, nested=nested)] == list(keys)
+
+
+def test_the_case_facts_ascii_lowering_rests_on_hold_for_every_code_point():
+    import sys
+
+    from qa.matching import _LOWERS_TO_ASCII, _caseless_or_ascii
+
+    to_ascii, caseless_targets = set(), set()
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        lowered = ch.lower()
+        if lowered == ch:
+            continue
+        if not ch.isascii() and any(t.isascii() for t in lowered):
+            to_ascii.add(ch)
+        caseless_targets.update(t for t in lowered if not t.isascii() and t.upper() == t == t.lower())
+    assert to_ascii == set(_LOWERS_TO_ASCII)
+    assert caseless_targets == {"\u0307"}
+    assert not _caseless_or_ascii("\u0307") and not _caseless_or_ascii("é") and _caseless_or_ascii("变")
+
+
+def test_ascii_lowering_finds_what_the_reference_finds_in_text_with_other_cased_letters():
+    # Phrases of ASCII and CJK take the ASCII-only lowering; the texts have what str.lower()
+    # changes beyond ASCII (É, Σ at a word's end, the Kelvin sign, İ, which grows) and a
+    # bare U+0307, next to the phrases' letters.
+    import random
+
+    rng = random.Random(13)
+    phrase_alphabet = [*"aAkKiIsSeE1 变器"]
+    text_alphabet = [*phrase_alphabet, *"ÉéΣσςΑ\u212a\u0130\u0307", "ｋ"]
+    lowered_by_ascii = 0
+    for _ in range(600):
+        phrases = [
+            ("".join(rng.choice(phrase_alphabet) for _ in range(rng.randint(1, 3))), f"k{i}", rng.random() < 0.2)
+            for i in range(rng.randint(1, 4))
+        ]
+        m = PhraseMatcher(phrases)
+        assert m._ascii_lowering
+        texts = []
+        for _ in range(rng.randint(1, 3)):
+            pieces = [rng.choice([rng.choice(phrases)[0], rng.choice(text_alphabet)]) for _ in range(rng.randint(0, 8))]
+            texts.append(("".join(pieces), []))
+        lowered_by_ascii += not any(ch in text for text, _ in texts for ch in "\u212a\u0130")
+        for nested in (False, True):
+            for (text, spans), matches in zip(texts, m.find_each(texts, nested=nested), strict=True):
+                expected = _reference(phrases, text, spans)
+                assert {(x.start, x.end, x.key) for x in matches} == (expected if nested else _longest(expected)), (
+                    phrases,
+                    text,
+                )
+    assert lowered_by_ascii > 100  # the path under test was taken
