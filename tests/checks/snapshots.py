@@ -48,6 +48,14 @@ def load(rule: Rule) -> tuple[Document | None, Document]:
     return english, chinese
 
 
+def fixture_and_cases(rule: Rule, cases: list[tuple[str, str]]) -> list[Alignment]:
+    """The rule's fixture pair and one (English, Chinese) pair per case, aligned: the inputs on
+    which a check's fast path is held to its slow path."""
+    english, chinese = load(rule)
+    assert english is not None, f"{rule.id} has no English fixture"
+    return [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in cases]
+
+
 def render(findings: list[Finding]) -> str:
     lines = []
     for f in sorted(findings, key=lambda f: (f.line, f.column, f.rule)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.checks import code
-from tests.checks.snapshots import assert_snapshot, paired
+from tests.checks.snapshots import assert_snapshot, fixture_and_cases, paired
 
 
 @pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
@@ -25,11 +25,7 @@ BLOCKS = [
 
 @pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
 def test_identical_blocks_skip_the_line_comparison_and_nothing_else(monkeypatch, rule):
-    from tests.checks.snapshots import load
-    from tests.conftest import doc
-
-    english, chinese = load(rule)
-    alignments = [paired(english, chinese)] + [paired(doc(b + "\n"), doc(b + "\n")) for b in BLOCKS]
+    alignments = fixture_and_cases(rule, [(block, block) for block in BLOCKS])
     fast = [code.check_alignment(alignment) for alignment in alignments]
     monkeypatch.setattr(code, "_compare_block", code._compare_lines)
     assert [code.check_alignment(alignment) for alignment in alignments] == fast

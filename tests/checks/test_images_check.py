@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.checks import images
-from tests.checks.snapshots import assert_snapshot, paired
+from tests.checks.snapshots import assert_snapshot, fixture_and_cases, paired
 
 
 @pytest.mark.parametrize("rule", images.RULES, ids=lambda rule: rule.id)
@@ -24,11 +24,7 @@ IMAGES = [
 
 @pytest.mark.parametrize("rule", images.RULES, ids=lambda rule: rule.id)
 def test_blocks_without_an_exclamation_mark_have_no_broken_image(monkeypatch, rule):
-    from tests.checks.snapshots import load
-    from tests.conftest import doc
-
-    english, chinese = load(rule)
-    alignments = [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in IMAGES]
+    alignments = fixture_and_cases(rule, IMAGES)
     fast = [images.check_alignment(alignment) for alignment in alignments]
     monkeypatch.setattr(images, "_broken_forms", lambda segment: images._BROKEN.finditer(segment.raw))
     assert [images.check_alignment(alignment) for alignment in alignments] == fast

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.checks import markdown
-from tests.checks.snapshots import assert_snapshot, paired
+from tests.checks.snapshots import assert_snapshot, fixture_and_cases, paired
 
 
 @pytest.mark.parametrize("rule", markdown.RULES, ids=lambda rule: rule.id)
@@ -27,11 +27,7 @@ EMPHASIS = [
 
 @pytest.mark.parametrize("rule", markdown.RULES, ids=lambda rule: rule.id)
 def test_blocks_without_a_strong_marker_skip_no_finding(monkeypatch, rule):
-    from tests.checks.snapshots import load
-    from tests.conftest import doc
-
-    english, chinese = load(rule)
-    alignments = [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in EMPHASIS]
+    alignments = fixture_and_cases(rule, EMPHASIS)
     fast = [markdown.check_alignment(alignment) for alignment in alignments]
     monkeypatch.setattr(markdown, "_STRONG_MARK", "")  # in every text: no block skips
     assert [markdown.check_alignment(alignment) for alignment in alignments] == fast

@@ -9,7 +9,7 @@ import pytest
 
 from qa.checks import numbers
 from qa.numbers import NumberKind, find_numbers
-from tests.checks.snapshots import assert_snapshot, paired
+from tests.checks.snapshots import assert_snapshot, fixture_and_cases, paired
 
 
 @pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
@@ -131,11 +131,7 @@ PAIRS = [
 
 @pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
 def test_a_first_pass_without_number_words_changes_no_finding(monkeypatch, rule):
-    from tests.checks.snapshots import load
-    from tests.conftest import doc
-
-    english, chinese = load(rule)
-    alignments = [paired(english, chinese)] + [paired(doc(en + "\n"), doc(zh + "\n")) for en, zh in PAIRS]
+    alignments = fixture_and_cases(rule, PAIRS)
     fast = [numbers.check_alignment(alignment) for alignment in alignments]
     every_word = numbers._numbers
     monkeypatch.setattr(numbers, "_numbers", lambda segments, language, words=True: every_word(segments, language))
