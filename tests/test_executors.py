@@ -130,7 +130,7 @@ def test_check_files_sends_the_largest_files_first(corpus, check):
 
     class Recording(SerialExecutor):
         def map(self, function, items, progress=None):
-            seen.extend(task.options.target for task in items)
+            seen.extend(task.options.target for group in items for task in group)
             return super().map(function, items, progress)
 
     check_files(corpus, check, Recording())
@@ -139,6 +139,22 @@ def test_check_files_sends_the_largest_files_first(corpus, check):
         for o in sorted(corpus, key=lambda o: seen.index(o.target))
     ]
     assert sizes == sorted(sizes, reverse=True)
+
+
+def test_small_files_without_english_go_out_together_and_the_rest_alone(tmp_path):
+    from qa.executors import _groups
+
+    # (has an English source, size), largest first as check_files orders them
+    files = [(True, 90), (False, 50), (False, 30), (True, 40), (False, 20), (False, 20), (False, 10), (False, 5)]
+    options = [
+        CheckOptions(target=tmp_path / f"{k}.zh.md", source=tmp_path / f"{k}.en.md" if english else None, model="m")
+        for k, (english, _) in enumerate(files)
+    ]
+    sizes = [size for _, size in files]
+    groups = _groups(list(range(len(files))), options, sizes)
+    assert groups == [[0], [1], [2], [3], [4, 5, 6], [7]]  # none over 50, the largest file without English
+    assert [i for group in groups for i in group] == list(range(len(files)))  # the order kept
+    assert _groups([1, 2, 4], [replace(o, model=None) for o in options], sizes) == [[1], [2, 4]]  # --no-drift
 
 
 @pytest.mark.parametrize("engine", ["serial", "dask"])
