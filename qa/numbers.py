@@ -154,6 +154,28 @@ _WITHOUT_DIGITS_OR_WORDS = {"en": _EN_MONTH_ANYWHERE, "zh": _ZH_PERCENT}
 """Per language, the one pattern that matches with no digit and no number word read."""
 
 
+def may_have_numbers(text: str, language: Language) -> bool:
+    """False when `find_numbers(mask, language, words=False)` is [] for `text` and for any
+    mask of it (`text` with characters blanked to spaces, as `qa.inline.prose_mask` does).
+
+    Exact: without words, a number needs a digit (full-width digits are `\\d` too), or the
+    one pattern of `_WITHOUT_DIGITS_OR_WORDS`, which needs a full month name (English) or
+    百分之 (Chinese). Blanking adds no digit and no letter, so a mask has a digit or one of
+    those words only where `text` has it; only full-width letters could become a month name
+    by `_FULL_WIDTH`, and an English text with any of them is tested in full."""
+    if _ANY_DIGIT.search(text):
+        return True
+    if language == "zh":
+        return "百分之" in text
+    # Separate searches are faster than one alternation of them all.
+    return (not text.isascii() and _FULL_WIDTH_LETTER.search(text) is not None) or _MONTH_NAME.search(text) is not None
+
+
+_FULL_WIDTH_LETTER = re.compile(r"[\uff21-\uff3a\uff41-\uff5a]")
+_MONTH_NAME = re.compile("|".join(name.capitalize() for name in _MONTHS))
+"""A full month name as `_EN_MONTH_ANYWHERE` matches it, anywhere, even inside a word."""
+
+
 def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
     """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
     patterns that only match where there is a digit; `words`: whether to read number words."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import prose_mask
 from qa.model import Alignment, Finding, Pair, Segment, Severity
-from qa.numbers import Language, Number, NumberKind, find_numbers, name_pattern
+from qa.numbers import Language, Number, NumberKind, find_numbers, may_have_numbers, name_pattern
 from qa.rules import Rule
 
 MISSING = Rule.define(
@@ -88,6 +88,8 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
 
 
 def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
+    if not _may_have(pair.source, "en") and not _may_have(pair.target, "zh"):
+        return []  # most pairs: no digit, month name or 百分之 on either side
     path = alignment.target.path
     # First without the number words (the slowest patterns): when every other number finds
     # its equal (or there are none), the pair has no finding, and that is almost every pair.
@@ -160,6 +162,11 @@ def _numbers(segments: Iterable[Segment], language: Language, *, words: bool = T
     for segment in segments:
         for number in find_numbers(prose_mask(segment), language, words=words):
             yield _Found(number, Located(segment, number.start, number.end))
+
+
+def _may_have(segments: tuple[Segment, ...], language: Language) -> bool:
+    # The masks `_numbers` reads blank characters of each block's raw text.
+    return any(may_have_numbers(segment.raw, language) for segment in segments)
 
 
 def _match_equal(source: list[_Found], target: list[_Found]) -> tuple[list[_Found], list[_Found]]:

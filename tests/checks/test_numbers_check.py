@@ -152,3 +152,35 @@ def test_names_with_a_digit_are_the_names_of_every_word_that_have_one():
     for text in texts:
         every_word = [m.span() for m in _ANY_NAME.finditer(text) if re.search(r"\d", m.group())]
         assert [m.span() for m in module._NAME.finditer(text)] == every_word, text
+
+
+MASKED = [
+    *TRICKY,
+    "In Ｍａｒｃｈ, written full-width",  # a month name only once mapped to ASCII
+    "`March` and [Nov](https://x.org/June) and <b>July</b> as code, URL and tag",
+    "xMarchy: a month inside a word, and 3 in `code`",
+    "百分\n之三 split by a line; 百分之 alone",
+    "no number here at all, nor 数字",
+]
+
+
+@pytest.mark.parametrize("text", MASKED)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_text_that_may_have_no_numbers_has_none_in_any_mask(text, language):
+    from qa.inline import blanked
+    from qa.numbers import may_have_numbers
+
+    if may_have_numbers(text, language):
+        return
+    rng = random.Random(text)
+    masks = [text] + [blanked(text, [(a, a + rng.randrange(1, 6)) for a in range(0, len(text), 4)]) for _ in range(5)]
+    for mask in masks:
+        assert find_numbers(mask, language, words=False) == []
+
+
+@pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
+def test_the_pair_pretest_changes_no_finding(monkeypatch, rule):
+    alignments = fixture_and_cases(rule, [*PAIRS, *((text, text) for text in MASKED)])
+    fast = [numbers.check_alignment(alignment) for alignment in alignments]
+    monkeypatch.setattr(numbers, "may_have_numbers", lambda text, language: True)
+    assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
