@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import pytest
 
@@ -202,3 +203,14 @@ def test_edits_are_those_of_a_walk_character_by_character():
                 formatted[at] = rng.choice("a中 ,，")
         formatted = "".join(formatted)
         assert typography._edits(raw, formatted) == _edits_walked_to_the_end(raw, formatted), (raw, formatted)
+
+
+def test_pre_tests_for_doubled_marks_and_both_bracket_widths_agree_with_their_patterns():
+    rng = random.Random(11)
+    alphabet = "，。、；：,;:()（）a中 \n"
+    texts = ["", "，", "，，", "a,b;c", "(（", ")）", "()", "（）", "x\n，。"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(8))) for _ in range(3000)]
+    for text in texts:
+        assert (typography._HAS_DOUBLED.search(text) is not None) == (typography._DOUBLED.search(text) is not None)
+        both = re.search(r"[()]", text) is not None and re.search(r"[（）]", text) is not None
+        assert typography._both_bracket_widths(text) == both, text
