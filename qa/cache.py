@@ -286,7 +286,9 @@ def info(root: Path | None = None) -> CacheInfo:
     return CacheInfo(
         path=root,
         embeddings_file=embeddings,
-        embeddings_bytes=embeddings.stat().st_size if embeddings.is_file() else 0,
+        # With its write-ahead log: pool workers exit with their connections open, so the log
+        # is only folded back into the file by a later run (SQLite keeps it near 4 MB).
+        embeddings_bytes=sum(p.stat().st_size for p in _with_log(embeddings) if p.is_file()),
         vectors_by_model=by_model,
         models=models,
         problem=problem,
@@ -306,6 +308,10 @@ def clear(root: Path | None = None) -> list[Path]:
         shutil.rmtree(models_dir)
         removed.append(models_dir)
     return removed
+
+
+def _with_log(database: Path) -> tuple[Path, ...]:
+    return database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")
 
 
 def _size(path: Path) -> int:

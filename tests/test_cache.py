@@ -163,6 +163,10 @@ def test_info_and_clear(tmp_path):
     assert found.vectors_by_model == (("model-a", 2),)
     assert found.models == (("built-model", 10),)
     assert found.embeddings_bytes > 0 and found.problem is None
+    # The connection stays open (one per process), so the vectors may still be in the log.
+    log = tmp_path / (EMBEDDINGS_FILE + "-wal")
+    assert log.stat().st_size > 0
+    assert found.embeddings_bytes >= (tmp_path / EMBEDDINGS_FILE).stat().st_size + log.stat().st_size
     removed = cache.clear(tmp_path)
     assert tmp_path / EMBEDDINGS_FILE in removed and tmp_path / "models" in removed
     assert cache.info(tmp_path).vectors_by_model == () and cache.info(tmp_path).models == ()
