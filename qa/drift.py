@@ -161,14 +161,9 @@ def score_pairs(
     return tuple(PairScore(pair=p.id, drift=drifts.get(p.id), cosine=cosines.get(p.id)) for p in pairs)
 
 
-def too_few_pairs(pairs: Sequence[Pair]) -> str | None:
-    """Why a document got no drift scores at all, if that is the case."""
-    return _too_few(sum(1 for pair in pairs if scoreable(pair)))
-
-
 def too_few_scored(scores: Sequence[PairScore]) -> str | None:
-    """`too_few_pairs` from what `score_pairs` returned, without judging every pair again:
-    it gives a cosine to every scoreable pair and to no other."""
+    """Why a document got no drift scores at all, if that is the case, from what
+    `score_pairs` returned: it gives a cosine to every scoreable pair and to no other."""
     return _too_few(sum(1 for score in scores if score.cosine is not None))
 
 
@@ -196,7 +191,8 @@ def _without_urls(text: str) -> str:
 
 
 def _mean_vectors(sides: Sequence[tuple[Segment, ...]], vectors: np.ndarray) -> np.ndarray:
-    """`_mean_vector` of each side, one row each, with the same float32 arithmetic.
+    """The unit mean vector of each side (its blocks' rows summed, divided by the norm;
+    a zero sum stays zero), one row each, in float32.
 
     Most sides are one block, whose sum is its own row: the rows are gathered in one
     indexing and only the sides of several blocks are summed one by one. Each row's norm is
@@ -209,9 +205,3 @@ def _mean_vectors(sides: Sequence[tuple[Segment, ...]], vectors: np.ndarray) -> 
             rows[k] = vectors[[s.index for s in side]].sum(axis=0)
     norms = np.sqrt(np.array([row.dot(row) for row in rows], dtype=rows.dtype))
     return rows / np.where(norms > 0, norms, 1).astype(rows.dtype)[:, None]
-
-
-def _mean_vector(segments: tuple[Segment, ...], vectors: np.ndarray) -> np.ndarray:
-    summed = vectors[[s.index for s in segments]].sum(axis=0)
-    norm = float(np.linalg.norm(summed))
-    return summed / norm if norm > 0 else summed

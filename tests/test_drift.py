@@ -4,17 +4,30 @@ import pytest
 from qa.drift import (
     MIN_PAIRS,
     Calibration,
-    _mean_vector,
     _mean_vectors,
+    _too_few,
     calibrated,
     calibration_for,
     components,
     score_pairs,
-    too_few_pairs,
+    scoreable,
     too_few_scored,
 )
-from qa.model import Pair
+from qa.model import Pair, Segment
 from tests.conftest import doc
+
+
+def _mean_vector(segments: tuple[Segment, ...], vectors: np.ndarray) -> np.ndarray:
+    """The one-side computation `_mean_vectors` replaced: the reference it is held to."""
+    summed = vectors[[s.index for s in segments]].sum(axis=0)
+    norm = float(np.linalg.norm(summed))
+    return summed / norm if norm > 0 else summed
+
+
+def too_few_pairs(pairs) -> str | None:
+    """The note judged from the pairs themselves: the reference `too_few_scored` is held to."""
+    return _too_few(sum(1 for pair in pairs if scoreable(pair)))
+
 
 EN = "# Hi\n\nThe model reads papers quickly and well.\n\n```\ncode\n```\n\nhttps://example.dev/very/long/url/only\n"
 ZH = "# 你好\n\n该模型快速而准确地阅读论文。\n\n```\ncode\n```\n\nhttps://example.dev/very/long/url/only\n"
