@@ -10,8 +10,9 @@ in one run. Each workload runs in a fresh process with an empty embedding cache.
 - batch cold: wall time of the batch path, `qa.executors.check_files` on a 2-process pool
   forked after this process loaded the glossary and encoder: each worker reads, parses,
   embeds (one math thread, through the cache) and checks whole files, largest first;
-  reports rendered here. Empty embedding cache. Model and glossary loading are not in it
-  (once per run: the start-up column). Best of 2 runs, each on an empty cache, as the floor;
+  reports rendered here while the workers exit, as `qa check` does. Empty embedding cache.
+  Model and glossary loading are not in it (once per run: the start-up column). Best of 2
+  runs, each on an empty cache, as the floor;
 - parent embeds: the same, but this process embeds every block of every file in one pass
   first (`plan_tasks`) while the pool runs the files without English, and the tasks carry
   their vectors (workers need no model);
@@ -129,10 +130,13 @@ def measure(name: str, model: str, shared: Path) -> dict[str, object]:
             floors[f"1 process × {threads} thread{'s' if threads > 1 else ''}"] = pure_embedding(
                 raw, run.embedded_texts
             )
-        with ProcessExecutor(POOL_WORKERS) as pool:
+        pool = ProcessExecutor(POOL_WORKERS)
+        try:
             floors[f"{POOL_WORKERS} processes × 1 thread"] = pure_embedding_on(
                 pool, model, run.embedded_texts, POOL_WORKERS
             )
+        finally:
+            pool.join()
     with _fresh_cache():
         cold = _batch(workload, check, None)
         warm = _batch(workload, check, None)
@@ -171,11 +175,15 @@ def _batch(workload, check, encoder) -> float:
     from qa.report.markdown import render
 
     start = time.perf_counter()
-    with ProcessExecutor(POOL_WORKERS, initializer=check.warm) as executor:
-        reports = check_files(workload.options, check, executor, encoder)
-    for report in reports:
-        render(report)
-    return time.perf_counter() - start
+    executor = ProcessExecutor(POOL_WORKERS, initializer=check.warm)
+    try:
+        with executor:  # closing does not wait for the workers to exit, as in `qa check`
+            reports = check_files(workload.options, check, executor, encoder)
+        for report in reports:
+            render(report)
+        return time.perf_counter() - start
+    finally:
+        executor.join()  # they have exited before the next timed run starts
 
 
 class _fresh_cache:

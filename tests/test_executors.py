@@ -464,3 +464,23 @@ def test_a_model_that_cannot_load_at_a_cache_miss_in_a_worker_stops_the_run(corp
     drift = [replace(o, model="use-multilingual") for o in corpus]
     with ProcessExecutor(2) as pool, pytest.raises(ModelLoadError, match="damaged weights"):
         check_files(drift, FileCheck.for_glossary(glossary), pool)
+
+
+def _exit_slowly() -> None:
+    from multiprocessing.util import Finalize
+
+    Finalize(None, __import__("time").sleep, args=(1.0,), exitpriority=0)
+
+
+def test_closing_a_pool_does_not_wait_for_its_workers_to_exit():
+    import time
+
+    executor = ProcessExecutor(2, initializer=_exit_slowly)
+    assert executor.map(abs, [-1, -2]) == [1, 2]
+    processes = list(executor._pool._processes.values())
+    start = time.perf_counter()
+    executor.close()
+    assert time.perf_counter() - start < 0.5  # each worker takes 1 s to exit
+    assert any(process.is_alive() for process in processes)
+    executor.join()
+    assert not any(process.is_alive() for process in processes)
