@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -14,6 +15,7 @@ from bench.stages import (
     check_stages,
     embed_stage,
     pure_embedding,
+    pure_embedding_fresh,
     run_stages,
     workloads,
 )
@@ -152,13 +154,32 @@ def test_pure_embedding_embeds_all_texts_in_one_call_per_repeat():
     assert calls == [["a", "b", "c"]] * 3 and seconds >= 0
 
 
+def _record_worker(model: str, texts: list[str]) -> int:
+    with open(os.environ["QA_TEST_RECORD"], "a", encoding="utf-8") as record:
+        record.write(f"{os.getpid()} {model} {len(texts)}\n")
+    return len(texts)
+
+
+def test_the_fresh_floor_starts_a_new_pool_for_every_repeat(tmp_path, monkeypatch):
+    record = tmp_path / "record"
+    monkeypatch.setenv("QA_TEST_RECORD", str(record))
+    monkeypatch.setattr("bench.stages.embed_chunk", _record_worker)
+    seconds = pure_embedding_fresh("m", ("a", "b", "c"), parts=2, repeats=2)
+    rows = [line.split() for line in record.read_text().splitlines()]
+    assert sorted((model, int(count)) for _, model, count in rows) == [("m", 1), ("m", 1), ("m", 2), ("m", 2)]
+    pids = [pid for pid, _, _ in rows]  # the first repeat's two chunks, then the second's
+    assert set(pids[:2]).isdisjoint(pids[2:]) and str(os.getpid()) not in pids
+    assert seconds > 0
+
+
 def test_format_table_has_every_column_and_readable_units():
     row = {"workload": "corpus", "files": 64, "blocks": 5263, "read": 0.0123, "embed": 2.3, "floor": 1.5}
-    row |= {"cold/floor": 1.52, "blocks/s": 2328.5, "peak RSS": 416_653_312}
+    row |= {"cold/floor": 1.52, "cold/fresh floor": 1.234, "blocks/s": 2328.5, "peak RSS": 416_653_312}
     table = format_table([row, {"workload": "`qa --version` (process)", "batch cold": 0.09}])
     header, rule, first, second = table.splitlines()
     assert header == "| " + " | ".join(COLUMNS) + " |" and rule.count("---") == len(COLUMNS)
     cells = dict(zip(COLUMNS, first.strip("| ").split(" | "), strict=True))
     assert cells["read"] == "0.01 s" and cells["cold/floor"] == "1.52×" and cells["blocks/s"] == "2,328"
+    assert cells["cold/fresh floor"] == "1.23×"
     assert cells["peak RSS"] == "417 MB" and cells["align"] == "–" and cells["files"] == "64"
     assert second.split(" | ")[COLUMNS.index("batch cold")] == "0.09 s"
