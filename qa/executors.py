@@ -152,8 +152,9 @@ class ProcessExecutor(_Closing):
         # has no other thread (a progress bar's refresh thread starts next) whose locks a
         # forked copy could inherit held.
         self._pool.submit(int).result()
-        # Kept to wait on in `join()`: the pool forgets its processes once shut down.
-        self._processes = tuple(self._pool._processes.values())
+        # Kept to wait on in `join()`: the pool forgets it once shut down. This thread reaps
+        # the workers; a second thread waiting on them could see one reaped but not yet marked.
+        self._manager = self._pool._executor_manager_thread
 
     def map(
         self, function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None
@@ -183,8 +184,8 @@ class ProcessExecutor(_Closing):
         """Close, and wait until every worker has exited (a benchmark does, so that exiting
         workers do not share the CPU with its next timed run)."""
         self.close()
-        for process in self._processes:
-            process.join()
+        if self._manager is not None:
+            self._manager.join()
 
 
 class DaskExecutor(_Closing):
