@@ -55,6 +55,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from qa.executors import one_blas_thread_pool
+
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = (
     "workload",
@@ -83,6 +85,8 @@ COLUMNS = (
     "peak RSS",
 )
 POOL_WORKERS = 2
+
+one_blas_thread_pool()  # as `qa` does, before anything imports numpy
 
 
 def main() -> None:
@@ -113,7 +117,7 @@ def measure(name: str, model: str, shared: Path) -> dict[str, object]:
     from threadpoolctl import threadpool_limits
 
     # Stages run here with one BLAS thread, as in the pool workers (qa/executors.py); the
-    # floor's "2 threads" row sets its own limit for its encode calls.
+    # floor's "2 threads" row sets its own limit for its encode calls, after everything else.
     threadpool_limits(limits=1, user_api="blas")
     from bench.stages import pure_embedding, pure_embedding_fresh, pure_embedding_on, run_stages, workloads
     from qa.embed import load_encoder
@@ -130,19 +134,12 @@ def measure(name: str, model: str, shared: Path) -> dict[str, object]:
     with _fresh_cache():
         # One math thread, as in the pool workers: a core each.
         run = run_stages(workload, glossary, load_encoder(model, threads=1) if drift else None)
-    floors: dict[str, float] = {}
-    fresh_floor: float | None = None
+    one_thread = two_threads = pool_floor = fresh_floor = None
     if run.embedded_texts:
-        for threads in (1, 2):
-            raw = load_encoder(model, threads=threads, cache=False)
-            floors[f"1 process × {threads} thread{'s' if threads > 1 else ''}"] = pure_embedding(
-                raw, run.embedded_texts
-            )
+        one_thread = pure_embedding(load_encoder(model, threads=1, cache=False), run.embedded_texts)
         pool = ProcessExecutor(POOL_WORKERS)
         try:
-            floors[f"{POOL_WORKERS} processes × 1 thread"] = pure_embedding_on(
-                pool, model, run.embedded_texts, POOL_WORKERS
-            )
+            pool_floor = pure_embedding_on(pool, model, run.embedded_texts, POOL_WORKERS)
         finally:
             pool.join()
         fresh_floor = pure_embedding_fresh(model, run.embedded_texts, POOL_WORKERS)
@@ -153,6 +150,19 @@ def measure(name: str, model: str, shared: Path) -> dict[str, object]:
         cold = min(cold, _batch(workload, check, None))
     with _fresh_cache():
         parent = _batch(workload, check, load_encoder(model, threads=1)) if drift else None
+    if run.embedded_texts:
+        # Last: asking OpenBLAS for 2 threads grows its pool for good, and every pool forked
+        # after it would start a pool thread per worker, which qa's runs do not.
+        two_threads = pure_embedding(load_encoder(model, threads=2, cache=False), run.embedded_texts)
+    floors = {
+        how: seconds
+        for how, seconds in (
+            ("1 process × 1 thread", one_thread),
+            ("1 process × 2 threads", two_threads),
+            (f"{POOL_WORKERS} processes × 1 thread", pool_floor),
+        )
+        if seconds is not None
+    }
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     floor = min(floors.values()) if floors else None
     total = sum(run.seconds.values())

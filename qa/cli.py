@@ -11,8 +11,10 @@ import typer
 
 from qa import __version__
 from qa.errors import ModelLoadError, QaInputError
-from qa.executors import ExecutorError
+from qa.executors import ExecutorError, one_blas_thread_pool
 from qa.model import Report, Severity
+
+one_blas_thread_pool()  # before anything imports numpy: OpenBLAS reads it when it loads
 
 app = typer.Typer(
     add_completion=False,

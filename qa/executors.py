@@ -605,6 +605,21 @@ def _one_math_thread() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
+def one_blas_thread_pool() -> None:
+    """Have OpenBLAS (numpy's BLAS) size its thread pool for one thread, as qa runs all its
+    math on one thread per process (`FileCheck.threads`, `_one_math_thread`). Effective only
+    before numpy is first imported: OpenBLAS reads OPENBLAS_NUM_THREADS when it loads.
+
+    Why: by default the pool holds a thread per core, and a forked worker re-creates it at
+    its first change of thread count (the limit above, and USE's own limit at every encode
+    call). A new pool thread spins for about 0.1 CPU-s before it sleeps, on the core the
+    other worker needs: measured, a pool of two took 0.2 CPU-s more than the same work in one
+    process, and a pool started for a run embedded the corpus in 1.18-1.24 s where a pool
+    that had already run took 1.11 s (README, Performance). A value the user set is kept, and
+    a later request for more threads (threads=2) still grows the pool."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 @dataclass(frozen=True)
 class _Failed:
     """An expected error, carried back as data (QaInputError itself does not unpickle)."""

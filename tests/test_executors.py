@@ -484,3 +484,39 @@ def test_closing_a_pool_does_not_wait_for_its_workers_to_exit():
     assert any(process.is_alive() for process in processes)
     executor.join()
     assert not any(process.is_alive() for process in processes)
+
+
+_WORKER_THREADS = """
+import os
+import qa.cli  # as the `qa` command starts, before numpy is imported
+import numpy
+from qa.executors import ProcessExecutor
+
+def threads(_):
+    numpy.ones((64, 64)) @ numpy.ones((64, 64))
+    return len(os.listdir("/proc/self/task"))
+
+with ProcessExecutor(2) as pool:
+    print(os.environ.get("OPENBLAS_NUM_THREADS"), *pool.map(threads, [0, 1]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.parametrize("given", [None, "3"])
+def test_pool_workers_start_no_blas_thread(given):
+    """A worker's first change of BLAS thread count re-creates OpenBLAS's pool: with its default
+    size, a thread that spins for 0.1 CPU-s on the other worker's core. `qa` sizes it for one,
+    unless the user chose otherwise."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_THREADS], cwd=REPO, env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    setting, *threads = done.stdout.split()
+    assert setting == (given or "1") and len(threads) == 2
+    if given is None:
+        assert threads == ["1", "1"]  # the worker's main thread alone
+    else:
+        assert all(int(count) > 1 for count in threads)  # the user's choice: a pool thread too
