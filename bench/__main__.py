@@ -25,8 +25,8 @@ in one run. Each workload runs in a fresh process with an empty embedding cache.
   beforehand, untimed;
 - fresh floor: the same 2 processes on a pool started for the run and used once, its start
   timed, as batch cold starts its own: what embedding alone costs a run that starts its
-  workers (their first writes to memory shared with this process are copy-on-write faults,
-  which the warm pool paid before its timed runs); cold/fresh floor compares like with like;
+  workers (what a new worker pays once, the warm pool paid before its timed runs);
+  cold/fresh floor compares like with like;
 - files/s, blocks/s: from the cold batch wall time;
 - peak RSS: largest resident set of the workload's process or any of its pool workers.
 

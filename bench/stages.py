@@ -184,10 +184,12 @@ def pure_embedding_on(executor, model: str, texts: Sequence[str], parts: int, re
 
 def pure_embedding_fresh(model: str, texts: Sequence[str], parts: int, repeats: int = 2) -> float:
     """The same split, on a pool started for the run and used once, as a cold batch run uses
-    its own: the pool's start is timed, and its workers write for the first time to pages they
-    share with this process, each write a copy-on-write fault (about 0.08 s on the corpus
-    here). A warm pool (`pure_embedding_on`) paid that in its warm-up and first repeat, so no
-    run that starts its processes can embed as fast as it does."""
+    its own: the pool's start is timed, and so is what a new worker pays once and a warm pool
+    (`pure_embedding_on`) paid in its warm-up: its first writes to pages it shares with this
+    process (copy-on-write faults), and anything a library starts in a new process. (OpenBLAS
+    re-created its thread pool in each worker, a thread that spun 0.1 CPU-s, until qa sized
+    that pool for one thread: this floor was then 1.18-1.24 s on the corpus against the warm
+    pool's 1.09-1.18; now the two are within a few %.)"""
     from qa.executors import ProcessExecutor
 
     chunks = [list(texts[i::parts]) for i in range(parts)]
