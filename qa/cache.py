@@ -95,6 +95,19 @@ class EmbeddingStore:
             return {}
         return found
 
+    def dimension(self, model: str) -> int | None:
+        """The size of the vectors stored for `model` (one row read: a key names one model's
+        files, so its vectors all have one size), or None: none stored, or unreadable."""
+        connection = self._connect()
+        if connection is None:
+            return None
+        try:
+            row = connection.execute("SELECT dimension FROM vectors WHERE model = ? LIMIT 1", (model,)).fetchone()
+        except sqlite3.Error as error:
+            self._failed(error, "read")
+            return None
+        return row[0] if row is not None and isinstance(row[0], int) and row[0] > 0 else None
+
     def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         connection = None if self.read_only else self._connect()
         if connection is None or not vectors:
@@ -262,6 +275,16 @@ def missing_texts(model_key: str, dimension: int, texts: Sequence[str]) -> list[
     finally:
         store.close()
     return [text for key, text in distinct.items() if key not in found]
+
+
+def stored_dimension(model_key: str) -> int | None:
+    """The size of the vectors the embedding cache holds under `model_key`, read without
+    changing the cache; None when it holds none or cannot be read."""
+    store = EmbeddingStore(cache_dir() / EMBEDDINGS_FILE, read_only=True)
+    try:
+        return store.dimension(model_key)
+    finally:
+        store.close()
 
 
 def info(root: Path | None = None) -> CacheInfo:

@@ -105,10 +105,7 @@ class SentenceTransformerEncoder:
 
     @property
     def cache_key(self) -> str:
-        if self.key is not None:
-            return self.key
-        prompt = "" if self.prompt is None else f"/prompt={self.prompt!r}"
-        return f"{self.name}/{_folder_fingerprint(Path(self.path or self.name))}{prompt}"
+        return self.key if self.key is not None else _sentence_transformer_key(self.name, self.path, self.prompt)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -130,14 +127,17 @@ def load_encoder(
     """Load a backend by name, once per process; raise ModelLoadError with the reason when it cannot work.
 
     With `cache`, vectors are read from and written to the on-disk embedding cache. With
-    `lazy` too, a bundled model is loaded (and probed) only when a text misses the cache, and
-    its ModelLoadError is raised then: re-checking files whose blocks are all cached (after a
-    glossary edit) needs no model. Other models load now: their cache key and dimension are
-    only known once loaded.
+    `lazy` too, the model is loaded (and probed) only when a text misses the cache, and its
+    ModelLoadError is raised then: re-checking files whose blocks are all cached (after a
+    glossary edit) needs no model. That takes the cache key and the vector size without the
+    model (`known_identity`): a bundled model's are fixed; another model's key comes from its
+    name and folder, and its size from the vectors cached under that key, so one the cache
+    has never seen loads now.
     """
     threads = threads or min(2, os.cpu_count() or 1)
-    if cache and lazy and model in BUNDLED_MODELS:
-        encoder: Encoder = LazyEncoder(model, threads)
+    identity = known_identity(model) if cache and lazy else None
+    if identity is not None:
+        encoder: Encoder = LazyEncoder(model, threads, *identity)
     else:
         encoder = _load(model, threads)
     if not cache:
@@ -149,25 +149,46 @@ def load_encoder(
 
 @dataclass(frozen=True)
 class LazyEncoder:
-    """A bundled model that loads on its first non-empty `encode`: its cache key and its
-    dimension are known beforehand, so the cache can be asked first. The model it loads is
+    """A model that loads on its first non-empty `encode`: its cache key and its dimension are
+    known beforehand (`known_identity`), so the cache can be asked first. The model it loads is
     the one `load_encoder` would load (the same per-process instance, probe included)."""
 
     name: str
     threads: int
-
-    @property
-    def cache_key(self) -> str:
-        return _use_cache_key() if self.name == DEFAULT_MODEL else _e5_cache_key()
-
-    @property
-    def dimension(self) -> int:
-        return USE_DIMENSION if self.name == DEFAULT_MODEL else E5_DIMENSION
+    cache_key: str
+    dimension: int
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return _load(self.name, self.threads).encode(texts)
+        vectors = _load(self.name, self.threads).encode(texts)
+        if vectors.shape[1] != self.dimension:
+            raise ModelLoadError(
+                f"model {self.name!r} gives vectors of {vectors.shape[1]} dimensions, but the embedding cache "
+                f"holds vectors of {self.dimension} under its key {self.cache_key!r}: `qa cache clear` empties it"
+            )
+        return vectors
+
+
+def known_identity(model: str) -> tuple[str, int] | None:
+    """(cache key, vector size) of `model` without loading it, or None when only loading tells:
+    a model that is not bundled and has no vectors in the embedding cache yet."""
+    if model == DEFAULT_MODEL:
+        return _use_cache_key(), USE_DIMENSION
+    if model == E5_MODEL:
+        return _e5_cache_key(), E5_DIMENSION
+    from qa.cache import stored_dimension
+
+    key = _sentence_transformer_key(model, None, None)
+    dimension = stored_dimension(key)
+    return None if dimension is None else (key, dimension)
+
+
+def _sentence_transformer_key(name: str, path: str | None, prompt: str | None) -> str:
+    """The embedding cache's key for a sentence-transformers model: its name, a fingerprint of
+    its folder (a hub id stands for itself) and the prompt."""
+    prompt_part = "" if prompt is None else f"/prompt={prompt!r}"
+    return f"{name}/{_folder_fingerprint(Path(path or name))}{prompt_part}"
 
 
 @functools.cache  # reading the package metadata takes 0.3 ms, and a batch asks once per file

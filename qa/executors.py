@@ -319,8 +319,8 @@ class FileCheck:
     than one (README, Performance)."""
     preload_model: str | None = None
     """Load this encoder in `warm()`; None when the tasks carry their vectors, run --no-drift,
-    or find their blocks in the embedding cache (`model_needed`): a bundled model is then
-    loaded by the first task that misses the cache, in its own process."""
+    or find their blocks in the embedding cache (`model_needed`): the model is then loaded
+    by the first task that misses the cache, in its own process."""
     qa_version: str | None = None
     """The client's qa version: a worker with another one refuses to run (its reports would
     differ from a local run's without saying why)."""
@@ -469,24 +469,25 @@ def check_files(
 def model_needed(options: Sequence[CheckOptions]) -> bool:
     """Whether the first file `check_files` sends out that embeds (the largest with a source
     and a model) needs the model: a block text its embedding cache lacks, or a model whose
-    cache key is only known once it is loaded. A file that cannot be read says yes: the run
-    itself reports it, in order."""
+    vector size only loading tells (not bundled, nothing cached for it). A file that cannot be
+    read says yes: the run itself reports it, in order."""
     from qa.batchembed import documents_to_embed, segment_texts
     from qa.cache import missing_texts
-    from qa.embed import BUNDLED_MODELS, LazyEncoder
+    from qa.embed import known_identity
 
     embedding = [o for o in options if o.source is not None and o.model is not None]
     if not embedding:
         return False
     first = max(embedding, key=_size)  # max keeps the first of equals, as the stable sort does
-    if first.model not in BUNDLED_MODELS:
+    assert first.model is not None
+    identity = known_identity(first.model)  # nothing loaded: its cache key and vector size
+    if identity is None:
         return True
     try:
         texts = segment_texts(documents_to_embed(first))
     except QaInputError:
         return True
-    model = LazyEncoder(first.model, threads=1)  # nothing loaded: its cache key and dimension
-    return bool(missing_texts(model.cache_key, model.dimension, texts))
+    return bool(missing_texts(*identity, texts))
 
 
 def _groups(order: list[int], options: Sequence[CheckOptions], sizes: list[int]) -> list[list[int]]:

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -61,3 +62,19 @@ class KeywordEncoder:
             axes = [axis for word, axis in self.keywords.items() if word in text]
             vectors[row, axes or [self.dimension - 1]] = 1.0
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+class FolderModel(KeywordEncoder):
+    """Stands for a sentence-transformers model in a local folder (`name`): its cache key is
+    the one SentenceTransformerEncoder reports for that folder."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__({"attention": 0, "注意力": 0, "GAN": 1, "Transformer": 1}, dimension=8)
+        self.name = name
+
+    @property
+    def cache_key(self) -> str:
+        from qa.embed import SentenceTransformerEncoder
+
+        fields = SimpleNamespace(key=None, name=self.name, path=None, prompt=None)
+        return SentenceTransformerEncoder.cache_key.fget(fields)

@@ -5,9 +5,16 @@ import pytest
 
 import qa.embed
 from qa.cache import CachedEncoder, missing_texts
-from qa.embed import DEFAULT_MODEL, E5_MODEL, LazyEncoder, UseEncoder, check_cross_lingual, load_encoder
+from qa.embed import (
+    DEFAULT_MODEL,
+    E5_MODEL,
+    LazyEncoder,
+    UseEncoder,
+    check_cross_lingual,
+    load_encoder,
+)
 from qa.errors import ModelLoadError
-from tests.conftest import KeywordEncoder
+from tests.conftest import FolderModel, KeywordEncoder
 
 
 class ConstantEncoder:
@@ -77,13 +84,51 @@ def test_a_lazy_bundled_encoder_loads_the_model_only_for_a_text_the_cache_lacks(
     assert loads == [(DEFAULT_MODEL, 1)] * 2
 
 
-def test_only_bundled_models_load_lazily(tmp_path, monkeypatch):
-    # Any other model's cache key and dimension are known once it is loaded: it loads now, and fails now.
+def test_a_model_the_cache_has_not_seen_loads_at_once(tmp_path, monkeypatch):
+    # Not bundled, no vectors cached under its key: only loading tells their size. It loads now, and fails now.
     with pytest.raises(ModelLoadError, match="cannot load model"):
         load_encoder(str(tmp_path / "no-such-model"), lazy=True)
     assert isinstance(load_encoder(E5_MODEL, lazy=True).encoder, LazyEncoder)
     monkeypatch.setattr(qa.embed, "_load", lambda model, threads: KeywordEncoder({}, dimension=512))
     assert isinstance(load_encoder(DEFAULT_MODEL, cache=False, lazy=True), KeywordEncoder)  # no cache to ask first
+
+
+def test_another_model_loads_lazily_once_the_cache_holds_its_vectors(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    name = str(folder)
+    loads: list[str] = []
+
+    def load(model: str, threads: int) -> FolderModel:
+        loads.append(model)
+        return FolderModel(model)
+
+    monkeypatch.setattr(qa.embed, "_load", load)
+    first = load_encoder(name, threads=1, lazy=True)  # nothing cached yet: it loads now
+    assert loads == [name] and not isinstance(first.encoder, LazyEncoder)
+    texts = ["Self-attention, explained.", "自注意力详解。"]
+    vectors = first.encode(texts)
+    # A later run: the key from the folder, the size from the cache; no model for cached texts.
+    again = load_encoder(name, threads=1, lazy=True)
+    assert isinstance(again.encoder, LazyEncoder) and loads == [name]
+    assert (again.model_key, again.dimension) == (first.model_key, 8)
+    assert np.array_equal(again.encode(texts[::-1]), vectors[::-1]) and loads == [name]
+    again.encode(["GAN 是什么？"])
+    assert loads == [name, name]
+    # Its files change: another key, nothing cached under it, so it loads at once again.
+    (folder / "config.json").write_text('{"hidden_size": 8}', encoding="utf-8")
+    changed = load_encoder(name, threads=1, lazy=True)
+    assert changed.model_key != first.model_key and loads == [name] * 3
+
+
+def test_a_lazy_model_whose_vectors_do_not_fit_the_cache_stops_with_a_model_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(qa.embed, "_load", lambda model, threads: KeywordEncoder({}, dimension=384))
+    lazy = LazyEncoder(DEFAULT_MODEL, 1, "use-multilingual/test", 512)
+    with pytest.raises(ModelLoadError, match=r"gives vectors of 384 dimensions.*holds vectors of 512"):
+        lazy.encode(["a block"])
 
 
 @pytest.mark.slow
@@ -113,3 +158,17 @@ def test_english_only_sentence_transformers_model_is_refused():
     model_dir = os.path.join(os.path.dirname(package.__file__), "model")
     with pytest.raises(ModelLoadError, match="is not cross-lingual"):
         load_encoder(model_dir)
+
+
+@pytest.mark.slow
+def test_a_real_model_folder_loads_lazily_once_its_vectors_are_cached():
+    from qa import e5
+
+    folder = str(e5.ensure_built())  # a sentence-transformers folder, named by its path: not bundled
+    texts = ["The Transformer uses self-attention.", "Transformer 使用自注意力。"]
+    loaded = load_encoder(folder, threads=1)
+    vectors = loaded.encode(texts)
+    lazy = load_encoder(folder, threads=1, lazy=True)
+    assert isinstance(lazy.encoder, LazyEncoder)
+    assert (lazy.model_key, lazy.dimension) == (loaded.model_key, 384)
+    assert np.array_equal(lazy.encode(texts), vectors)

@@ -32,7 +32,7 @@ from qa.executors import (
 from qa.glossary import load_glossaries
 from qa.pipeline import CheckOptions, run_check
 from qa.report.json import render
-from tests.conftest import EXAMPLES, REPO, KeywordEncoder, in_fresh_python
+from tests.conftest import EXAMPLES, REPO, FolderModel, KeywordEncoder, in_fresh_python
 
 PAIRS = REPO / "bench" / "data" / "glossary_pairs"
 
@@ -444,6 +444,29 @@ def test_the_model_is_needed_when_the_first_file_sent_out_misses_the_cache(corpu
     again = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
     assert len(loads) == asked
     assert [render(r) for r in again] == [render(r) for r in first]
+
+
+def test_a_model_that_is_not_bundled_is_not_needed_once_its_vectors_are_cached(corpus, glossary, tmp_path, monkeypatch):
+    import qa.embed
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    loads: list[str] = []
+
+    def load(model: str, threads: int) -> FolderModel:
+        loads.append(model)
+        return FolderModel(model)
+
+    monkeypatch.setattr(qa.embed, "_load", load)
+    drift = [replace(o, model=str(folder)) for o in corpus]
+    assert model_needed(drift) and loads == []  # nothing cached for it: only loading tells the size
+    first = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
+    assert loads and not model_needed(drift)
+    asked = len(loads)
+    again = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
+    assert len(loads) == asked and [render(r) for r in again] == [render(r) for r in first]
 
 
 def test_the_model_is_needed_for_a_model_only_loading_tells_about_or_an_unreadable_file(corpus, tmp_path):
