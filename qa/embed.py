@@ -31,7 +31,6 @@ from qa.errors import ModelLoadError
 
 DEFAULT_MODEL = "use-multilingual"
 E5_MODEL = "multilingual-e5-small"
-BUNDLED_MODELS = (DEFAULT_MODEL, E5_MODEL)
 USE_DIMENSION = 512
 E5_DIMENSION = 384
 
