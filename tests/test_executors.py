@@ -524,7 +524,16 @@ with ProcessExecutor(2) as pool:
 """
 
 
+def _pthreads_openblas() -> bool:
+    """numpy's BLAS is OpenBLAS with its own threads (PyPI's wheels): the one OPENBLAS_NUM_THREADS sizes."""
+    import numpy  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    return any(i["internal_api"] == "openblas" and i.get("threading_layer") == "pthreads" for i in threadpool_info())
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.skipif(not _pthreads_openblas(), reason="numpy's BLAS is not OpenBLAS with pthreads")
 @pytest.mark.parametrize("given", [None, "3"])
 def test_pool_workers_start_no_blas_thread(given):
     """A worker's first change of BLAS thread count re-creates OpenBLAS's pool: with its default
