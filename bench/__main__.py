@@ -39,7 +39,8 @@ best of 3.
 The CPU is shared (2 cores here, and whatever else runs): repeat a run before trusting a
 difference under ~20%.
 
-Run: python -m bench [--model use-multilingual] [--shared ../shared]
+Run: python -m bench [--model use-multilingual] [--shared ../shared] [--runs N] [--workload NAME]
+(e.g. `python -m bench --runs 10 --workload "corpus (all)"`: the whole-corpus ratio ten times)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,6 +95,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="use-multilingual", help="encoder for drift (default: %(default)s)")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="folder holding corpus/")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="measure each workload N times, each in a fresh process: the table gives each column's median "
+        "and the cold/floor of every run is printed under it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workload", action="append", metavar="NAME", help="only this workload (repeatable; no command rows)"
+    )
     parser.add_argument("--one", metavar="WORKLOAD", help=argparse.SUPPRESS)  # a child process: one row as JSON
     args = parser.parse_args()
     if args.one:
@@ -100,14 +113,41 @@ def main() -> None:
         return
     from bench.stages import workloads
 
-    rows = [_child(w.name, args.model, args.shared) for w in workloads(REPO, args.shared, args.model)]
-    rows += _command_rows(args.shared)
+    chosen = [w.name for w in workloads(REPO, args.shared, args.model)]
+    unknown = sorted(set(args.workload or ()) - set(chosen))
+    if unknown:
+        parser.error(f"unknown workload {unknown[0]!r} (expected one of: {', '.join(chosen)})")
+    chosen = [name for name in chosen if not args.workload or name in args.workload]
+    rows = [median_row([_child(name, args.model, args.shared) for _ in range(max(args.runs, 1))]) for name in chosen]
+    rows += [] if args.workload else _command_rows(args.shared)
     print(format_table(rows))
     print()
     for row in rows:
         if row.get("floors"):
             floors = " · ".join(f"{how} {seconds:.2f} s" for how, seconds in row["floors"].items())
             print(f"floor of {row['workload']} ({row['embedded']} distinct blocks): {floors}")
+        ratios = row.get("cold/floor runs") or []
+        if len(ratios) > 1:
+            listed = ", ".join(f"{ratio:.2f}×" for ratio in ratios)
+            print(f"cold/floor of {row['workload']}, {len(ratios)} runs: {listed}")
+
+
+def median_row(runs: list[dict[str, object]]) -> dict[str, object]:
+    """One row for several runs of a workload: each number the median of its runs (a ratio is
+    the median of the runs' ratios, not a ratio of medians), each floor too, and the runs'
+    cold/floor in run order under "cold/floor runs"."""
+    first = runs[0]
+    row: dict[str, object] = {}
+    for column, value in first.items():
+        if isinstance(value, int | float) and column not in ("files", "blocks", "embedded"):
+            row[column] = statistics.median(float(run[column]) for run in runs)  # type: ignore[arg-type]
+        else:
+            row[column] = value
+    floors = first.get("floors")
+    if isinstance(floors, dict):
+        row["floors"] = {how: statistics.median(run["floors"][how] for run in runs) for how in floors}  # type: ignore[index]
+    row["cold/floor runs"] = [run["cold/floor"] for run in runs if run.get("cold/floor") is not None]
+    return row
 
 
 def measure(name: str, model: str, shared: Path) -> dict[str, object]:

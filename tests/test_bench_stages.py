@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from bench.__main__ import COLUMNS, format_table
+from bench.__main__ import COLUMNS, format_table, median_row
 from bench.stages import (
     STAGES,
     StageClock,
@@ -183,3 +183,26 @@ def test_format_table_has_every_column_and_readable_units():
     assert cells["cold/fresh floor"] == "1.23×"
     assert cells["peak RSS"] == "417 MB" and cells["align"] == "–" and cells["files"] == "64"
     assert second.split(" | ")[COLUMNS.index("batch cold")] == "0.09 s"
+
+
+def test_a_row_of_several_runs_gives_medians_and_keeps_every_ratio():
+    def run(cold: float, floor: float, rss: int) -> dict[str, object]:
+        return {
+            "workload": "corpus",
+            "files": 64,
+            "blocks": 5263,
+            "embedded": 1092,
+            "batch cold": cold,
+            "floor": floor,
+            "cold/floor": cold / floor,
+            "parent embeds": None,
+            "floors": {"1 process × 1 thread": 2 * floor, "2 processes × 1 thread": floor},
+            "peak RSS": rss,
+        }
+
+    row = median_row([run(1.5, 1.0, 300), run(1.2, 1.0, 500), run(1.4, 1.4, 400)])
+    assert (row["workload"], row["files"], row["blocks"], row["embedded"]) == ("corpus", 64, 5263, 1092)
+    assert row["batch cold"] == 1.4 and row["floor"] == 1.0 and row["peak RSS"] == 400
+    assert row["cold/floor"] == 1.2  # the median of the runs' ratios (1.5, 1.2, 1.0), not 1.4 / 1.0
+    assert row["cold/floor runs"] == [1.5, 1.2, 1.0] and row["parent embeds"] is None
+    assert row["floors"] == {"1 process × 1 thread": 2.0, "2 processes × 1 thread": 1.0}
