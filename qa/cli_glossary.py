@@ -8,33 +8,45 @@ from typing import Annotated
 
 import typer
 
+from qa.cli_help import QaTyper
 from qa.errors import QaInputError
 
-app = typer.Typer(
+app = QaTyper(
     no_args_is_help=True,
     help="Maintain the glossaries: lint, show, add, remove, suggest.\n\nExample: qa glossary lint",
 )
 
 EXIT_CLEAN, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
-_FILE_HELP = "The glossary CSV to edit \\[default: the only glossaries/*.csv found]."
+_FILE_HELP = "The project glossary CSV to edit \\[default: the only project glossary found]."
+_GLOSSARY_HELP = "A project glossary CSV, or a folder of them, added to the bundled one (repeatable)."
 
 
 @app.command()
 def lint(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Glossary CSV files \\[default: glossaries/*.csv found from here].")
+        list[Path] | None,
+        typer.Argument(help="Glossary CSV files or folders \\[default: the bundled glossary and the project's]."),
     ] = None,
 ) -> None:
     """Check glossary files; print `file:line:column: message` per problem, exit 2 when any.
 
     Example: qa glossary lint glossaries/*.csv
     """
+    from qa.glossary import is_bundled
+    from qa.glossary_files import expand_glossary_paths, project_files
     from qa.glossary_lint import lint_files
 
-    paths = _glossary_files(files)
     try:
-        problems = lint_files(paths)
+        if files:
+            groups = [expand_glossary_paths(files)]
+        else:
+            # Bundled and project files are linted as two sets: a project entry for a bundled
+            # term is an override, not a duplicate.
+            used = _files()
+            groups = [[f.location for f in used.used if is_bundled(f.location)], project_files(used)]
+        paths = [path for group in groups for path in group]
+        problems = [problem for group in groups if group for problem in lint_files(group)]
     except QaInputError as error:
         _fail(str(error))
     for problem in problems:
@@ -48,25 +60,29 @@ def lint(
 def show(
     query: Annotated[str, typer.Argument(help="An English term or variant, or a Chinese rendering (剪辑).")],
     glossary: Annotated[
-        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
+        list[Path] | None, typer.Option("--glossary", "-g", metavar="FILE_OR_DIR", help=_GLOSSARY_HELP)
     ] = None,
+    no_bundled_glossary: Annotated[
+        bool, typer.Option("--no-bundled-glossary", help="Only the project's glossaries.")
+    ] = False,
 ) -> None:
-    """Show every entry whose term, variant or rendering is QUERY; exit 1 when none.
+    """Show every entry whose term, variant or rendering is QUERY, and the file that defines it;
+    exit 1 when none.
 
     Example: qa glossary show 剪辑
     """
     from qa.glossary import load_glossaries
-    from qa.glossary_edit import describe, find_entries
+    from qa.glossary_edit import describe_match, find_matches
 
     try:
-        loaded = load_glossaries(_glossary_files(None, extra=glossary))
+        loaded = load_glossaries(_files(glossary, bundled=not no_bundled_glossary, required=True).locations)
     except QaInputError as error:
         _fail(str(error))
-    entries = find_entries(loaded, query)
-    if not entries:
+    matches = find_matches(loaded, query)
+    if not matches:
         typer.echo(f"qa: no glossary entry matches {query!r}", err=True)
         raise typer.Exit(EXIT_NOT_FOUND)
-    typer.echo("\n\n".join(describe(entry) for entry in entries))
+    typer.echo("\n\n".join(describe_match(loaded, match) for match in matches))
 
 
 @app.command()
@@ -105,6 +121,7 @@ def add(
     Example: qa glossary add "diffusion model" --zh 扩散模型 --forbidden 传播模型 -f glossaries/ml-terms.csv
     """
     from qa.glossary_edit import NewEntry, add_entry
+    from qa.glossary_files import project_files
 
     entry = NewEntry(
         term=term,
@@ -120,7 +137,7 @@ def add(
         note=note,
     )
     try:
-        found = _glossary_files(None, required=file is None)
+        found = project_files(_files())
         destination = file or _single(found)
         edit = add_entry(destination, entry, others=found)
     except QaInputError as error:
@@ -142,7 +159,7 @@ def remove(
     from qa.glossary_edit import remove_entry
 
     try:
-        edit = remove_entry(term, [file] if file else _glossary_files(None))
+        edit = remove_entry(term, [file] if file else _editable(term))
     except QaInputError as error:
         _fail(str(error))
     typer.echo(f"{edit.file}:{edit.line}: removed {edit.row}")
@@ -156,7 +173,7 @@ def suggest(
     ] = "glossary-suggestions.csv",
     min_count: Annotated[int, typer.Option(min=1, help="Report terms seen in at least this many aligned pairs.")] = 2,
     glossary: Annotated[
-        list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV whose terms are known.")
+        list[Path] | None, typer.Option("--glossary", "-g", metavar="FILE_OR_DIR", help=_GLOSSARY_HELP)
     ] = None,
 ) -> None:
     """Mine aligned documents for candidate entries and write them as a glossary CSV to review.
@@ -169,7 +186,7 @@ def suggest(
     from qa.suggest import aligned_segments, mine, pair_paths, to_csv
 
     try:
-        known = load_glossaries(_glossary_files(None, extra=glossary, required=False))
+        known = load_glossaries(_files(glossary).locations)
         documents = [
             (parse_document(str(en), read_text(en)), parse_document(str(zh), read_text(zh)))
             for en, zh in pair_paths(paths)
@@ -192,18 +209,62 @@ def suggest(
         typer.echo(f"{skipped} terms had neither a kept English form nor a recurring rendering", err=True)
 
 
-def _glossary_files(files: list[Path] | None, extra: list[Path] | None = None, required: bool = True) -> list[Path]:
-    from qa.glossary import discover_glossaries
+@app.command()
+def path() -> None:
+    """Print where the bundled glossary files are installed, to copy one and edit it.
+
+    Example: cp "$(qa glossary path)/ml-terms.csv" glossaries/
+    """
+    from qa.glossary import bundled_folder, bundled_glossaries
+
+    typer.echo(str(bundled_folder()))
+    names = ", ".join(location.removeprefix("bundled:") for location in bundled_glossaries())
+    typer.echo(f"bundled glossary files: {names}", err=True)
+
+
+def _files(extra: list[Path] | None = None, *, bundled: bool = True, required: bool = False):
+    """The glossary files in use from here: bundled, found, `[tool.qa] glossaries`, and `extra`."""
+    from dataclasses import replace
+
+    from qa.config import find_config, load_config
+    from qa.glossary_files import files_for_settings, no_glossary_error
 
     cwd = Path.cwd()
-    found = list(files) if files else discover_glossaries(cwd, cwd)
-    found += [p for p in extra or [] if p not in found]
-    if not found and required:
-        _fail("no glossary files: pass FILES or add glossaries/*.csv")
-    return found
+    settings = load_config(find_config(cwd))
+    if not bundled:
+        settings = replace(settings, bundled_glossary=False)
+    files = files_for_settings(cwd, settings, tuple(extra or ()))
+    if required and not files.used:
+        raise no_glossary_error(str(cwd))
+    return files
+
+
+def _editable(term: str) -> list[Path]:
+    """Project files to remove TERM from; a term only the bundled glossary has is read-only."""
+    from qa.glossary import load_glossaries, term_key
+    from qa.glossary_files import project_files
+
+    files = _files()
+    found = project_files(files)
+    if found:
+        return found
+    bundled = load_glossaries(files.locations)
+    if any(term_key(term) == term_key(entry.term) for entry in bundled.entries):
+        raise QaInputError(
+            term,
+            "is in the bundled glossary, which is read-only: override it in a project glossary "
+            "(qa glossary add TERM … --file glossaries/terms.csv), or copy the file from `qa glossary path`",
+        )
+    raise QaInputError(str(Path.cwd()), "no project glossary: pass --file or add glossaries/*.csv")
 
 
 def _single(found: list[Path]) -> Path:
+    if not found:
+        raise QaInputError(
+            str(Path.cwd()),
+            "no project glossary to add to: pass --file glossaries/terms.csv "
+            "(the bundled glossary is read-only; a project entry overrides it)",
+        )
     if len(found) != 1:
         names = ", ".join(str(p) for p in found)
         raise QaInputError(names, "several glossary files: choose one with --file")

@@ -2,7 +2,8 @@
 get the same behaviour; command-line flags override them, and every value knows its origin.
 
     [tool.qa]
-    glossaries = ["glossaries/team.csv"]      # added to the glossaries/ folder found
+    glossaries = ["terms/team.csv", "terms/"] # files or folders, added to the bundled glossary
+    bundled-glossary = true                   # false: only the project's own glossaries
     fail-on = "warning"                       # error | warning | never
     select = ["glossary", "numbers"]          # rule ids or prefixes
     ignore = ["typography/missing-space"]
@@ -29,12 +30,23 @@ from qa.model import Finding, Severity
 CONFIG_FILES = ("qa.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "never")
 OFF = "off"
-_KEYS = {"glossaries", "fail-on", "select", "ignore", "model", "drift-threshold", "report-dir", "severity"}
+_KEYS = {
+    "glossaries",
+    "bundled-glossary",
+    "fail-on",
+    "select",
+    "ignore",
+    "model",
+    "drift-threshold",
+    "report-dir",
+    "severity",
+}
 
 
 @dataclass(frozen=True)
 class Config:
     glossaries: tuple[Path, ...] = ()
+    bundled_glossary: bool = True
     fail_on: str = "error"
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -118,6 +130,9 @@ def _parse_table(path: Path, text: str, table: dict[str, Any]) -> Config:
     threshold = table.get("drift-threshold")
     if threshold is not None and not isinstance(threshold, int | float):
         raise QaInputError(str(path), "'drift-threshold' must be a number", _line(text, "drift-threshold"))
+    bundled = table.get("bundled-glossary")
+    if bundled is not None and not isinstance(bundled, bool):
+        raise QaInputError(str(path), "'bundled-glossary' must be true or false", _line(text, "bundled-glossary"))
     model = table.get("model")
     if model is not None and not isinstance(model, str):
         raise QaInputError(str(path), "'model' must be a string", _line(text, "model"))
@@ -135,6 +150,7 @@ def _parse_table(path: Path, text: str, table: dict[str, Any]) -> Config:
     return Config().override(
         origin,
         glossaries=None if glossaries is None else tuple(base / g for g in glossaries),
+        bundled_glossary=bundled,
         fail_on=fail_on,
         select=strings("select"),
         ignore=strings("ignore"),
@@ -148,7 +164,8 @@ def _parse_table(path: Path, text: str, table: dict[str, Any]) -> Config:
 def describe(config: Config) -> list[tuple[str, str, str]]:
     """(setting, value, origin) rows for `qa config`."""
     rows = [
-        ("glossaries", ", ".join(str(p) for p in config.glossaries) or "(the glossaries/ folder found)", "glossaries"),
+        ("glossaries", ", ".join(str(p) for p in config.glossaries) or "(none configured)", "glossaries"),
+        ("bundled-glossary", str(config.bundled_glossary).lower(), "bundled_glossary"),
         ("fail-on", config.fail_on, "fail_on"),
         ("select", ", ".join(config.select) if config.select is not None else "(all rules)", "select"),
         ("ignore", ", ".join(config.ignore) or "(none)", "ignore"),

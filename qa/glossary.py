@@ -54,6 +54,9 @@ LIST_COLUMNS = ("zh", "forbidden", "forbidden_always", "forbidden_with_source", 
 WRONG_COLUMNS = ("forbidden", "forbidden_always", "forbidden_with_source")
 FLAG_DEFAULTS = {"keep_english": False, "case_sensitive": False, "report_missing": True}
 SEPARATOR = "|"
+BUNDLED_PACKAGE = "qa.glossaries"
+BUNDLED_PREFIX = "bundled:"
+"""A glossary location naming a CSV shipped in the package (the repo's glossaries/ folder)."""
 TRUE_VALUES = frozenset({"true", "yes", "1", "y"})
 FALSE_VALUES = frozenset({"false", "no", "0", "n"})
 
@@ -167,10 +170,21 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Overridden:
+    """A bundled entry that a project entry replaced."""
+
+    entry: Entry
+    by: str
+    """`file:line` of the project entry that won."""
+
+
+@dataclass(frozen=True)
 class Glossary:
     entries: tuple[Entry, ...]
     files: tuple[tuple[str, str], ...]
-    """(path, "sha256:…") of every file merged, for the report signature."""
+    """(location, "sha256:…") of every file merged, for the report signature; a location is a
+    path or `bundled:NAME`, so a worker process can load the same files again."""
+    overridden: tuple[Overridden, ...] = ()
 
     def prepare(self) -> Glossary:
         """Build the matchers and indexes now rather than at first use: a process that forks
@@ -268,22 +282,76 @@ def _context_lengths(rendering: str) -> tuple[int, int]:
     return whole - len(term_key(inside + after)), whole - len(term_key(before + inside))
 
 
-def load_glossaries(paths: Sequence[Path]) -> Glossary:
-    """Merge CSV files in order; a term defined twice is an error naming both places."""
-    entries: list[Entry] = []
+def load_glossaries(locations: Sequence[Path | str]) -> Glossary:
+    """Merge CSV files in order; a term defined twice is an error naming both places.
+
+    A location is a path or `bundled:NAME` (a glossary shipped in the package). The bundled
+    glossary is the base and a project's own files are added to it: a project entry replaces
+    every bundled entry it shares an English form with, since the project knows its own
+    house terms best. Within the bundled files, or within the project's, a term defined twice
+    is still an error.
+    """
+    bundled: list[Entry] = []
+    project: list[Entry] = []
     files: list[tuple[str, str]] = []
-    seen: dict[str, str] = {}
-    for path in paths:
-        data = read_glossary_bytes(path)
-        files.append((str(path), "sha256:" + hashlib.sha256(data).hexdigest()))
-        for entry in _parse_csv(path, decode(data, str(path))):
+    seen: dict[str, dict[str, str]] = {"bundled": {}, "project": {}}
+    for location in locations:
+        name = str(location)
+        data = read_glossary_bytes(location)
+        files.append((name, "sha256:" + hashlib.sha256(data).hexdigest()))
+        group = "bundled" if is_bundled(name) else "project"
+        for entry in _parse_csv(name, decode(data, name)):
             key = term_key(entry.term)
-            if key in seen:
+            if key in seen[group]:
                 file, line = entry.origin.rsplit(":", 1)
-                raise QaInputError(file, f"term {entry.term!r} is already defined at {seen[key]}", int(line))
-            seen[key] = entry.origin
-            entries.append(entry)
-    return Glossary(entries=tuple(entries), files=tuple(files))
+                raise QaInputError(file, f"term {entry.term!r} is already defined at {seen[group][key]}", int(line))
+            seen[group][key] = entry.origin
+            (bundled if group == "bundled" else project).append(entry)
+    kept, overridden = _override(bundled, project)
+    return Glossary(entries=(*kept, *project), files=tuple(files), overridden=overridden)
+
+
+def _override(bundled: list[Entry], project: list[Entry]) -> tuple[list[Entry], tuple[Overridden, ...]]:
+    """Bundled entries a project entry replaces (any shared English form) are set aside."""
+    winner: dict[str, Entry] = {}
+    for entry in project:
+        for form in entry.english_forms:
+            winner.setdefault(term_key(form), entry)
+    kept: list[Entry] = []
+    overridden: list[Overridden] = []
+    for entry in bundled:
+        by = next((winner[term_key(f)] for f in entry.english_forms if term_key(f) in winner), None)
+        if by is None:
+            kept.append(entry)
+        else:
+            overridden.append(Overridden(entry, by.origin))
+    return kept, tuple(overridden)
+
+
+def is_bundled(location: str | Path) -> bool:
+    return isinstance(location, str) and location.startswith(BUNDLED_PREFIX)
+
+
+def bundled_glossaries() -> list[str]:
+    """`bundled:NAME` of every CSV shipped in the package, in name order."""
+    return [
+        BUNDLED_PREFIX + name for name in sorted(p.name for p in _bundled_folder().iterdir() if p.name.endswith(".csv"))
+    ]
+
+
+def bundled_path(location: str) -> Path:
+    """The installed file behind `bundled:NAME` (a maintainer copies it to edit it)."""
+    return Path(str(_bundled_folder() / location.removeprefix(BUNDLED_PREFIX)))
+
+
+def bundled_folder() -> Path:
+    return Path(str(_bundled_folder()))
+
+
+def _bundled_folder():
+    from importlib.resources import files
+
+    return files(BUNDLED_PACKAGE)
 
 
 def discover_glossaries(start: Path, cwd: Path) -> list[Path]:
@@ -304,9 +372,18 @@ def _display_path(path: Path, cwd: Path) -> Path:
         return path
 
 
-def read_glossary_bytes(path: Path) -> bytes:
+def read_glossary_bytes(location: Path | str) -> bytes:
     """The file's bytes, or a one-line QaInputError naming it (load, lint and edits share this)."""
-    return read_bytes(path, expected="a CSV glossary", missing="no such glossary file")
+    if is_bundled(location):
+        path = bundled_path(str(location))
+        if not path.is_file():
+            raise QaInputError(str(location), f"no such bundled glossary (the package holds {_bundled_names()})")
+        return path.read_bytes()
+    return read_bytes(Path(location), expected="a CSV glossary", missing="no such glossary file")
+
+
+def _bundled_names() -> str:
+    return ", ".join(name.removeprefix(BUNDLED_PREFIX) for name in bundled_glossaries()) or "none"
 
 
 def _parse_csv(path: Path, text: str) -> list[Entry]:

@@ -120,14 +120,39 @@ def remove_entry(term: str, files: Sequence[Path]) -> Edit:
 
 def find_entries(glossary: Glossary, query: str) -> list[Entry]:
     """Entries whose term or variant is `query`, or which list `query` as a rendering of any kind."""
+    return [entry for entry in glossary.entries if _answers(entry, term_key(query))]
+
+
+@dataclass(frozen=True)
+class Match:
+    """An entry `qa glossary show` prints: one in use, or a bundled one a project entry replaced."""
+
+    entry: Entry
+    overridden_by: str | None = None
+
+
+def find_matches(glossary: Glossary, query: str) -> list[Match]:
     key = term_key(query)
-    found = []
-    for entry in glossary.entries:
-        english = {term_key(form) for form in entry.english_forms}
-        chinese = {term_key(r) for r in (*entry.approved, *(w for w, _ in entry.wrong()), *entry.exceptions)}
-        if key in english or key in chinese:
-            found.append(entry)
-    return found
+    return [Match(entry) for entry in find_entries(glossary, query)] + [
+        Match(o.entry, o.by) for o in glossary.overridden if _answers(o.entry, key)
+    ]
+
+
+def describe_match(glossary: Glossary, match: Match) -> str:
+    """The entry, and which file won where a project entry and a bundled one define the term."""
+    text = describe(match.entry)
+    if match.overridden_by is not None:
+        return f"{text}\n  not used:              overridden by the project entry at {match.overridden_by}"
+    beaten = [o.entry.origin for o in glossary.overridden if o.by == match.entry.origin]
+    if beaten:
+        text += f"\n  in use:                overrides the bundled entry at {', '.join(beaten)}"
+    return text
+
+
+def _answers(entry: Entry, key: str) -> bool:
+    english = {term_key(form) for form in entry.english_forms}
+    chinese = {term_key(r) for r in (*entry.approved, *(w for w, _ in entry.wrong()), *entry.exceptions)}
+    return key in english or key in chinese
 
 
 def describe(entry: Entry) -> str:

@@ -205,6 +205,11 @@ class Signature:
     calibration: str | None = None
     """How drift was calibrated (qa/drift.py Calibration.describe); None without drift."""
 
+    def glossary_label(self, location: str) -> str:
+        """A glossary as a report names it: a bundled one with the qa version that ships it."""
+        name = location.removeprefix("bundled:")
+        return location if name == location else f"{name} (bundled with qa {self.qa_version})"
+
 
 @dataclass(frozen=True)
 class Report:
@@ -224,6 +229,10 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
+    def counts(self) -> str:
+        """`1 error, 11 warnings, 2 info`: every severity, in the words a summary line uses."""
+        return ", ".join(counted(self.count(s), s.label) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+
     @property
     def drift_mean(self) -> float | None:
         values = [s.drift for s in self.scores if s.drift is not None]
@@ -231,3 +240,8 @@ class Report:
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 error`, `2 errors`; `info` is a mass noun (`3 info`)."""
+    return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"

@@ -47,8 +47,8 @@ def test_pyproject_settings_apply_and_flags_override_them(project: Path):
     flagged = qa("check", "issue13.zh.md", "--no-drift", "--format", "json", "--fail-on", "warning")
     assert flagged.exit_code == 1
     shown = qa("config").stdout
-    assert "fail-on          never    (" in shown and "[tool.qa])" in shown
-    assert "model            use-multilingual    (default)" in shown
+    assert "fail-on           never    (" in shown and "[tool.qa])" in shown
+    assert "model             use-multilingual    (default)" in shown
 
 
 def test_bad_settings_file_is_one_line_exit_2(project: Path):

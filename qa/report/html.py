@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
-from qa.model import Finding, Pair, Report, Segment, Severity
+from qa.model import Finding, Pair, Report, Segment, Severity, counted
 
 # Findings about a whole block (it drifted, it has no counterpart) mark the block, not a span.
 BLOCK_LEVEL_FAMILIES = ("alignment/", "drift/", "language/")
@@ -97,8 +97,9 @@ def _header(report: Report) -> str:
     severities = [s for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if report.count(s)]
     mean = report.drift_mean
     summary = (
-        f'<span class="sev-error">{report.count(Severity.ERROR)} errors</span>'
-        f'<span class="sev-warning">{report.count(Severity.WARNING)} warnings</span>'
+        f'<span class="sev-error">{counted(report.count(Severity.ERROR), "error")}</span>'
+        f'<span class="sev-warning">{counted(report.count(Severity.WARNING), "warning")}</span>'
+        f'<span class="sev-info">{counted(report.count(Severity.INFO), "info")}</span>'
         f"<span>{len(report.pairs)} aligned pairs</span>"
         f"<span>mean drift {'–' if mean is None else f'{mean:.2f}'}</span>"
         f"<span>source: {escape(report.source or 'none')}</span>"
@@ -264,7 +265,9 @@ def _drift_plot(report: Report, width: int = 960, height: int = 120) -> str:
 
 def _footer(report: Report) -> str:
     sig = report.signature
-    glossaries = ", ".join(f"{escape(path)} ({escape(digest[:19])}…)" for path, digest in sig.glossaries)
+    glossaries = ", ".join(
+        f"{escape(sig.glossary_label(path))} ({escape(digest[:19])}…)" for path, digest in sig.glossaries
+    )
     thresholds = ", ".join(f"{escape(name)} {value}" for name, value in sig.thresholds)
     return (
         f"<footer>qa {escape(sig.qa_version)} · model {escape(sig.model or 'none')} · glossaries {glossaries}"

@@ -40,6 +40,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "summary": {
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),
+            "infos": report.count(Severity.INFO),
             "pairs": len(report.pairs),
             "drift_mean": None if mean is None else round(mean, 4),
         },

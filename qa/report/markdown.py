@@ -33,6 +33,7 @@ def _summary(report: Report) -> list[str]:
         ("English source", f"`{report.source}`" if report.source else "none"),
         ("Errors", str(report.count(Severity.ERROR))),
         ("Warnings", str(report.count(Severity.WARNING))),
+        ("Info", str(report.count(Severity.INFO))),
         ("Aligned pairs", str(len(report.pairs))),
         ("Mean drift", "not scored" if mean is None else f"{mean:.2f}"),
     ]
@@ -107,7 +108,7 @@ def _finding_line(finding: Finding) -> str:
 def _signature(report: Report) -> list[str]:
     sig = report.signature
     lines = ["## Signature", "", f"- qa {sig.qa_version}", f"- model: {sig.model or 'none (drift not scored)'}"]
-    lines += [f"- glossary `{path}` {digest}" for path, digest in sig.glossaries]
+    lines += [f"- glossary `{sig.glossary_label(path)}` {digest}" for path, digest in sig.glossaries]
     lines += [f"- threshold {name}: {value}" for name, value in sig.thresholds]
     if sig.calibration:
         lines.append(f"- drift calibration: {sig.calibration}")
