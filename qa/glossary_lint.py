@@ -80,7 +80,23 @@ def lint_files(paths: Sequence[Path]) -> list[Problem]:
     return lint_sources([(str(path), read_glossary_bytes(path)) for path in paths])
 
 
+@dataclass(frozen=True)
+class LintResult:
+    problems: list[Problem]
+    entries: int
+    """Rows that define a term, in all the files."""
+
+
+def lint_glossaries(paths: Sequence[Path]) -> LintResult:
+    """`lint_files`, and how many entries the files define (for `qa glossary lint`'s summary)."""
+    return _lint([(str(path), read_glossary_bytes(path)) for path in paths])
+
+
 def lint_sources(sources: Sequence[tuple[str, bytes]]) -> list[Problem]:
+    return _lint(sources).problems
+
+
+def _lint(sources: Sequence[tuple[str, bytes]]) -> LintResult:
     problems: list[Problem] = []
     entries: list[_Entry] = []
     for name, data in sources:
@@ -89,7 +105,7 @@ def lint_sources(sources: Sequence[tuple[str, bytes]]) -> list[Problem]:
         entries += file_entries
     problems += _across(entries)
     order = {name: i for i, (name, _) in enumerate(sources)}
-    return sorted(set(problems), key=lambda p: (order[p.file], p.line, p.column, p.message))
+    return LintResult(sorted(set(problems), key=lambda p: (order[p.file], p.line, p.column, p.message)), len(entries))
 
 
 def _lint_file(name: str, data: bytes) -> tuple[list[Problem], list[_Entry]]:

