@@ -199,6 +199,101 @@ def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
     return guarded
 
 
+# MDX pages (the Hugging Face docs and course) put JSX components and Svelte block tags on lines
+# of their own: `<Tip>`, `</Tip>`, `<Youtube id="…"/>`, `<CourseFloatingBanner chapter={1}` …
+# `/>` over several lines, `{#if fw === 'pt'}`, `{:else}`, `{/if}`. They are structure, not
+# prose: markdown-it reads most as paragraph text, and a `<Tip>` line as an HTML block that
+# takes in the text below it up to a blank line. A component is named with a capital letter
+# (JSX's rule: a lowercase tag is an HTML element) and its tags must fill the line, so HTML in
+# prose (`<b>`, `<a href>`, `<Tip>text`) stays inline.
+_SVELTE_BLOCK_TAG = re.compile(r"\{[#:/][^{}\n]*\}[ \t]*")
+_COMPONENT_NAME = re.compile(r"<(?:/?[A-Z][\w.:-]*(?=[\s/>{]|$)|/?(?=>))")
+_MAX_COMPONENT_LINES = 200
+
+
+def _component_lines(lines: Iterator[str]) -> int:
+    """How many of `lines` (from the first) the component tags opening them fill: 0 when they
+    do not open with one, or a tag is not closed (before a blank line outside `{…}`), or
+    anything but tags follows on its line."""
+    count = 0
+    closed = 0  # tags closed so far
+    in_tag, depth, quote = False, 0, ""
+    for line in lines:
+        count += 1
+        if count > _MAX_COMPONENT_LINES or (not line.strip() and in_tag and not depth and not quote):
+            return 0
+        if count == 1 and _SVELTE_BLOCK_TAG.fullmatch(line):
+            return 1
+        pos = 0
+        while pos < len(line):
+            char = line[pos]
+            if not in_tag:
+                if char in " \t":
+                    pos += 1
+                    continue
+                name = _COMPONENT_NAME.match(line, pos)
+                if name is None:
+                    return 0
+                in_tag, pos = True, name.end()
+                continue
+            if quote:
+                if char == "\\" and depth:
+                    pos += 1
+                elif char == quote:
+                    quote = ""
+            elif char in "\"'" or (char == "`" and depth):
+                quote = char
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth < 0:
+                    return 0
+            elif not depth and char == "<":
+                return 0
+            elif not depth and char == ">":
+                in_tag = False
+                closed += 1
+            pos += 1
+        if not in_tag:
+            return count if closed else 0
+    return 0
+
+
+def _component_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A block rule: lines filled by MDX component tags (see _component_lines) make a
+    `component_block` token. It ends a paragraph, so `</Tip>` right below the text of a tip is
+    not read as part of that text."""
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[pos : pos + 1] not in ("<", "{") or state.is_code_block(start_line):
+        return False
+
+    def lines() -> Iterator[str]:
+        yield state.src[pos : state.eMarks[start_line]]
+        for line in range(start_line + 1, end_line):
+            if state.sCount[line] < state.blkIndent and not state.isEmpty(line):
+                return
+            yield state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+    count = _component_lines(lines())
+    if not count:
+        return False
+    if silent:
+        return True
+    state.line = start_line + count
+    token = state.push("component_block", "", 0)
+    token.map = [start_line, state.line]
+    token.content = state.getLines(start_line, state.line, state.blkIndent, True)
+    return True
+
+
+def with_components(md: MarkdownIt) -> MarkdownIt:
+    """`md` with the MDX component rule (before its HTML blocks): _Parser's block rules."""
+    ends = ["paragraph", "reference", "blockquote"]  # the blocks it may end, as an HTML block does
+    md.block.ruler.before("html_block", "component_block", _component_block, {"alt": ends})
+    return md
+
+
 def _fast_paths_fit(md: MarkdownIt) -> bool:
     """Whether `md` is the markdown-it-py the fast paths were written and tested against
     (4.x): the same rules in the same order, the same helper. Any other keeps markdown-it's own
@@ -213,13 +308,14 @@ def _fast_paths_fit(md: MarkdownIt) -> bool:
 
 
 class _Parser(MarkdownIt):
-    """markdown-it's commonmark preset with tables, whose tokens are those of a stock
-    `MarkdownIt("commonmark").enable("table")` (tests/test_markdown_fast.py checks), faster
+    """markdown-it's commonmark preset with tables and MDX components, whose tokens are those of
+    `with_components(MarkdownIt("commonmark").enable("table"))` (tests/test_markdown_fast.py checks), faster
     where our documents spend its time. Nothing is patched in markdown-it itself."""
 
     def __init__(self) -> None:
         super().__init__("commonmark")
         self.enable("table")
+        with_components(self)
         if _fast_paths_fit(self):
             self._take_fast_paths()
 
@@ -343,7 +439,7 @@ def _walk(tokens: list[Token], lines: list[str]) -> Iterator[_Block]:
             yield _block(SegmentKind.CODE, token.map, lines, _InlineParts("", (), (), (token.content,)))
         elif kind == "hr":
             yield _block(SegmentKind.RULE, token.map, lines, _NO_PARTS)
-        elif kind == "html_block":
+        elif kind in ("html_block", "component_block"):
             yield _block(SegmentKind.HTML, token.map, lines, _NO_PARTS)
         parent = kind
 

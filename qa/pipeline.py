@@ -65,12 +65,18 @@ def preload() -> None:
     typography.preload()
 
 
+MARKDOWN_EXTENSIONS = (".md", ".mdx", ".markdown")
+"""What a target file may be named: Markdown, and MDX (Markdown with JSX components)."""
+
+
 def english_source_for(target: Path) -> Path | None:
-    """`name.zh.md` -> `name.en.md` beside it; None when the name does not say it is Chinese."""
+    """`name.zh.md` -> `name.en.md` beside it (`name.zh.mdx` -> `name.en.mdx`); None when the
+    name does not say it is Chinese."""
     name = target.name
-    for suffix in (".zh.md", ".zh-CN.md", ".zh-Hans.md"):
-        if name.endswith(suffix):
-            return target.with_name(name[: -len(suffix)] + ".en.md")
+    for extension in MARKDOWN_EXTENSIONS:
+        for language in (".zh", ".zh-CN", ".zh-Hans"):
+            if name.endswith(language + extension):
+                return target.with_name(name[: -len(language + extension)] + ".en" + extension)
     return None
 
 

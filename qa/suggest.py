@@ -74,11 +74,12 @@ def pair_paths(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
 
 def _pair_dirs(en_dir: Path, zh_dir: Path) -> list[tuple[Path, Path]]:
     pairs = []
-    for zh in sorted(zh_dir.glob("*.md")):
-        stem = zh.name.removesuffix(".md").removesuffix(".zh")
-        if zh.name == f"{stem}.md" and en_dir == zh_dir:
+    for zh in sorted([*zh_dir.glob("*.md"), *zh_dir.glob("*.mdx")]):
+        extension = zh.suffix  # NAME.zh.mdx pairs with NAME.en.mdx as .md with .md
+        stem = zh.name.removesuffix(extension).removesuffix(".zh")
+        if zh.name == f"{stem}{extension}" and en_dir == zh_dir:
             continue  # in a shared folder only NAME.zh.md files are translations
-        for name in (f"{stem}.en.md", f"{stem}.md"):
+        for name in (f"{stem}.en{extension}", f"{stem}{extension}"):
             en = en_dir / name
             if en.is_file() and en != zh:
                 pairs.append((en, zh))

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -5,8 +7,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 
 from qa.markdown import _PARSER, _PLAIN_LINK
-from qa.model import SegmentKind
-from tests.conftest import doc
+from qa.model import SegmentKind, Span
+from tests.conftest import SHARED, doc
 
 SAMPLE = """# 标题 **x**
 
@@ -216,3 +218,105 @@ def hrefs(parser, text):
 def test_link_targets_are_those_of_markdown_it(url):
     text = f"[a]({url}) ![b](<{url}>) <{url}>\n\n[c][r]\n\n[r]: <{url}>\n"
     assert hrefs(_PARSER, text) == hrefs(MarkdownIt("commonmark").enable("table"), text)
+
+
+MDX = """<Switch {fw} />
+
+# 标题
+
+{#if fw === 'pt'}
+
+<Banner chapter={1}
+  classNames="a b"
+  notebooks={[
+    {label: "Colab", value: "https://x.dev/a.ipynb"},
+]} />
+
+{:else}
+文字在这里。
+<Video id="abc"/>
+{/if}
+
+<Tip warning={true}>
+提示的内容要检查。
+</Tip>
+
+正文有 <b>粗体</b> 和 <Tip>内联</Tip> 标签，
+<br>
+还有一行。
+
+```jsx
+<Tip>
+{#if x}
+```
+"""
+
+
+def test_mdx_component_lines_are_structure_and_the_text_between_them_prose():
+    assert kinds_and_lines(MDX) == [
+        (SegmentKind.HTML, 1, 1),
+        (SegmentKind.HEADING, 3, 3),
+        (SegmentKind.HTML, 5, 5),
+        (SegmentKind.HTML, 7, 11),
+        (SegmentKind.HTML, 13, 13),
+        (SegmentKind.PARAGRAPH, 14, 14),
+        (SegmentKind.HTML, 15, 15),
+        (SegmentKind.HTML, 16, 16),
+        (SegmentKind.HTML, 18, 18),
+        (SegmentKind.PARAGRAPH, 19, 19),
+        (SegmentKind.HTML, 20, 20),
+        (SegmentKind.PARAGRAPH, 22, 24),  # inline HTML, even a component's, stays in the prose
+        (SegmentKind.CODE, 26, 29),
+    ]
+    segments = doc(MDX).segments
+    for segment in segments:
+        if segment.kind is SegmentKind.HTML:
+            # What keeps them out of every prose check: no text, all of it protected.
+            assert segment.text == "" and segment.protected == (Span(0, len(segment.raw)),)
+    assert segments[9].text == "提示的内容要检查。"
+    assert segments[11].text == "正文有 粗体 和 内联 标签， 还有一行。"
+    assert segments[12].code_spans == ("<Tip>\n{#if x}\n",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<Banner a={1}\n\n后面的文字。\n",  # never closed before the blank line
+        "<Tip>提示就在这一行。\n",  # text after the tag on its line
+        "<Tip> 和文字 </Tip>\n",
+        "{#if x} 文字\n",
+        "<Tip a=1 <b>\n",
+        "<tip>\n文字。\n",  # lowercase: an HTML element, as CommonMark reads it
+    ],
+)
+def test_lines_that_are_not_only_component_tags_are_read_as_before(text):
+    stock = MarkdownIt("commonmark").enable("table").parse(text)
+    assert not any(token.type == "component_block" for token in _PARSER.parse(text))
+    assert [t.type for t in _PARSER.parse(text)] == [t.type for t in stock]
+
+
+def test_components_inside_lists_and_quotes():
+    text = '- 第一项\n<Video id="a"/>\n\n> 引用的文字\n> </Tip>\n'
+    assert kinds_and_lines(text) == [
+        (SegmentKind.LIST_ITEM, 1, 1),
+        (SegmentKind.HTML, 2, 2),
+        (SegmentKind.QUOTE, 4, 4),
+        (SegmentKind.HTML, 5, 5),
+    ]
+
+
+COURSE = SHARED / "corpus" / "parallel" / "hf-course"
+_COMPONENT_LINE = re.compile(r"^ {0,3}(?:</?[A-Z]\w*|\{[#:/])")
+
+
+@pytest.mark.skipif(not COURSE.is_dir(), reason="no Hugging Face course pages in ../shared")
+def test_every_component_line_of_the_course_pages_is_structure():
+    for path in sorted(COURSE.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        document = doc(text, str(path))
+        kinds = {line: s.kind for s in document.segments for line in range(s.start_line, s.end_line + 1)}
+        in_fence = False
+        for number, line in enumerate(text.split("\n"), start=1):
+            in_fence ^= line.lstrip().startswith("```")
+            if not in_fence and _COMPONENT_LINE.match(line):
+                assert kinds.get(number) is SegmentKind.HTML, (path.name, number, line)

@@ -22,10 +22,11 @@ from qa.markdown import (
     _parse_link_destination,
     _text_and_breaks,
     parse_document,
+    with_components,
 )
 from tests.conftest import EXAMPLES, SHARED
 
-STOCK = MarkdownIt("commonmark").enable("table")
+STOCK = with_components(MarkdownIt("commonmark").enable("table"))
 DOCUMENTS = sorted([*EXAMPLES.glob("*.md"), *(SHARED / "corpus").rglob("*.md")])
 
 # Pieces of Markdown, most of them markup, to build documents markdown-it must read the same way.
@@ -58,6 +59,9 @@ PIECES = st.sampled_from(
         "| a | b |\n|---|---|\n",
         "[r]: ",
         "\\(",
+        "<Tip>",
+        "{:else}",
+        "<Q a={[\n",
     ]
 )
 MARKDOWN = st.lists(PIECES, max_size=40).map("".join)
@@ -169,7 +173,8 @@ def test_other_markdown_it_parsers_are_untouched():
     assert fresh.core.ruler.getRules("")[0] is normalize
     assert "first_char" not in fresh.inline.ruler.get_all_rules()
     assert fresh.inline.ruler.get_active_rules() == STOCK.inline.ruler.get_active_rules()
-    assert fresh.block.ruler.getRules("") == STOCK.block.ruler.getRules("")
+    assert fresh.block.ruler.getRules("") == MarkdownIt("commonmark").enable("table").block.ruler.getRules("")
+    assert "component_block" not in fresh.block.ruler.get_all_rules()
 
 
 def test_the_fast_paths_are_taken_on_the_markdown_it_they_fit_only():

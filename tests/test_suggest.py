@@ -67,6 +67,15 @@ def test_pairs_from_two_folders_or_a_list(tmp_path):
         pair_paths([zh, en])
 
 
+def test_mdx_pages_pair_with_mdx_pages(tmp_path):
+    for name in ("a.en.md", "a.zh.md", "b.en.mdx", "b.zh.mdx", "c.zh.mdx", "c.en.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert pair_paths([tmp_path, tmp_path]) == [
+        (tmp_path / "a.en.md", tmp_path / "a.zh.md"),
+        (tmp_path / "b.en.mdx", tmp_path / "b.zh.mdx"),
+    ]
+
+
 def test_csv_cells_cannot_start_a_spreadsheet_formula():
     from qa.suggest import spreadsheet_safe
 
