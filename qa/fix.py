@@ -7,6 +7,14 @@ without English could be CLIP or CutMix: left for a human). Ordinary words witho
 English source (报纸 alone) are left too. Matching never looks inside URLs, link targets or
 code, so neither do fixes. Edits are made line by line on the file as it is on disk: its
 BOM, line endings and every untouched character are kept.
+
+Whatever is left is listed with its reason (`Left`), and a term is never half-fixed without
+saying so: a wrong rendering left in the sentence (or, failing that, the block) where the
+same entry was fixed or is already rendered right is reported, even an ordinary word the
+check itself lets pass (基于变压器 fixed, 即变压器 left: the second may be the electrical
+transformer). It is not fixed in turn: the English confirms a term for its whole aligned
+block, so a confirmed occurrence is always fixed already; what is left had no English to
+confirm it, and the fixed neighbour (an always-wrong phrase) does not make it certain.
 """
 
 from __future__ import annotations
@@ -20,12 +28,13 @@ from pathlib import Path
 from qa.atomic import replace_file
 from qa.checks.glossary import WrongUse, wrong_uses_in_alignment, wrong_uses_in_document
 from qa.errors import QaInputError
-from qa.glossary import Glossary
+from qa.glossary import Entry, Glossary, Tier, WrongRendering
 from qa.io import read_bytes, read_text
 from qa.markdown import parse_document
-from qa.model import Severity
+from qa.model import Document, Segment, Severity
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_SENTENCE_END = re.compile(r"[。！？\n]")
 
 
 @dataclass(frozen=True)
@@ -38,14 +47,32 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Left:
+    """A wrong rendering `qa fix` did not change, and why: for a human to decide."""
+
+    line: int
+    column: int
+    text: str
+    reason: str
+    """Starts with its kind: "ambiguous", "needs the English" or "judgement call"."""
+    beside: str = ""
+    """When the same entry was fixed or is rendered right in the same sentence (or block):
+    what and where, e.g. "in a sentence where '变压器' was fixed to 'Transformer' (12:8)"."""
+
+    def describe(self, path: str) -> str:
+        where = f" {self.beside}" if self.beside else ""
+        return f"{path}:{self.line}:{self.column}: {self.text!r} left unfixed{where} — {self.reason}"
+
+
+@dataclass(frozen=True)
 class FixPlan:
     target: Path
     source: Path | None
     original: bytes
     fixed: bytes
     fixes: tuple[Fix, ...]
-    left: int
-    """Wrong renderings found but not fixed: ambiguous, or ordinary words with no English to confirm."""
+    left: tuple[Left, ...]
+    """Wrong renderings found but not fixed, in file order, each with its reason."""
 
     def diff(self, to_name: str) -> str:
         old = self.original.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -71,6 +98,7 @@ def plan_fixes(target: Path, source: Path | None, glossary: Glossary) -> FixPlan
         uses = wrong_uses_in_document(document, glossary)
     fixable = [use for use in uses if _fixable(use)]
     fixes = [_fix(use, glossary) for use in fixable]
+    left = _left_for_a_human(document, uses, glossary, have_source=source is not None)
     bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
     raw = original[len(bom) :].decode("utf-8")
     fixed = _apply(raw, fixes, str(target))
@@ -80,7 +108,7 @@ def plan_fixes(target: Path, source: Path | None, glossary: Glossary) -> FixPlan
         original=original,
         fixed=bom + fixed.encode("utf-8"),
         fixes=tuple(fixes),
-        left=len(uses) - len(fixable),
+        left=tuple(left),
     )
 
 
@@ -121,6 +149,125 @@ def _fix(use: WrongUse, glossary: Glossary) -> Fix:
     if end_line != line:
         raise AssertionError(f"a wrong rendering spans lines {line}-{end_line}")  # patterns hold no newline
     return Fix(line, column, use.segment.raw[use.start : use.end], entry.preferred, entry.term)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A rendering of an entry in a block: fixed by this plan, or approved as it stands."""
+
+    start: int
+    entries: tuple[int, ...]
+    text: str
+    fixed_to: str | None
+
+
+def _left_for_a_human(document: Document, uses: list[WrongUse], glossary: Glossary, *, have_source: bool) -> list[Left]:
+    """The wrong renderings not fixed, each with its reason and, when the same entry was fixed
+    or is approved in its sentence or block, where: one scan of the wrong renderings, one of
+    the approved ones in the blocks where something is left."""
+    by_place = {(use.segment.index, use.start): use for use in uses}
+    segments = document.segments
+    scanned = glossary.wrong_matcher.find_each([(segment.raw, segment.protected) for segment in segments])
+    candidates: dict[int, list[tuple[int, int, tuple[int, ...], str]]] = {}
+    wrong_ranges: dict[int, list[tuple[int, int]]] = {}
+    for segment, matches in zip(segments, scanned, strict=True):
+        for start, end, keys in _grouped(matches):
+            wrong_ranges.setdefault(segment.index, []).append((start, end))
+            wrong = [k for k in keys if isinstance(k, WrongRendering)]
+            if len(wrong) < len(keys):
+                continue  # an exception (视频剪辑) or an approved rendering covers it: ordinary here
+            start, end = start + wrong[0].lead, end - wrong[0].trail
+            use = by_place.get((segment.index, start))
+            if use is not None:
+                if not _fixable(use):
+                    reason = _reason(use, glossary, have_source=have_source)
+                    candidates.setdefault(segment.index, []).append((start, end, use.entries, reason))
+                continue
+            # Ordinary Chinese the check lets pass (the aligned English lacks the term). Only
+            # worth a word beside a fixed or approved rendering of the same entry; `forbidden_
+            # with_source` words (关注, 整体) are too common to point at even there.
+            ordinary = tuple(dict.fromkeys(k.entry for k in wrong if k.tier is Tier.ORDINARY))
+            if ordinary:
+                candidates.setdefault(segment.index, []).append((start, end, ordinary, _judgement(ordinary, glossary)))
+    if not candidates:
+        return []
+    fixed: dict[int, list[_Place]] = {}
+    for use in uses:
+        if _fixable(use):
+            text = use.segment.raw[use.start : use.end]
+            preferred = glossary.entries[use.entries[0]].preferred
+            fixed.setdefault(use.segment.index, []).append(_Place(use.start, use.entries, text, preferred))
+    with_left = [segments[i] for i in sorted(candidates)]
+    approved = glossary.accepted_matcher.find_each([(s.raw, s.protected) for s in with_left])
+    left: list[Left] = []
+    for segment, matches in zip(with_left, approved, strict=True):
+        # An approved rendering inside a wrong one (块 in 斑块) is no rendering of its own.
+        taken = wrong_ranges[segment.index]
+        places = fixed.get(segment.index, []) + [
+            _Place(start, keys, segment.raw[start:end], None)
+            for start, end, keys in _grouped(matches)
+            if not any(start < w_end and w_start < end for w_start, w_end in taken)
+        ]
+        for start, end, entries, reason in candidates[segment.index]:
+            line, column = segment.position(start)
+            beside = _beside(segment, start, entries, places)
+            if beside or not reason.startswith("judgement call"):
+                left.append(Left(line, column, segment.raw[start:end], reason, beside))
+    return sorted(left, key=lambda item: (item.line, item.column))
+
+
+def _grouped(matches: list) -> list[tuple[int, int, tuple]]:
+    """(start, end, every key matched there): several entries may share a rendering (剪辑)."""
+    by_range: dict[tuple[int, int], list] = {}
+    for match in matches:
+        by_range.setdefault((match.start, match.end), []).append(match.key)
+    return [(start, end, tuple(keys)) for (start, end), keys in by_range.items()]
+
+
+def _beside(segment: Segment, start: int, entries: tuple[int, ...], places: list[_Place]) -> str:
+    """Where the same entry is fixed or approved: in the same sentence if it is, else in the block."""
+    mates = [place for place in places if set(place.entries) & set(entries)]
+    if not mates:
+        return ""
+    sentence = _sentence(segment.raw, start)
+    same = [place for place in mates if _sentence(segment.raw, place.start) == sentence]
+    where = "a sentence" if same else f"a {segment.kind.value.replace('_', ' ')}"
+    mate = min(same or mates, key=lambda place: (place.fixed_to is None, abs(place.start - start)))
+    line, column = segment.position(mate.start)
+    if mate.fixed_to is not None:
+        return f"in {where} where {mate.text!r} was fixed to {mate.fixed_to!r} ({line}:{column})"
+    return f"in {where} that has the approved {mate.text!r} ({line}:{column})"
+
+
+def _sentence(raw: str, offset: int) -> int:
+    """Which sentence of a block `offset` is in: they end at 。！？ and at line ends."""
+    return len(_SENTENCE_END.findall(raw, 0, offset))
+
+
+def _reason(use: WrongUse, glossary: Glossary, *, have_source: bool) -> str:
+    entries = [glossary.entries[i] for i in use.entries]
+    if len(entries) > 1:
+        if use.confirmed:
+            why = "the aligned English has all of them"
+        elif not have_source:
+            why = "no English source to tell which"
+        elif use.severity is Severity.WARNING:
+            why = "no aligned English block to tell which"
+        else:  # always wrong, whichever it is
+            why = "nothing in the aligned English tells which"
+        return f"ambiguous: stands for several glossary entries ({', '.join(map(_named, entries))}); {why}"
+    missing = "no English source" if not have_source else "no aligned English block"
+    return f"needs the English: {missing} confirms it means {_named(entries[0])}"
+
+
+def _judgement(entries: tuple[int, ...], glossary: Glossary) -> str:
+    meant = " or ".join(_named(glossary.entries[i]) for i in entries)
+    return f"judgement call: an ordinary Chinese word the aligned English does not confirm as {meant}"
+
+
+def _named(entry: Entry) -> str:
+    """'Transformer', or "'paper' (use '论文')" when the rendering to use is not the term itself."""
+    return repr(entry.term) if entry.preferred == entry.term else f"{entry.term!r} (use {entry.preferred!r})"
 
 
 def _apply(raw: str, fixes: list[Fix], name: str) -> str:

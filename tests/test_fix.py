@@ -27,7 +27,7 @@ def test_fixes_what_the_english_confirms_and_nothing_else(tmp_path, glossary):
         (3, "变压器", "Transformer"),
         (3, "剪辑", "CLIP"),
     ]
-    assert plan.left == 0
+    assert plan.left == ()
 
 
 def test_without_english_only_always_wrong_unambiguous_renderings_are_fixed(tmp_path, glossary):
@@ -35,7 +35,8 @@ def test_without_english_only_always_wrong_unambiguous_renderings_are_fixed(tmp_
     target.write_text("视觉变形金刚和报纸，还有剪辑和抱抱脸。\n", encoding="utf-8")
     plan = plan_fixes(target, None, glossary)
     assert plan.fixed.decode() == "Vision Transformer 和报纸，还有剪辑和 Hugging Face。\n"
-    assert plan.left == 2  # 报纸 (ordinary word) and 剪辑 (CLIP or CutMix) need a human
+    # 报纸 (ordinary word) and 剪辑 (CLIP or CutMix) need a human
+    assert [item.text for item in plan.left] == ["报纸", "剪辑"]
 
 
 def test_line_endings_bom_and_untouched_bytes_are_kept(tmp_path, glossary):
@@ -85,3 +86,106 @@ def test_utf16_files_are_refused(tmp_path, glossary):
     target.write_bytes("变形金刚\n".encode("utf-16"))
     with pytest.raises(QaInputError, match="UTF-16"):
         plan_fixes(target, None, glossary)
+
+
+def left_of(plan):
+    return [(item.line, item.column, item.text, item.reason, item.beside) for item in plan.left]
+
+
+def test_lists_what_it_left_with_the_reason(tmp_path, glossary):
+    target = tmp_path / "d.zh.md"
+    target.write_text("# 标题\n\n视觉变形金刚和报纸，还有剪辑。\n", encoding="utf-8")
+    plan = plan_fixes(target, None, glossary)
+    assert left_of(plan) == [
+        (3, 8, "报纸", "needs the English: no English source confirms it means 'paper' (use '论文')", ""),
+        (
+            3,
+            13,
+            "剪辑",
+            "ambiguous: stands for several glossary entries ('CLIP', 'CutMix'); no English source to tell which",
+            "",
+        ),
+    ]
+    assert plan.left[0].describe("d.zh.md") == (
+        "d.zh.md:3:8: '报纸' left unfixed — needs the English: no English source confirms it means 'paper' (use '论文')"
+    )
+
+
+def test_a_block_with_no_english_and_an_english_with_both_terms_are_said_apart(tmp_path, glossary):
+    en = "# Papers\n\nCLIP and CutMix are both here.\n"
+    zh = "# 论文\n\n剪辑和剪辑都在这里。\n\n我们看报纸。\n"
+    target, source = pair(tmp_path, en=en, zh=zh)
+    plan = plan_fixes(target, source, glossary)
+    assert plan.fixes == ()
+    assert [(line, text, reason.split(";")[-1]) for line, _, text, reason, _ in left_of(plan)] == [
+        (3, "剪辑", " the aligned English has all of them"),
+        (3, "剪辑", " the aligned English has all of them"),
+        (5, "报纸", "needs the English: no aligned English block confirms it means 'paper' (use '论文')"),
+    ]
+
+
+def test_a_term_fixed_in_a_sentence_and_left_in_the_same_sentence_is_said(tmp_path, glossary):
+    target = tmp_path / "e.zh.md"
+    target.write_text("基于变压器的模型很好，即变压器对任务有用。\n", encoding="utf-8")
+    plan = plan_fixes(target, None, glossary)
+    # The second may be an electrical transformer: left, never guessed, but never silently.
+    assert plan.fixed.decode() == "基于 Transformer 的模型很好，即变压器对任务有用。\n"
+    assert left_of(plan) == [
+        (
+            1,
+            13,
+            "变压器",
+            "needs the English: no English source confirms it means 'Transformer'",
+            "in a sentence where '变压器' was fixed to 'Transformer' (1:3)",
+        )
+    ]
+    line = plan.left[0].describe("e.zh.md")
+    assert line.startswith(
+        "e.zh.md:1:13: '变压器' left unfixed in a sentence where '变压器' was fixed to 'Transformer'"
+    )
+
+
+def test_beyond_the_sentence_the_block_is_named(tmp_path, glossary):
+    target = tmp_path / "f.zh.md"
+    target.write_text("* 基于变压器的模型。即变压器有用！\n* 变压器坏了。\n", encoding="utf-8")
+    plan = plan_fixes(target, None, glossary)
+    assert [(line, beside) for line, _, _, _, beside in left_of(plan)] == [
+        (1, "in a list item where '变压器' was fixed to 'Transformer' (1:5)"),
+        (2, ""),
+    ]
+
+
+def test_an_ordinary_word_the_english_lets_pass_is_said_only_beside_a_fix_of_its_term(tmp_path, glossary):
+    en = "The model is useful, as the results show.\n"
+    target, source = pair(tmp_path, en=en, zh="基于变压器的模型，即变压器有用。\n")
+    plan = plan_fixes(target, source, glossary)
+    assert plan.fixed.decode() == "基于 Transformer 的模型，即变压器有用。\n"
+    assert left_of(plan) == [
+        (
+            1,
+            11,
+            "变压器",
+            "judgement call: an ordinary Chinese word the aligned English does not confirm as 'Transformer'",
+            "in a sentence where '变压器' was fixed to 'Transformer' (1:3)",
+        )
+    ]
+    # Alone, it is the ordinary word the check lets pass: nothing to say.
+    target.write_text("这个变压器有用。\n", encoding="utf-8")
+    assert plan_fixes(target, source, glossary).left == ()
+
+
+def test_an_approved_rendering_beside_a_wrong_one_is_said(tmp_path, glossary):
+    target = tmp_path / "g.zh.md"
+    target.write_text("这篇论文和那份报纸。斑块很多。\n", encoding="utf-8")
+    plan = plan_fixes(target, None, glossary)
+    # 块 is approved for "patch", but inside 斑块 it is no rendering of its own.
+    assert [(text, beside) for _, _, text, _, beside in left_of(plan)] == [
+        ("报纸", "in a sentence that has the approved '论文' (1:3)"),
+        ("斑块", ""),
+    ]
+
+
+def test_words_wrong_only_with_the_english_are_not_pointed_at(tmp_path, glossary):
+    # 关注 (to follow) is wrong for "attention" only when the English says so.
+    target, source = pair(tmp_path, en="We look at it closely.\n", zh="注意力机制值得关注。\n")
+    assert plan_fixes(target, source, glossary).left == ()
