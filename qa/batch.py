@@ -17,10 +17,11 @@ from qa.errors import QaInputError
 from qa.executors import Executor
 from qa.glossary import Glossary
 from qa.model import Report, Severity
-from qa.pipeline import CheckOptions, english_source_for
+from qa.pipeline import MARKDOWN_EXTENSIONS, CheckOptions, english_source_for
 from qa.selection import RuleSelection
 
-TARGET_PATTERN = "*.zh.md"
+TARGET_PATTERNS = ("*.zh.md", "*.zh.mdx")
+"""What a folder given as a target stands for: its Chinese Markdown and MDX pages."""
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,55 @@ class Summary:
 
 
 def expand_targets(arguments: Sequence[str]) -> list[Path]:
-    """Files as given; a folder means every NAME.zh.md below it; a quoted glob is expanded."""
+    """Files as given; a folder means every NAME.zh.md and NAME.zh.mdx below it; a quoted glob
+    is expanded to the Markdown files it matches. A file that is not Markdown (by its name) is
+    an error: a glossary a shell expanded among the targets must not be checked as Chinese."""
     targets: list[Path] = []
     for argument in arguments:
         path = Path(argument)
+        if (hint := _flag_value_hint(argument)) is not None:
+            raise QaInputError(argument, hint)
         if path.is_dir():
-            found = sorted(p for p in path.rglob(TARGET_PATTERN) if not _hidden(p.relative_to(path)))
+            found = sorted(
+                {p for pattern in TARGET_PATTERNS for p in path.rglob(pattern) if not _hidden(p.relative_to(path))}
+            )
             if not found:
-                raise QaInputError(argument, f"no {TARGET_PATTERN} files in this folder")
+                raise QaInputError(argument, "no *.zh.md files in this folder (nor *.zh.mdx)")
             targets += found
         elif not path.exists() and glob.has_magic(argument):
-            found = sorted(Path(p) for p in glob.glob(argument, recursive=True) if Path(p).is_file())
+            matched = sorted(Path(p) for p in glob.glob(argument, recursive=True) if Path(p).is_file())
+            found = [p for p in matched if _is_markdown(p)]
             if not found:
-                raise QaInputError(argument, "no file matches this pattern")
+                what = "no Markdown file (.md, .mdx, .markdown)" if matched else "no file"
+                raise QaInputError(argument, f"{what} matches this pattern")
             targets += found
+        elif not _is_markdown(path):
+            raise QaInputError(argument, _not_markdown(path, argument))
         else:
             targets.append(path)
     return list(dict.fromkeys(targets))
+
+
+_FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
+
+
+def _flag_value_hint(argument: str) -> str | None:
+    """`qa check --no-drift true` makes `true` a TARGET: when no such file exists, say that
+    flags take no value (older help drew `--no-drift <bool>`)."""
+    if argument.lower() in _FLAG_VALUES and not Path(argument).exists():
+        return f"no such file (flags take no value: write --no-drift, not --no-drift {argument})"
+    return None
+
+
+def _is_markdown(path: Path) -> bool:
+    return path.suffix.lower() in MARKDOWN_EXTENSIONS
+
+
+def _not_markdown(path: Path, argument: str) -> str:
+    message = "is not a Markdown file (.md, .mdx or .markdown)"
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return f"{message}; did you mean --glossary {argument}?"
+    return f"{message}; qa checks Chinese Markdown pages (NAME.zh.md, NAME.zh.mdx)"
 
 
 def check_targets(
@@ -134,7 +167,8 @@ def resolve_source(target: Path, source: Path | None) -> tuple[Path | None, str 
     if candidate is not None and candidate.is_file():
         return candidate, None
     if candidate is None:
-        return None, f"{target.name} is not named NAME.zh.md, so no English source was looked for; use --source"
+        named = "is not named NAME.zh.md (or .zh.mdx)"
+        return None, f"{target.name} {named}, so no English source was looked for; use --source"
     return None, f"no English source at {candidate}"
 
 
@@ -198,21 +232,30 @@ def index_markdown(summaries: Sequence[Summary], index_path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_paths(targets: Sequence[Path], report_dir: Path, extension: str) -> list[Path]:
-    """One report per target inside `report_dir`. Several targets keep their folders relative
-    to the folder they share, so two `issue13.zh.md` of different folders do not collide, and
-    nothing derived from a file name can point outside `report_dir`."""
-    if len(targets) == 1:
-        return [report_dir / f"{report_stem(targets[0])}.review.{extension}"]
-    base = Path(os.path.commonpath([str(t.resolve().parent) for t in targets]))
-    return [report_dir / t.resolve().parent.relative_to(base) / f"{report_stem(t)}.review.{extension}" for t in targets]
+def report_paths(targets: Sequence[Path], report_dir: Path, extension: str, cwd: Path | None = None) -> list[Path]:
+    """One report per target inside `report_dir`, mirroring where the target is: its folder
+    from the working directory when it is below it (`a/issue13.zh.md` ->
+    `reports/a/issue13.review.md`), else from the folder that the targets outside share. So
+    two `issue13.zh.md` of different folders never take each other's report, in one run or
+    in two, and nothing derived from a file name can point outside `report_dir`."""
+    here = Path(os.path.abspath(cwd or Path.cwd()))
+    absolute = [Path(os.path.abspath(t)) for t in targets]
+    outside = [t.parent for t in absolute if not t.is_relative_to(here)]
+    shared = Path(os.path.commonpath([str(p) for p in outside])) if outside else here
+
+    def folder(target: Path) -> Path:
+        return target.parent.relative_to(here if target.is_relative_to(here) else shared)
+
+    return [report_dir / folder(t) / f"{report_stem(t)}.review.{extension}" for t in absolute]
 
 
 def report_stem(target: Path) -> str:
+    """`x.zh.md` -> `x`; other Markdown extensions stay, so `x.zh.mdx` -> `x.mdx` does not
+    take the report of an `x.zh.md` beside it."""
     name = target.name
-    for suffix in (".zh.md", ".md"):
+    for suffix, kept in ((".zh.md", ""), (".md", ""), (".zh.mdx", ".mdx"), (".zh.markdown", ".markdown")):
         if name.endswith(suffix):
-            return name[: -len(suffix)] or "report"
+            return (name[: -len(suffix)] or "report") + kept
     return name or "report"
 
 

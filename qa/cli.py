@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 
 from qa import __version__
+from qa.cli_help import QaTyper
 from qa.errors import ModelLoadError, QaInputError
 from qa.executors import ExecutorError, one_blas_thread_pool
 from qa.model import Report, Severity
 
 one_blas_thread_pool()  # before anything imports numpy: OpenBLAS reads it when it loads
 
-app = typer.Typer(
+app = QaTyper(
     add_completion=False,
     no_args_is_help=True,
     help="Review machine-translated Chinese versions of English ML articles.\n\n"
@@ -35,6 +36,13 @@ class ReportFormat(enum.StrEnum):
     github = "github"
 
 
+class AlignFormat(enum.StrEnum):
+    """`qa align` prints the pairs only: a table or JSON."""
+
+    md = "md"
+    json = "json"
+
+
 # Format -> (module in qa/report/, file extension). `github` writes to stdout by default: the
 # workflow runner reads annotations from there.
 _FORMATS = {
@@ -45,6 +53,11 @@ _FORMATS = {
     ReportFormat.junit: ("junit", "junit.xml"),
     ReportFormat.github: ("github", None),
 }
+
+
+class TerminalOutput(enum.StrEnum):
+    full = "full"
+    concise = "concise"
 
 
 class Executor(enum.StrEnum):
@@ -59,7 +72,21 @@ SourceOption = Annotated[
     Path | None, typer.Option("--source", "-s", help="The English original \\[default: NAME.en.md beside TARGET].")
 ]
 GlossaryOption = Annotated[
-    list[Path] | None, typer.Option("--glossary", "-g", help="Another glossary CSV (repeatable).")
+    list[Path] | None,
+    typer.Option(
+        "--glossary",
+        "-g",
+        metavar="FILE_OR_DIR",
+        help="A project glossary CSV, or a folder of them, added to the bundled one (repeatable).",
+    ),
+]
+NoBundledOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--no-bundled-glossary",
+        help="Use only the project's glossaries, not the ML glossary bundled with qa.",
+        show_default=False,
+    ),
 ]
 
 
@@ -95,6 +122,7 @@ def check(
     ],
     source: SourceOption = None,
     glossary: GlossaryOption = None,
+    no_bundled_glossary: NoBundledOption = None,
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Skip embeddings: no drift scores.")] = False,
     model: Annotated[
         str | None,
@@ -117,6 +145,14 @@ def check(
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Report file, or '-' for stdout \\[default: REPORT_DIR/NAME.review.EXT]."),
+    ] = None,
+    terminal_output: Annotated[
+        TerminalOutput | None,
+        typer.Option(
+            "--output-format",
+            help="What the terminal shows: 'full', every finding and note; 'concise', a summary per file "
+            "and each shared note once \\[default: full for one file, concise for several].",
+        ),
     ] = None,
     report_dir: Annotated[Path | None, typer.Option(help="Folder for reports \\[default: reports].")] = None,
     fail_on: Annotated[
@@ -155,11 +191,13 @@ def check(
     from qa.batch import RunSettings, check_targets, expand_targets, needs_model
 
     try:
-        settings_file = _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary)
+        settings_file = _settings(
+            config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary
+        )
         paths = expand_targets(targets)
         if len(paths) > 1 and output is not None:
             raise QaInputError(str(paths[1]), "--output takes a single TARGET; use --report-dir for several")
-        loaded = _load_glossaries(paths[0], settings_file.glossaries)
+        loaded = _load_glossaries(paths[0], settings_file, glossary)
         run = RunSettings(
             model=None if no_drift else settings_file.model,
             drift_threshold=settings_file.drift_threshold,
@@ -187,7 +225,8 @@ def check(
         _fail(f"{error}\nqa: run with --no-drift to check without drift scores")
     except ExecutorError as error:
         _fail(str(error))
-    _print_results(reports, written, report_format, settings_file.report_dir)
+    terminal = terminal_output or (TerminalOutput.full if len(reports) == 1 else TerminalOutput.concise)
+    _print_results(reports, written, report_format, settings_file.report_dir, terminal)
     fail = FailOn(settings_file.fail_on)
     raise typer.Exit(max(_exit_code(report, fail) for report in reports))
 
@@ -201,15 +240,25 @@ def show_config(
     Example: qa config
     """
     from qa.config import describe
+    from qa.glossary_files import Origin
 
     try:
         settings_file = _settings(config, None, None, None, None, None, None, None)
+        files = _glossary_files(Path.cwd(), settings_file, None)
     except QaInputError as error:
         _fail(str(error))
     rows = describe(settings_file)
     width = max(len(name) for name, _, _ in rows)
     for name, value, origin in rows:
         typer.echo(f"{name:<{width}}  {value}    ({origin})")
+    typer.echo("glossary files in use (a project entry overrides the bundled entry for its term):")
+    for file in files.used:
+        where = f" -> {file.path}" if file.origin is Origin.BUNDLED else ""
+        typer.echo(f"  {file.location}{where}    ({file.origin})")
+    if not files.used:
+        typer.echo("  (none: the bundled glossary is off and no project glossary was found)")
+    for skipped in files.skipped:
+        typer.echo(f"  not loaded: {skipped.file.location} ({skipped.file.origin}): {skipped.reason}")
 
 
 @app.command()
@@ -244,12 +293,13 @@ def fix(
     target: Annotated[Path, typer.Argument(help="The Chinese Markdown file (NAME.zh.md).")],
     source: SourceOption = None,
     glossary: GlossaryOption = None,
+    no_bundled_glossary: NoBundledOption = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite TARGET, keeping TARGET.bak.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here \\[default: NAME.zh.fixed.md beside TARGET].")
     ] = None,
 ) -> None:
-    """Apply the unambiguous glossary fixes and print them as a unified diff.
+    """Apply the unambiguous glossary fixes, print them as a diff, then list what is left and why.
 
     Example: qa fix examples/issue13.zh.md
     """
@@ -258,16 +308,25 @@ def fix(
 
     try:
         source_path, source_note = resolve_source(target, source)
-        plan = plan_fixes(target, source_path, _load_glossaries(target, tuple(glossary or ())))
+        plan = plan_fixes(
+            target,
+            source_path,
+            _load_glossaries(
+                target, _settings(None, None, None, None, None, None, None, no_bundled_glossary), glossary
+            ),
+        )
         written = write_plan(plan, in_place=in_place, output=output)
     except QaInputError as error:
         _fail(str(error))
     sys.stdout.write(plan.diff(str(target if in_place else output or fixed_path(target))))
     if source_note:
         typer.echo(f"note: {source_note}; only renderings wrong in any ML text were fixed", err=True)
-    left = f"; {plan.left} left for a human (ambiguous or unconfirmed)" if plan.left else ""
+    for item in plan.left:
+        typer.echo(item.describe(str(target)), err=True)
+    left = f"; {len(plan.left)} left for a human (listed above)" if plan.left else ""
     where = f"; wrote {', '.join(str(p) for p in written)}" if written else ""
-    typer.echo(f"{target}: {len(plan.fixes)} fixes{left}{where}", err=True)
+    fixes = f"{len(plan.fixes)} fix" + ("" if len(plan.fixes) == 1 else "es")
+    typer.echo(f"{target}: {fixes}{left}{where}", err=True)
 
 
 def _register_glossary_commands() -> None:
@@ -278,7 +337,7 @@ def _register_glossary_commands() -> None:
 
 _register_glossary_commands()
 
-cache_app = typer.Typer(no_args_is_help=True, help="The embedding cache and the models built on first use.")
+cache_app = QaTyper(no_args_is_help=True, help="The embedding cache and the models built on first use.")
 app.add_typer(cache_app, name="cache")
 
 
@@ -322,8 +381,8 @@ def align(
         str, typer.Option(help="Encoder: 'use-multilingual' or a sentence-transformers path / hub id.")
     ] = "use-multilingual",
     report_format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="'md' draws a table, 'json' prints the pairs.")
-    ] = ReportFormat.md,
+        AlignFormat, typer.Option("--format", "-f", help="'md' draws a table, 'json' prints the pairs.")
+    ] = AlignFormat.md,
 ) -> None:
     """Show how the blocks of two files pair up, side by side, with line numbers and pair types.
 
@@ -337,7 +396,7 @@ def align(
         _fail(str(error))
     except ModelLoadError as error:
         _fail(f"{error}\nqa: run with --no-drift to align without the encoder")
-    if report_format is ReportFormat.json:
+    if report_format is AlignFormat.json:
         from qa.report.json import pairs_to_json
 
         sys.stdout.write(pairs_to_json(alignment, scores))
@@ -347,7 +406,7 @@ def align(
         print_alignment(alignment, scores)
 
 
-def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, glossary):
+def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary):
     """The config file's settings, overridden by the flags given on the command line."""
     from qa.config import find_config, load_config
 
@@ -364,11 +423,9 @@ def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignor
         # The command line adds to the file's ignore list; its select replaces the file's.
         "ignore": None if ignore is None else (*loaded.ignore, *ignore),
     }
-    merged = loaded.override("command line", **flags)
-    if glossary:
-        # Command-line glossaries add to the config file's, they do not replace them.
-        merged = merged.override("command line", glossaries=(*loaded.glossaries, *glossary))
-    return merged
+    if no_bundled_glossary:
+        flags["bundled_glossary"] = False
+    return loaded.override("command line", **flags)
 
 
 def _selection(settings_file):
@@ -381,21 +438,22 @@ def _selection(settings_file):
         raise QaInputError("--select/--ignore", str(error)) from None
 
 
-def _load_glossaries(first_target: Path, extra: tuple[Path, ...]):
-    from qa.glossary import discover_glossaries, load_glossaries
+def _load_glossaries(first_target: Path, settings_file, flags: list[Path] | None):
+    from qa.glossary import load_glossaries
+    from qa.glossary_files import no_glossary_error
 
-    paths = _unique(discover_glossaries(first_target.parent, Path.cwd()) + list(extra))
-    if not paths:
-        raise QaInputError(str(first_target), "no glossary found: add glossaries/*.csv or pass --glossary")
-    return load_glossaries(paths)
+    files = _glossary_files(first_target.parent, settings_file, flags)
+    if not files.used:
+        raise no_glossary_error(str(first_target))
+    return load_glossaries(files.locations)
 
 
-def _unique(paths: list[Path]) -> list[Path]:
-    """The same file named twice (found and passed with --glossary) is loaded once."""
-    seen: dict[Path, Path] = {}
-    for path in paths:
-        seen.setdefault(path.resolve(), path)
-    return list(seen.values())
+def _glossary_files(start: Path, settings_file, flags: list[Path] | None):
+    """The bundled glossary (unless turned off), the glossaries/ folder found from `start`,
+    the settings file's and the command line's, each file once."""
+    from qa.glossary_files import files_for_settings
+
+    return files_for_settings(start, settings_file, tuple(flags or ()))
 
 
 class _progress:
@@ -460,21 +518,45 @@ def _write_reports(reports, paths, report_format: ReportFormat, output: str | No
     return [_write_report(report, report_format, target) for report, target in zip(reports, targets, strict=True)]
 
 
-def _print_results(reports, written: list[str], report_format: ReportFormat, report_dir: Path) -> None:
+def _print_results(
+    reports, written: list[str], report_format: ReportFormat, report_dir: Path, terminal: TerminalOutput
+) -> None:
     to_stderr = written[0] == "-"
-    for report, where in zip(reports, written, strict=True):
-        _print_summary(report, where, to_stderr=to_stderr)
+    if terminal is TerminalOutput.full:
+        for report, where in zip(reports, written, strict=True):
+            _print_findings(report, to_stderr=to_stderr)
+            for note in report.notes:
+                typer.echo(f"note: {note}", err=to_stderr)
+            _print_summary(report, where, to_stderr=to_stderr)
+    else:
+        _print_shared_notes(reports, to_stderr=to_stderr)
     if len(reports) > 1:
         from qa.batch import index_markdown, summarise, summary_table
         from qa.io import write_atomic
 
         summaries = [summarise(report, where) for report, where in zip(reports, written, strict=True)]
-        typer.echo("", err=to_stderr)
+        if terminal is TerminalOutput.full:
+            typer.echo("", err=to_stderr)
         typer.echo(summary_table(summaries), nl=False, err=to_stderr)
         if not to_stderr:
             index = report_dir / "index.md"
             write_atomic(index, index_markdown(summaries, index))
             typer.echo(f"index: {index}", err=to_stderr)
+    elif terminal is TerminalOutput.concise:
+        _print_summary(reports[0], written[0], to_stderr=to_stderr)
+
+
+def _print_shared_notes(reports: list[Report], *, to_stderr: bool) -> None:
+    """A note many files share is said once, with how many; the rest stay in each report."""
+    from collections import Counter
+
+    shared = Counter(note for report in reports for note in dict.fromkeys(report.notes))
+    for note, files in shared.items():
+        if files > 1 or len(reports) == 1:
+            typer.echo(f"note: {note}" + (f" ({files} files)" if files > 1 else ""), err=to_stderr)
+    own = sum(1 for report in reports for note in report.notes if shared[note] == 1)
+    if own and len(reports) > 1:
+        typer.echo(f"note: {own} more notes, one file each: in the reports (--output-format full)", err=to_stderr)
 
 
 def _write_report(report: Report, report_format: ReportFormat, path: Path) -> str:
@@ -493,21 +575,21 @@ def _renderer(report_format: ReportFormat):
     return import_module(f"qa.report.{_FORMATS[report_format][0]}").render
 
 
-def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:
+def _print_findings(report: Report, *, to_stderr: bool) -> None:
     for finding in report.findings:
         typer.echo(
             f"{finding.file}:{finding.line}:{finding.column}: "
             f"{finding.severity.label} [{finding.rule}] {finding.message}",
             err=to_stderr,
         )
-    for note in report.notes:
-        typer.echo(f"note: {note}", err=to_stderr)
+
+
+def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:
     mean = report.drift_mean
     drift = "drift not scored" if mean is None else f"mean drift {mean:.2f}"
-    pairs = f"{len(report.pairs)} aligned pairs" if report.source else "no alignment"
+    pairs = f"{len(report.pairs)} aligned pairs" if report.source else "no English source"
     typer.echo(
-        f"{report.target}: {report.count(Severity.ERROR)} errors, {report.count(Severity.WARNING)} warnings; "
-        f"{pairs}; {drift}" + ("" if written == "-" else f"; report: {written}"),
+        f"{report.target}: {report.counts()}; {pairs}; {drift}" + ("" if written == "-" else f"; report: {written}"),
         err=to_stderr,
     )
 

@@ -35,7 +35,7 @@ def lint(
     """
     from qa.glossary import is_bundled
     from qa.glossary_files import expand_glossary_paths, project_files
-    from qa.glossary_lint import lint_files
+    from qa.glossary_lint import lint_glossaries
 
     try:
         if files:
@@ -46,7 +46,8 @@ def lint(
             used = _files()
             groups = [[f.location for f in used.used if is_bundled(f.location)], project_files(used)]
         paths = [path for group in groups for path in group]
-        problems = [problem for group in groups if group for problem in lint_files(group)]
+        results = [lint_glossaries(group) for group in groups if group]
+        problems = [problem for result in results for problem in result.problems]
     except QaInputError as error:
         _fail(str(error))
     for problem in problems:
@@ -54,6 +55,12 @@ def lint(
     if problems:
         typer.echo(f"{len(problems)} problems in {len(paths)} glossary files", err=True)
         raise typer.Exit(EXIT_ERROR)
+    entries = sum(result.entries for result in results)
+    typer.echo(f"{_plural(len(paths), 'file')}, {_plural(entries, 'entry', 'entries')}: ok")
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 @app.command()

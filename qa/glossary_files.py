@@ -80,20 +80,20 @@ def resolve_glossaries(
     skipped: list[Skipped] = []
     by_path: dict[Path, GlossaryFile] = {}
     for candidate in candidates:
-        resolved = candidate.path.resolve()
+        resolved = (cwd / candidate.path).resolve()  # a found path is relative to `cwd`
         if resolved in by_path:
             skipped.append(Skipped(candidate, f"the same file as {by_path[resolved].location}"))
             continue
         by_path[resolved] = candidate
         used.append(candidate)
-    return _without_bundled_copies(used, skipped)
+    return _without_bundled_copies(used, skipped, cwd)
 
 
-def _without_bundled_copies(used: list[GlossaryFile], skipped: list[Skipped]) -> GlossaryFiles:
-    project_digests = {_digest(f): f for f in used if f.origin is not Origin.BUNDLED}
+def _without_bundled_copies(used: list[GlossaryFile], skipped: list[Skipped], cwd: Path) -> GlossaryFiles:
+    project_digests = {_digest(f, cwd): f for f in used if f.origin is not Origin.BUNDLED}
     kept = []
     for file in used:
-        twin = project_digests.get(_digest(file)) if file.origin is Origin.BUNDLED else None
+        twin = project_digests.get(_digest(file, cwd)) if file.origin is Origin.BUNDLED else None
         if twin is None:
             kept.append(file)
         else:
@@ -101,8 +101,9 @@ def _without_bundled_copies(used: list[GlossaryFile], skipped: list[Skipped]) ->
     return GlossaryFiles(tuple(kept), tuple(skipped))
 
 
-def _digest(file: GlossaryFile) -> str:
-    return hashlib.sha256(read_glossary_bytes(file.location)).hexdigest()
+def _digest(file: GlossaryFile, cwd: Path) -> str:
+    location = file.location if file.origin is Origin.BUNDLED else cwd / file.location
+    return hashlib.sha256(read_glossary_bytes(location)).hexdigest()
 
 
 def expand_glossary_paths(paths: Sequence[Path]) -> list[Path]:

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.batch import Summary, expand_targets, index_markdown, report_paths, summary_table
+from qa.batch import Summary, expand_targets, index_markdown, report_paths, resolve_source, summary_table
 from qa.errors import QaInputError
+from qa.pipeline import english_source_for
 
 
 def touch(path: Path) -> Path:
@@ -50,3 +51,69 @@ def test_summary_table_and_index(tmp_path: Path):
     assert table[-1].split()[:6] == ["2", "files", "2", "4", "4", "10"]
     index = index_markdown(rows, tmp_path / "r" / "index.md")
     assert "| `a.zh.md` | 2 | 1 | 0 | 10 | 0.12 | [a.review.md](a.review.md) |" in index
+
+
+def test_mdx_pages_are_found_and_paired_like_markdown(tmp_path: Path):
+    md = touch(tmp_path / "docs" / "quicktour.zh.md")
+    mdx = touch(tmp_path / "docs" / "quicktour.zh.mdx")
+    touch(tmp_path / "docs" / "quicktour.en.mdx")
+    touch(tmp_path / "docs" / "index.mdx")  # no language in the name: not a translation
+    assert expand_targets([str(tmp_path)]) == [md, mdx]
+    assert expand_targets([str(mdx)]) == [mdx]
+    assert resolve_source(mdx, None) == (tmp_path / "docs" / "quicktour.en.mdx", None)
+    assert resolve_source(md, None) == (None, f"no English source at {tmp_path / 'docs' / 'quicktour.en.md'}")
+    assert english_source_for(Path("a/x.zh-CN.mdx")) == Path("a/x.en.mdx")
+    assert english_source_for(Path("a/x.zh.markdown")) == Path("a/x.en.markdown")
+    with pytest.raises(QaInputError, match=r"no \*.zh.md files in this folder \(nor \*.zh.mdx\)"):
+        expand_targets([str((tmp_path / "empty").mkdir() or tmp_path / "empty")])
+
+
+def test_reports_of_an_mdx_page_and_a_markdown_page_of_one_name_do_not_collide(tmp_path: Path):
+    md, mdx = tmp_path / "quicktour.zh.md", tmp_path / "quicktour.zh.mdx"
+    reports = tmp_path / "reports"
+    assert report_paths([md, mdx], reports, "json") == [
+        reports / "quicktour.review.json",
+        reports / "quicktour.mdx.review.json",
+    ]
+    assert report_paths([mdx], reports, "md") == [reports / "quicktour.mdx.review.md"]
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("names.csv", "; did you mean --glossary {path}?"),
+        ("notes.txt", "; qa checks Chinese Markdown pages (NAME.zh.md, NAME.zh.mdx)"),
+        ("README", "; qa checks Chinese Markdown pages (NAME.zh.md, NAME.zh.mdx)"),
+    ],
+)
+def test_a_file_that_is_not_markdown_is_refused_with_a_hint(tmp_path: Path, name: str, hint: str):
+    page = touch(tmp_path / "page.zh.md")
+    other = touch(tmp_path / name)
+    with pytest.raises(QaInputError) as refused:
+        expand_targets([str(page), str(other)])
+    message = "is not a Markdown file (.md, .mdx or .markdown)" + hint.format(path=other)
+    assert str(refused.value) == f"{other}: {message}"
+
+
+def test_markdown_files_are_taken_whatever_their_extension_and_globs_keep_only_them(tmp_path: Path):
+    pages = [touch(tmp_path / name) for name in ("a.markdown", "b.MD", "c.mdx", "d.zh.md")]
+    touch(tmp_path / "names.csv")
+    assert expand_targets([str(p) for p in pages]) == pages
+    assert expand_targets([str(tmp_path / "*")]) == pages
+    with pytest.raises(QaInputError, match=r"no Markdown file \(.md, .mdx, .markdown\) matches this pattern"):
+        expand_targets([str(tmp_path / "*.csv")])
+
+
+def test_report_paths_mirror_the_folders_below_the_working_directory(tmp_path: Path):
+    here = tmp_path / "work"
+    a, b = here / "a" / "issue13.zh.md", here / "b" / "issue13.zh.md"
+    outside = tmp_path / "elsewhere" / "deep" / "issue13.zh.md"
+    reports = Path("reports")
+    # One file at a time, as a translator runs it: two runs never share a report.
+    assert report_paths([a], reports, "md", cwd=here) == [reports / "a" / "issue13.review.md"]
+    assert report_paths([b], reports, "md", cwd=here) == [reports / "b" / "issue13.review.md"]
+    # The same file gets the same report alone or in a folder run.
+    assert report_paths([a, b], reports, "md", cwd=here)[0] == reports / "a" / "issue13.review.md"
+    # Outside the working directory: from the folder those files share, never above the reports.
+    assert report_paths([outside], reports, "md", cwd=here) == [reports / "issue13.review.md"]
+    assert report_paths([a, outside], reports, "md", cwd=here)[1] == reports / "issue13.review.md"

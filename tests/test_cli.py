@@ -104,12 +104,12 @@ def test_every_block_is_in_exactly_one_pair(example_json):
 def test_default_run_writes_the_markdown_review_and_prints_a_summary(tmp_path):
     result = run_qa("check", "examples/issue13.zh.md", "--report-dir", str(tmp_path))
     assert result.returncode == 1
-    review = (tmp_path / "issue13.review.md").read_text(encoding="utf-8")
+    review = (tmp_path / "examples" / "issue13.review.md").read_text(encoding="utf-8")
     assert "# Translation review: `examples/issue13.zh.md`" in review
     assert "→ **Transformer**" in review
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("examples/issue13.zh.md: 16 errors,")  # 10 planted + 5 ALSO_FOUND + missing block
-    assert f"report: {tmp_path / 'issue13.review.md'}" in last
+    assert f"report: {tmp_path / 'examples' / 'issue13.review.md'}" in last
     assert "examples/issue13.zh.md:86:8: error [glossary/forbidden-term]" in result.stdout
 
 
@@ -194,7 +194,7 @@ def test_model_that_cannot_load_is_a_loud_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"qa: error: cannot load model '{tmp_path / 'nope'}'")
     assert "--no-drift" in result.stderr
-    assert not (tmp_path / "issue13.review.md").exists()
+    assert not list(tmp_path.rglob("*.review.*"))
 
 
 def test_version_and_rules():
@@ -319,3 +319,192 @@ def test_bundled_e5_flags_the_drifted_paragraph_offline():
     data = json.loads(result.stdout)
     assert data["signature"]["model"] == "multilingual-e5-small"
     assert [f["line"] for f in data["findings"] if f["rule"] == "drift/high"] == [72]
+
+
+def test_fix_lists_what_it_left_for_a_human_after_the_diff(tmp_path):
+    (tmp_path / "h.zh.md").write_text("基于变压器的模型，即变压器有用。\n\n我们看报纸。\n", encoding="utf-8")
+    result = run_qa("fix", "h.zh.md", "-g", str(REPO / "glossaries" / "ml-terms.csv"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "+基于 Transformer 的模型，即变压器有用。" in result.stdout
+    assert result.stderr.splitlines()[1:] == [
+        "h.zh.md:1:11: '变压器' left unfixed in a sentence where '变压器' was fixed to 'Transformer' (1:3)"
+        " — needs the English: no English source confirms it means 'Transformer'",
+        "h.zh.md:3:4: '报纸' left unfixed"
+        " — needs the English: no English source confirms it means 'paper' (use '论文')",
+        "h.zh.md: 1 fix; 2 left for a human (listed above); wrote h.zh.fixed.md",
+    ]
+
+
+MDX_EN = """<FrameworkSwitchCourse {fw} />
+
+# Fine-tuning a model
+
+{#if fw === 'pt'}
+
+<CourseFloatingBanner chapter={3}
+  classNames="absolute z-10 right-0 top-0"
+  notebooks={[
+    {label: "Google Colab", value: "https://colab.example.org/chapter3/section2_pt.ipynb"},
+]} />
+
+{:else}
+
+<CourseFloatingBanner chapter={3}
+  classNames="absolute z-10 right-0 top-0"
+  notebooks={[
+    {label: "Google Colab", value: "https://colab.example.org/chapter3/section2_tf.ipynb"},
+]} />
+
+{/if}
+
+In this section we train a small model on a new dataset and then look at the results together.
+<Youtube id="abc123"/>
+
+<Tip>
+
+Training on a GPU is much faster than training on a CPU.
+
+</Tip>
+"""
+MDX_ZH = (
+    MDX_EN.replace("# Fine-tuning a model", "# 微调模型")
+    .replace(
+        "In this section we train a small model on a new dataset and then look at the results together.",
+        "在本节中，我们在一个新的数据集上训练一个小模型，然后一起查看结果。",
+    )
+    .replace("Training on a GPU is much faster than training on a CPU.", "在 GPU 上训练比在CPU上训练快得多。")
+)
+
+
+def test_an_mdx_page_is_paired_and_its_components_are_not_prose(tmp_path):
+    (tmp_path / "page.en.mdx").write_text(MDX_EN, encoding="utf-8")
+    (tmp_path / "page.zh.mdx").write_text(MDX_ZH, encoding="utf-8")
+    result = run_qa("check", str(tmp_path), "--no-drift", "--format", "json", "--report-dir", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr  # the one finding is an info
+    data = json.loads((tmp_path / "r" / "page.mdx.review.json").read_text(encoding="utf-8"))
+    assert data["source"] == str(tmp_path / "page.en.mdx")
+    # Only the prose inside the <Tip> has something to say: `在CPU上` wants spaces.
+    assert [(f["rule"], f["line"]) for f in data["findings"]] == [("typography/missing-space", 28)] * 2
+
+
+def test_a_glossary_among_the_targets_is_exit_2_with_a_hint(tmp_path):
+    names = tmp_path / "names.csv"
+    names.write_text("en,zh\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    result = run_qa("check", "examples/issue13.zh.md", str(names), "--no-drift", "--report-dir", str(reports))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"qa: error: {names}: is not a Markdown file (.md, .mdx or .markdown); did you mean --glossary {names}?"
+    ]
+    assert not reports.exists()
+
+
+# -- first contact: any folder, the bundled glossary, output a person can read ----------------
+
+
+def _findings_of(stdout: str) -> set[tuple[str, int, int, str]]:
+    return {(f["rule"], f["line"], f["column"], f["text"]) for f in json.loads(stdout)["findings"]}
+
+
+def test_an_empty_folder_outside_the_repo_checks_with_the_bundled_glossary(tmp_path):
+    for name in ("issue13.zh.md", "issue13.en.md"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    here = run_qa("check", "issue13.zh.md", "--no-drift", "--format", "json", "-o", "-", cwd=tmp_path)
+    assert here.returncode == 1, here.stderr
+    data = json.loads(here.stdout)
+    assert set(data["signature"]["glossaries"]) == {"bundled:ml-terms.csv", "bundled:names.csv"}
+    in_repo = run_qa(
+        "check", str(tmp_path / "issue13.zh.md"), "--no-drift", "--format", "json", "-o", "-",
+        "--no-bundled-glossary", "--glossary", "glossaries",
+    )  # fmt: skip
+    assert _findings_of(here.stdout) == _findings_of(in_repo.stdout)
+    assert {(line, text) for _, line, _, text in _findings_of(here.stdout)} >= {(k, v[0]) for k, v in PLANTED.items()}
+    review = run_qa("check", "issue13.zh.md", "--no-drift", cwd=tmp_path)
+    assert "`ml-terms.csv (bundled with qa " in (tmp_path / "reports" / "issue13.review.md").read_text("utf-8")
+    assert review.returncode == 1
+
+
+def test_without_any_glossary_the_error_says_how_to_add_one(tmp_path):
+    shutil.copy(EXAMPLES / "issue13.zh.md", tmp_path / "issue13.zh.md")
+    result = run_qa("check", "issue13.zh.md", "--no-drift", "--no-bundled-glossary", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("qa: error: issue13.zh.md: no glossary: the bundled one is off")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_config_names_every_glossary_file_and_where_it_came_from(tmp_path):
+    (tmp_path / "glossaries").mkdir()
+    (tmp_path / "glossaries" / "team.csv").write_text("term,zh\nGAN,生成对抗网络\n", encoding="utf-8")
+    (tmp_path / "terms").mkdir()
+    (tmp_path / "terms" / "extra.csv").write_text("term,zh\nBERT,BERT\n", encoding="utf-8")
+    (tmp_path / "qa.toml").write_text('glossaries = ["terms"]\n', encoding="utf-8")
+    shown = run_qa("config", cwd=tmp_path).stdout
+    bundled = run_qa("glossary", "path", cwd=tmp_path).stdout.strip()
+    assert f"bundled:ml-terms.csv -> {bundled}/ml-terms.csv    (bundled with qa)" in shown
+    assert "glossaries/team.csv    (glossaries/ folder found)" in shown
+    assert f"{tmp_path / 'terms' / 'extra.csv'}    (settings file)" in shown
+    (tmp_path / "qa.toml").write_text("bundled-glossary = false\n", encoding="utf-8")
+    shown = run_qa("config", cwd=tmp_path).stdout
+    assert "bundled:" not in shown and "bundled-glossary  false" in shown
+
+
+def test_glossary_path_shows_the_installed_csvs(tmp_path):
+    result = run_qa("glossary", "path", cwd=tmp_path)
+    assert result.returncode == 0
+    assert (Path(result.stdout.strip()) / "ml-terms.csv").is_file()
+    assert "ml-terms.csv, names.csv" in result.stderr
+
+
+def test_glossary_show_says_which_file_won(tmp_path):
+    (tmp_path / "glossaries").mkdir()
+    (tmp_path / "glossaries" / "team.csv").write_text("term,zh\nTransformer,变换器模型\n", encoding="utf-8")
+    shown = run_qa("glossary", "show", "Transformer", cwd=tmp_path).stdout
+    assert "overrides the bundled entry at bundled:ml-terms.csv:" in shown
+    assert "not used:              overridden by the project entry at glossaries/team.csv:2" in shown
+
+
+def test_align_refuses_a_format_it_cannot_write():
+    for fmt in ("html", "sarif", "junit", "github"):
+        result = run_qa("align", "examples/issue13.en.md", "examples/issue13.zh.md", "--no-drift", "--format", fmt)
+        assert result.returncode == 2 and "is not one of" in result.stderr and not result.stdout, fmt
+
+
+def _folder_of_copies(tmp_path: Path, count: int) -> Path:
+    for i in range(count):
+        (tmp_path / f"d{i}").mkdir()
+        shutil.copy(EXAMPLES / "issue13.zh.md", tmp_path / f"d{i}" / "issue13.zh.md")
+    return tmp_path
+
+
+def test_a_folder_run_prints_a_line_per_file_and_each_shared_note_once(tmp_path):
+    _folder_of_copies(tmp_path, 4)
+    result = run_qa("check", ".", "--no-drift", cwd=tmp_path)
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    assert not [line for line in out if "[glossary/forbidden-term]" in line]  # findings are in the reports
+    shared = "note: no English source: alignment, missing-block and drift checks were skipped (4 files)"
+    assert out.count(shared) == 1
+    assert "note: 4 more notes, one file each: in the reports (--output-format full)" in out
+    assert sum(line.startswith("d") and "issue13.zh.md" in line for line in out) == 4  # the table's rows
+    assert len(out) == 2 + 1 + 4 + 1 + 1  # notes, header, rows, total, index
+    one = run_qa("check", "d0/issue13.zh.md", "--no-drift", cwd=tmp_path).stdout.count("[glossary/forbidden-term]")
+    full = run_qa("check", ".", "--no-drift", "--output-format", "full", cwd=tmp_path).stdout
+    assert one > 0 and full.count("[glossary/forbidden-term]") == 4 * one
+
+
+def test_the_summary_line_counts_every_severity_in_words(tmp_path):
+    (tmp_path / "x.zh.md").write_text("# 标题\n\n这是基于变压器的模型。\n", encoding="utf-8")
+    result = run_qa("check", "x.zh.md", "--no-drift", "--format", "json", cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1].startswith("x.zh.md: 1 error, 0 warnings, 0 info; no English source")
+    data = json.loads((tmp_path / "reports" / "x.review.json").read_text("utf-8"))
+    assert data["summary"]["errors"] == 1 and data["summary"]["infos"] == 0
+
+
+def test_reports_of_two_files_with_one_name_do_not_replace_each_other(tmp_path):
+    _folder_of_copies(tmp_path, 2)
+    for name in ("d0", "d1"):
+        assert run_qa("check", f"{name}/issue13.zh.md", "--no-drift", cwd=tmp_path).returncode == 1
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "reports").rglob("*.md")) == [
+        "reports/d0/issue13.review.md",
+        "reports/d1/issue13.review.md",
+    ]

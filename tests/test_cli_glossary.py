@@ -29,9 +29,18 @@ def invoke(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
-def test_lint_clean_exits_0_silently(project):
+def test_lint_clean_prints_one_line_with_the_counts(project):
+    result = invoke("glossary", "lint", "glossaries/ml.csv")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "1 file, 2 entries: ok\n", "")
+
+
+def test_lint_clean_by_default_counts_the_bundled_and_the_project_files(project):
+    from qa.glossary import bundled_glossaries, load_glossaries
+
+    bundled = bundled_glossaries()
     result = invoke("glossary", "lint")
-    assert (result.exit_code, result.stdout) == (0, "")
+    expected = f"{len(bundled) + 1} files, {len(load_glossaries(bundled).entries) + 2} entries: ok\n"
+    assert (result.exit_code, result.stdout) == (0, expected)
 
 
 def test_lint_prints_one_line_per_problem_and_exits_2(project):
@@ -68,7 +77,7 @@ def test_show_add_remove_round_trip(project):
     assert (project / "glossaries" / "ml.csv").read_bytes() == before
     assert invoke("glossary", "show", "GAN", "--no-bundled-glossary").exit_code == 1
     # The bundled glossary still defines GAN: with the project's entry gone, that one is shown.
-    assert invoke("glossary", "show", "GAN").stdout.startswith("GAN  (bundled:names.csv:")
+    assert invoke("glossary", "show", "GAN").stdout.startswith("GAN  (bundled:ml-terms.csv:")
 
 
 def test_add_needs_a_file_when_there_are_several(project):
@@ -120,7 +129,7 @@ def test_check_several_files_judges_consistency_over_the_run(project):
         (project / f"{name}.en.md").write_text("Batch normalization.\n\nBatch normalization.\n", encoding="utf-8")
         (project / f"{name}.zh.md").write_text(zh, encoding="utf-8")
     shutil.copy(REPO / "glossaries" / "ml-terms.csv", project / "glossaries" / "ml.csv")
-    result = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--report-dir", "r")
+    result = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--report-dir", "r", "--output-format", "full")
     assert result.exit_code == 0, result.output
     assert "a.zh.md:1:1: warning [glossary/inconsistent-rendering] '批归一化'" in result.stdout
     assert (project / "r" / "a.review.md").exists() and (project / "r" / "b.review.md").exists()

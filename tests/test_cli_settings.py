@@ -94,9 +94,11 @@ def test_a_folder_gives_one_report_per_file_an_index_and_a_combined_table(projec
     (project / "2021" / "issue14.zh.md").write_text("# 每周文摘\n\n变形金刚模型。\n", encoding="utf-8")
     result = qa("check", ".", "--no-drift")
     assert result.exit_code == 1
-    assert (project / "reports" / "issue13.review.md").exists() and (project / "reports" / "issue14.review.md").exists()
+    # Reports mirror the files' folders from where qa ran, as a one-file run names them.
+    reports = project / "reports" / "2021"
+    assert (reports / "issue13.review.md").exists() and (reports / "issue14.review.md").exists()
     index = (project / "reports" / "index.md").read_text(encoding="utf-8")
-    assert "[issue13.review.md](issue13.review.md)" in index and "`2021/issue14.zh.md`" in index
+    assert "[issue13.review.md](2021/issue13.review.md)" in index and "`2021/issue14.zh.md`" in index
     assert "checked 2/2: " in result.stderr  # plain progress lines off a terminal
     table = result.stdout[result.stdout.index("file  ") :].splitlines()
     assert table[-2].split()[:2] == ["2", "files"] and table[-1] == "index: reports/index.md"
@@ -111,6 +113,8 @@ def test_every_command_help_shows_an_example():
 
 def test_help_shows_bracketed_defaults_rather_than_reading_them_as_markup():
     # Rich reads `[default: …]` as a style tag and drops it unless it is escaped.
-    check = qa("check", "--help").stdout
+    wide = {"COLUMNS": "200"}  # one line per option, so no phrase is cut by wrapping
+    check = CliRunner().invoke(app, ["check", "--help"], env=wide).stdout
     assert "[default: reports]" in check and "[tool.qa]" in check and "[auto: a process pool" in check
-    assert "[default: glossaries/*.csv" in qa("glossary", "lint", "--help").stdout
+    lint = CliRunner().invoke(app, ["glossary", "lint", "--help"], env=wide).stdout
+    assert "[default: the bundled glossary and the project's]" in lint

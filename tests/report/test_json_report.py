@@ -41,7 +41,7 @@ def test_version_1_contract():
         "thresholds": {"drift_high": 0.45},
         "calibration": None,
     }
-    assert data["summary"] == {"errors": 1, "warnings": 0, "pairs": 2, "drift_mean": 0.25}
+    assert data["summary"] == {"errors": 1, "warnings": 0, "infos": 0, "pairs": 2, "drift_mean": 0.25}
     v1_pair_keys = ("id", "type", "source_lines", "target_lines", "similarity", "drift")
     assert [{k: p[k] for k in v1_pair_keys} for p in data["pairs"]] == [
         {"id": 0, "type": "1-1", "source_lines": [1, 1], "target_lines": [1, 1], "similarity": 0.83, "drift": 0.25},
