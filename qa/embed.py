@@ -213,9 +213,13 @@ def _load(model: str, threads: int) -> Encoder:
             from qa import e5
 
             path = e5.ensure_built()
-            encoder = SentenceTransformerEncoder(name=E5_MODEL, path=str(path), threads=threads, key=_e5_cache_key())
+            with _saying_loading(model):
+                encoder = SentenceTransformerEncoder(
+                    name=E5_MODEL, path=str(path), threads=threads, key=_e5_cache_key()
+                )
         else:
-            encoder = SentenceTransformerEncoder(name=model, threads=threads)
+            with _saying_loading(model):
+                encoder = SentenceTransformerEncoder(name=model, threads=threads)
     except ModelLoadError:
         raise
     except ImportError as error:
@@ -259,6 +263,19 @@ def _folder_fingerprint(path: Path) -> str:
         stat = file.stat()
         digest.update(f"{file.relative_to(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _saying_loading(model: str) -> Iterator[None]:
+    """A sentence-transformers model takes seconds to load (torch, then the weights): say so on
+    stderr rather than sit silent, since stdout may carry a report."""
+    import sys
+    import time
+
+    print(f"qa: loading {model} with sentence-transformers (torch) ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"qa: loaded {model} in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

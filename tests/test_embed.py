@@ -172,3 +172,19 @@ def test_a_real_model_folder_loads_lazily_once_its_vectors_are_cached():
     assert isinstance(lazy.encoder, LazyEncoder)
     assert (lazy.model_key, lazy.dimension) == (loaded.model_key, 384)
     assert np.array_equal(lazy.encode(texts), vectors)
+
+
+def test_a_sentence_transformers_model_says_on_stderr_that_it_loads(tmp_path, monkeypatch, capsys):
+    folder = str(tmp_path / "my-model")
+    monkeypatch.setattr(qa.embed, "SentenceTransformerEncoder", lambda name, threads: FolderModel(name))
+    monkeypatch.setattr(qa.embed, "check_cross_lingual", lambda encoder: None)
+    qa.embed._load.cache_clear()
+    try:
+        qa.embed._load(folder, 1)
+    finally:
+        qa.embed._load.cache_clear()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert lines[0] == f"qa: loading {folder} with sentence-transformers (torch) ..."
+    assert lines[1].startswith(f"qa: loaded {folder} in ") and lines[1].endswith(" s")
