@@ -217,9 +217,11 @@ def _load(model: str, threads: int) -> Encoder:
                 encoder = SentenceTransformerEncoder(
                     name=E5_MODEL, path=str(path), threads=threads, key=_e5_cache_key()
                 )
-        else:
+        elif Path(model).is_dir():
             with _saying_loading(model):
                 encoder = SentenceTransformerEncoder(name=model, threads=threads)
+        else:  # a hub id: loads only if cached, else fails at once with a one-line error
+            encoder = SentenceTransformerEncoder(name=model, threads=threads)
     except ModelLoadError:
         raise
     except ImportError as error:

@@ -69,8 +69,7 @@ def resolve_glossaries(
     """Bundled first, then found, configured and flagged files, each file once.
 
     `start` is the folder of the first checked file (or the working directory). A project
-    file with the same bytes as a bundled one (the repo's own glossaries/, or a copy) stands
-    in for it rather than being loaded twice.
+    file with the same bytes as a bundled one is not loaded twice.
     """
     candidates = [GlossaryFile(location, Origin.BUNDLED) for location in bundled_glossaries()] if bundled else []
     candidates += [GlossaryFile(str(path), Origin.FOUND) for path in discover_glossaries(start, cwd)]
@@ -90,14 +89,16 @@ def resolve_glossaries(
 
 
 def _without_bundled_copies(used: list[GlossaryFile], skipped: list[Skipped], cwd: Path) -> GlossaryFiles:
-    project_digests = {_digest(f, cwd): f for f in used if f.origin is not Origin.BUNDLED}
+    """A project file with a bundled file's bytes is that file (this repo's own glossaries/, an
+    editable or a regular install alike, or an unchanged copy): loaded once, as the bundled one."""
+    bundled = {_digest(f, cwd): f for f in used if f.origin is Origin.BUNDLED}
     kept = []
     for file in used:
-        twin = project_digests.get(_digest(file, cwd)) if file.origin is Origin.BUNDLED else None
+        twin = bundled.get(_digest(file, cwd)) if file.origin is not Origin.BUNDLED else None
         if twin is None:
             kept.append(file)
         else:
-            skipped.append(Skipped(file, f"the same content as {twin.location}, which is used"))
+            skipped.append(Skipped(file, f"the same content as {twin.location}"))
     return GlossaryFiles(tuple(kept), tuple(skipped))
 
 

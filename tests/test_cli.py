@@ -56,7 +56,7 @@ def test_example_json_report_has_the_planted_errors(example_json):
     assert forbidden == {(line, *found) for line, found in PLANTED.items()} | ALSO_FOUND
     assert data["source"] == "examples/issue13.en.md"
     assert data["signature"]["model"] == "use-multilingual"
-    assert data["signature"]["glossaries"]["glossaries/ml-terms.csv"].startswith("sha256:")
+    assert data["signature"]["glossaries"]["bundled:ml-terms.csv"].startswith("sha256:")
 
 
 @pytest.mark.slow

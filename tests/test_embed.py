@@ -176,6 +176,7 @@ def test_a_real_model_folder_loads_lazily_once_its_vectors_are_cached():
 
 def test_a_sentence_transformers_model_says_on_stderr_that_it_loads(tmp_path, monkeypatch, capsys):
     folder = str(tmp_path / "my-model")
+    (tmp_path / "my-model").mkdir()
     monkeypatch.setattr(qa.embed, "SentenceTransformerEncoder", lambda name, threads: FolderModel(name))
     monkeypatch.setattr(qa.embed, "check_cross_lingual", lambda encoder: None)
     qa.embed._load.cache_clear()
