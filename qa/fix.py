@@ -129,6 +129,11 @@ def write_plan(plan: FixPlan, *, in_place: bool, output: Path | None = None) -> 
         destination = output or fixed_path(plan.target)
         _write(destination, plan.fixed)
         return [destination]
+    # Through a symlink, the file read (plan.original) and the file written are the link's
+    # target (qa.atomic.replace_file follows the chain); the backup sits beside the name given.
+    if read_bytes(plan.target) != plan.original:
+        # Saved by an editor (or another run) since it was read: writing would lose that save.
+        raise QaInputError(str(plan.target), "changed since qa fix read it: run qa fix again")
     backup = backup_path(plan.target)
     if backup.exists() and backup.read_bytes() != plan.original:
         # The old backup holds an earlier version that exists nowhere else: keep it.

@@ -33,6 +33,7 @@ from functools import cached_property
 from pathlib import Path
 
 from qa.errors import QaInputError
+from qa.glossary_csv import MAX_CELL_CHARS
 from qa.io import decode, read_bytes
 from qa.matching import PhraseMatcher, normalise
 
@@ -397,6 +398,7 @@ def _parse_csv(path: Path, text: str) -> list[Entry]:
         raise QaInputError(name, "empty glossary: expected a header row with at least 'term'", 1)
     try:
         header = next(csv.reader(io.StringIO(text)))
+        _refuse_long_cells(header)
         # Before pandas: a row with a cell too many would make it take the first column as
         # an index and shift every cell (the term would become its zh).
         line_of_row = _row_lines(name, text, len(header))
@@ -460,6 +462,7 @@ def _row_lines(name: str, text: str, columns: int) -> list[int]:
     for row in reader:
         # As pandas' skip_blank_lines: an empty or whitespace-only line is no row, but a
         # line of empty cells (",,") is one.
+        _refuse_long_cells(row)
         if len(row) > 1 or (row and row[0].strip()):
             if len(row) > columns:
                 raise QaInputError(
@@ -468,6 +471,15 @@ def _row_lines(name: str, text: str, columns: int) -> list[int]:
             lines.append(start)
         start = reader.line_num + 1
     return lines
+
+
+def _refuse_long_cells(row: list[str]) -> None:
+    """The csv module's own limit, checked here too: whatever csv.field_size_limit another
+    library set in this process, the loader refuses what lint refuses (qa.glossary_csv)."""
+    if any(len(cell) > MAX_CELL_CHARS for cell in row):
+        import csv
+
+        raise csv.Error("a cell is too long")  # _csv_error finds it and its line with the scanner
 
 
 def _entry(name: str, line: int, row: dict[str, str]) -> Entry:

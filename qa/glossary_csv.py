@@ -17,6 +17,13 @@ from dataclasses import dataclass
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _UNQUOTED = re.compile(r'[^,\r\n"]*')
 
+MAX_CELL_CHARS = 131_072
+"""The most characters a cell may hold. Python's csv module (which the loader uses to find
+where rows start) refuses longer fields by default, and a glossary cell is a term, its
+renderings or a note: a few hundred characters. A longer cell is a file pasted by mistake,
+so lint, the loader and `qa glossary add` all refuse it at its line (csv.field_size_limit
+is process-wide state, not ours to raise)."""
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -102,6 +109,8 @@ def scan(text: str) -> tuple[list[Row], list[ScanProblem]]:
                     cells.append(cell)
                     break
             cells.append(cell)
+            if len(cell.value) > MAX_CELL_CHARS:
+                problems.append(ScanProblem(cell.start, too_long(len(cell.value))))
             if position < size and text[position] == ",":
                 position += 1
                 continue
@@ -114,6 +123,25 @@ def scan(text: str) -> tuple[list[Row], list[ScanProblem]]:
             position = _skip_line(text, position)
         rows.append(Row(tuple(cells), row_start, position))
     return rows, problems
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (CSV injection, OWASP): a glossary is
+opened in Excel or LibreOffice by maintainers, so no cell may start with one of these."""
+
+
+def starts_formula(cell: str) -> bool:
+    return cell.startswith(FORMULA_START)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell that would start a formula gets a leading quote, which spreadsheets read as
+    "this is text" (what `qa glossary suggest` writes for text mined from documents)."""
+    return "'" + cell if starts_formula(cell) else cell
+
+
+def too_long(length: int) -> str:
+    return f"a cell of {length:,} characters; a glossary cell holds at most {MAX_CELL_CHARS:,}"
 
 
 def _quoted(text: str, start: int) -> tuple[Cell, int, ScanProblem | None]:

@@ -5,18 +5,22 @@ endings, a BOM if there is one). A new row is appended at the end, quoted only w
 needs it; a removed row's lines are cut out exactly. Before anything is written, the
 edited file is linted together with the other glossary files, and the edit is refused if
 it adds a problem (a duplicate term, a rendering both approved and wrong…). Writes go
-through qa.atomic.replace_file, so an interrupted edit leaves the old file.
+through qa.atomic.replace_file, so an interrupted edit leaves the old file, and a glossary
+that is a symlink is edited where it points. Two edits at once (two `qa glossary add` in a
+script, two maintainers on a shared folder) take turns: each holds a lock on the files it
+reads from before reading until after writing, so neither writes over the other's row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.atomic import replace_file
+from qa.atomic import edit_lock, real_path, replace_file
 from qa.errors import QaInputError
 from qa.glossary import COLUMNS, SEPARATOR, Entry, Glossary, read_glossary_bytes, term_key
 from qa.glossary_csv import Positions, Row, scan
@@ -71,6 +75,13 @@ class Edit:
 
 def add_entry(file: Path, entry: NewEntry, others: Sequence[Path] = ()) -> Edit:
     """Append `entry` to `file` (created with a full header if missing); refuse new lint problems."""
+    # `others` are locked too: two adds of one term to two files would each pass the check.
+    with _locked([file, *others]) as failed:
+        _require_lock(file, failed)
+        return _add(file, entry, others)
+
+
+def _add(file: Path, entry: NewEntry, others: Sequence[Path]) -> Edit:
     old = read_glossary_bytes(file) if file.exists() else None
     text = _text(file, old) if old is not None else ",".join(COLUMNS) + "\n"
     rows = _rows(file, text)
@@ -85,12 +96,17 @@ def add_entry(file: Path, entry: NewEntry, others: Sequence[Path] = ()) -> Edit:
     new_text = text + separator + row_text
     line = Positions(new_text)(len(text) + len(separator))[0]
     _refuse_new_problems(file, old, new_text, others, line)
-    replace_file(file, new_text.encode("utf-8"))
+    _replace(file, new_text.encode("utf-8"))
     return Edit(file, line, row_text.rstrip("\r\n"))
 
 
 def remove_entry(term: str, files: Sequence[Path]) -> Edit:
     """Cut the row defining `term` out of the one file among `files` that has it."""
+    with _locked(files) as failed:
+        return _remove(term, files, failed)
+
+
+def _remove(term: str, files: Sequence[Path], failed: dict[Path, OSError]) -> Edit:
     found: list[tuple[Path, str, Row]] = []
     for file in files:
         text = _text(file, read_glossary_bytes(file))
@@ -114,7 +130,8 @@ def remove_entry(term: str, files: Sequence[Path]) -> Edit:
         raise QaInputError(str(found[1][0]), f"{term!r} is defined more than once ({places}): pass --file")
     file, text, row = found[0]
     line = Positions(text)(row.start)[0]
-    replace_file(file, (text[: row.start] + text[row.end :]).encode("utf-8"))
+    _require_lock(file, failed)
+    _replace(file, (text[: row.start] + text[row.end :]).encode("utf-8"))
     return Edit(file, line, text[row.start : row.end].rstrip("\r\n"))
 
 
@@ -178,6 +195,46 @@ def describe(entry: Entry) -> str:
     if entry.note:
         lines.append(f"  note:                  {entry.note}")
     return "\n".join(lines)
+
+
+@contextmanager
+def _locked(paths: Sequence[Path]) -> Iterator[dict[Path, OSError]]:
+    """Lock every file of `paths`; yield, by real path, those that could not be locked.
+
+    Locks are taken in one order (by real path) so two edits never wait on each other, and
+    once per real file (a link and its target share one lock: a second flock on the same
+    file would wait for ourselves). A file only read whose folder takes no lock file
+    (read-only) is fine unlocked, as no one can write it either; the file to be written
+    must be locked (see `_require_lock`).
+    """
+    failed: dict[Path, OSError] = {}
+    with ExitStack() as stack:
+        for path in sorted({_real(path) for path in paths}):
+            try:
+                stack.enter_context(edit_lock(path))
+            except OSError as error:
+                failed[path] = error
+        yield failed
+
+
+def _require_lock(file: Path, failed: dict[Path, OSError]) -> None:
+    error = failed.get(_real(file))
+    if error is not None:
+        raise QaInputError(str(file), f"cannot lock for editing: {error.strerror or error}")
+
+
+def _real(path: Path) -> Path:
+    try:
+        return real_path(path)
+    except OSError as error:
+        raise QaInputError(str(path), f"cannot edit: {error.strerror or error}") from None
+
+
+def _replace(file: Path, data: bytes) -> None:
+    try:
+        replace_file(file, data)
+    except OSError as error:
+        raise QaInputError(str(file), f"cannot write: {error.strerror or error}") from None
 
 
 def _text(file: Path, data: bytes) -> str:

@@ -27,7 +27,7 @@ from qa.glossary import (
     split_context,
     term_key,
 )
-from qa.glossary_csv import Cell, Positions, Row, scan
+from qa.glossary_csv import Cell, Positions, Row, scan, starts_formula
 from qa.matching import normalise
 
 _MAX_BAD_BYTES = 5
@@ -196,6 +196,8 @@ def _row(
         line, column = positions(row.cells[-1].end)
         problems.append(Problem(name, line, column, f"row has {len(row.cells)} cells, the header {header_size}"))
 
+    problems += _formulas(name, text, row, columns, positions)
+
     def cell(column_name: str) -> Cell | None:
         index = columns.get(column_name)
         return row.cells[index] if index is not None and index < len(row.cells) else None
@@ -237,6 +239,23 @@ def _row(
         )
     problems += _within_entry(entry)
     return problems, entry
+
+
+def _formulas(name: str, text: str, row: Row, columns: dict[str, int], positions: Positions) -> list[Problem]:
+    """Cells a spreadsheet would run as a formula (CSV injection): a maintainer who opens the
+    glossary in Excel must see text. `qa glossary add` refuses them through this check."""
+    labels = {index: label for label, index in columns.items()}
+    problems = []
+    for index, cell in enumerate(row.cells):
+        if starts_formula(cell.value):
+            line, column = positions(cell.offset_of(text, 0))
+            what = repr(labels[index]) if index in labels else f"cell {index + 1}"
+            message = (
+                f"{what} starts with {cell.value[0]!r}: a spreadsheet would run the cell as a formula; "
+                "start it with another character (or ' to mark it as text)"
+            )
+            problems.append(Problem(name, line, column, message))
+    return problems
 
 
 def _items(

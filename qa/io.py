@@ -79,7 +79,8 @@ def _decode_gb18030(data: bytes) -> str | None:
 
 def write_atomic(path: Path, data: str) -> None:
     """Write UTF-8 text via a temporary file and a rename (qa/atomic.py): an interrupted run
-    leaves the previous file intact, and a new file gets the usual permissions."""
+    leaves the previous file intact, and a new file gets the usual permissions. A symlink is
+    written through, and temporary files a killed run left in the folder are cleaned up."""
     from qa.atomic import replace_file
 
     replace_file(path, data.encode("utf-8"))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from qa.errors import QaInputError
 from qa.glossary import COLUMNS, Glossary, term_key
+from qa.glossary_csv import spreadsheet_safe
 from qa.model import Document, Segment
 
 _CAMEL = r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*"  # PyTorch, EfficientNet, CutMix, wav2Vec, iPhone
@@ -189,17 +190,9 @@ def to_csv(candidates: Sequence[Candidate]) -> tuple[str, int]:
             seen = ", ".join(f"{seq} ×{count}" for seq, count in candidate.renderings)
             note += f"; rendered {seen}. Review: move wrong renderings to forbidden"
         row = {"term": candidate.term, "zh": zh, "keep_english": "true" if keep else "false", "note": note}
+        # Text mined from documents must not become a formula in a maintainer's spreadsheet.
         writer.writerow([spreadsheet_safe(row.get(column, "")) for column in COLUMNS])
     return buffer.getvalue(), skipped
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """Text mined from documents must not become a formula when a maintainer opens the CSV in
-    a spreadsheet (CSV injection, OWASP): a cell that would start one gets a leading quote."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def aligned_segments(

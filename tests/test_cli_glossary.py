@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -145,3 +146,50 @@ def test_maintainer_commands_import_no_model():
     )
     result = in_fresh_python(code)
     assert result.stdout.strip() == "0 []", result.stderr
+
+
+def _qa(*args: str, cwd) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "qa", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_concurrent_adds_through_the_cli_all_land_and_all_exit_0(project):
+    runs = [
+        _qa("glossary", "add", f"Zq{i}", "--keep-english", "-f", "glossaries/ml.csv", cwd=project) for i in range(8)
+    ]
+    outcomes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    assert outcomes == [(0, "")] * 8
+    lint = invoke("glossary", "lint", "glossaries/ml.csv")
+    assert (lint.exit_code, lint.stdout) == (0, "1 file, 10 entries: ok\n")
+
+
+def test_edits_and_fix_in_place_through_a_symlink_change_the_linked_file(project):
+    shared = project / "shared"
+    shared.mkdir()
+    (project / "glossaries" / "ml.csv").rename(shared / "ml.csv")
+    (project / "glossaries" / "ml.csv").symlink_to(Path("..") / "shared" / "ml.csv")
+    assert invoke("glossary", "add", "Zorblax", "--keep-english").exit_code == 0
+    assert "Zorblax" in (shared / "ml.csv").read_text(encoding="utf-8")
+    assert invoke("glossary", "remove", "CLIP").exit_code == 0
+    assert "CLIP" not in (shared / "ml.csv").read_text(encoding="utf-8")
+    assert (project / "glossaries" / "ml.csv").is_symlink()
+    (shared / "p.zh.md").write_text("这里的变形金刚很好。\n", encoding="utf-8")
+    (project / "p.zh.md").symlink_to(Path("shared") / "p.zh.md")
+    fixed = _qa("fix", "p.zh.md", "--in-place", "-g", "glossaries/ml.csv", "--no-bundled-glossary", cwd=project)
+    assert fixed.wait(timeout=120) == 0, fixed.stderr.read()
+    assert (project / "p.zh.md").is_symlink()
+    assert (shared / "p.zh.md").read_text(encoding="utf-8") == "这里的 Transformer 很好。\n"
+    assert (project / "p.zh.md.bak").read_text(encoding="utf-8") == "这里的变形金刚很好。\n"
+    assert sorted(p.name for p in shared.iterdir()) == ["ml.csv", "p.zh.md"]
+
+
+def test_add_refuses_a_formula_cell_in_one_line(project):
+    before = (project / "glossaries" / "ml.csv").read_bytes()
+    result = invoke("glossary", "add", "BERT", "--keep-english", "--note", "=IMPORTXML(1)")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "qa: error: glossaries/ml.csv:4: the edit is refused: 'note' starts with '=': a spreadsheet would run "
+        "the cell as a formula; start it with another character (or ' to mark it as text)\n"
+    )
+    assert (project / "glossaries" / "ml.csv").read_bytes() == before

@@ -1,4 +1,7 @@
 import codecs
+import os
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +192,50 @@ def test_words_wrong_only_with_the_english_are_not_pointed_at(tmp_path, glossary
     # 关注 (to follow) is wrong for "attention" only when the English says so.
     target, source = pair(tmp_path, en="We look at it closely.\n", zh="注意力机制值得关注。\n")
     assert plan_fixes(target, source, glossary).left == ()
+
+
+# Inputs of our own: a sentence whose always-wrong rendering 变形金刚 needs no English to fix.
+MINE = "第一段：用变形金刚做翻译。\n"
+MINE_FIXED = "第一段：用 Transformer 做翻译。\n"
+
+
+def test_in_place_through_a_chain_of_links_fixes_the_real_file(tmp_path, glossary):
+    (tmp_path / "store").mkdir()
+    real = tmp_path / "store" / "p.zh.md"
+    real.write_text(MINE, encoding="utf-8")
+    os.chmod(real, 0o640)
+    (tmp_path / "store" / "mid.zh.md").symlink_to("p.zh.md")
+    (tmp_path / "docs").mkdir()
+    link = tmp_path / "docs" / "p.zh.md"
+    link.symlink_to(Path("..") / "store" / "mid.zh.md")
+    plan = plan_fixes(link, None, glossary)
+    assert write_plan(plan, in_place=True) == [link, backup_path(link)]
+    assert real.read_text(encoding="utf-8") == MINE_FIXED
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert link.is_symlink() and (tmp_path / "store" / "mid.zh.md").is_symlink()
+    # The backup holds the real file's old content, beside the name given, as a plain file.
+    backup = backup_path(link)
+    assert not backup.is_symlink() and backup.read_text(encoding="utf-8") == MINE
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["mid.zh.md", "p.zh.md"]
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["p.zh.md", "p.zh.md.bak"]
+
+
+def test_a_fixed_copy_beside_a_link_is_a_new_file_and_the_target_is_untouched(tmp_path, glossary):
+    real = tmp_path / "real.zh.md"
+    real.write_text(MINE, encoding="utf-8")
+    link = tmp_path / "q.zh.md"
+    link.symlink_to(real.name)
+    assert write_plan(plan_fixes(link, None, glossary), in_place=False) == [tmp_path / "q.zh.fixed.md"]
+    assert real.read_text(encoding="utf-8") == MINE and link.is_symlink()
+    assert (tmp_path / "q.zh.fixed.md").read_text(encoding="utf-8") == MINE_FIXED
+
+
+def test_in_place_refuses_a_file_changed_since_it_was_read(tmp_path, glossary):
+    target = tmp_path / "r.zh.md"
+    target.write_text(MINE, encoding="utf-8")
+    plan = plan_fixes(target, None, glossary)
+    target.write_text(MINE + "第二段：新加的。\n", encoding="utf-8")  # an editor saved meanwhile
+    with pytest.raises(QaInputError, match=r"r\.zh\.md: changed since qa fix read it"):
+        write_plan(plan, in_place=True)
+    assert target.read_text(encoding="utf-8") == MINE + "第二段：新加的。\n"
+    assert not backup_path(target).exists()

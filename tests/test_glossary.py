@@ -199,3 +199,33 @@ def test_prepare_builds_every_lazily_built_matcher_and_index():
     glossary = load_glossaries(sorted((REPO / "glossaries").glob("*.csv"))).prepare()
     lazy = [name for name, value in vars(Glossary).items() if isinstance(value, cached_property)]
     assert lazy and all(name in vars(glossary) for name in lazy)
+
+
+@pytest.mark.parametrize("raised_limit", [False, True])
+def test_a_cell_over_the_limit_is_refused_at_its_line_as_lint_does(tmp_path, raised_limit):
+    import csv
+
+    from qa.glossary_lint import lint_files
+
+    long = "长" * 131_073
+    path = write(tmp_path, "a.csv", f'GAN,生成对抗网络,,,true,true,,\n\nBERT,,,,true,true,,"{long}"\n')
+    previous = csv.field_size_limit()
+    if raised_limit:  # another library in the process lifted the csv module's limit
+        csv.field_size_limit(10**7)
+    try:
+        with pytest.raises(QaInputError) as raised:
+            load_glossaries([path])
+    finally:
+        csv.field_size_limit(previous)
+    assert str(raised.value) == (
+        f"{path}:4: not a valid CSV file: a cell of 131,073 characters; a glossary cell holds at most 131,072 "
+        "(column 20)"
+    )
+    assert [str(p) for p in lint_files([path])] == [
+        f"{path}:4:20: a cell of 131,073 characters; a glossary cell holds at most 131,072"
+    ]
+
+
+def test_a_cell_at_the_limit_loads(tmp_path):
+    path = write(tmp_path, "a.csv", "BERT,,,,true,true,," + "长" * 131_072 + "\n")
+    assert len(load_glossaries([path]).entries[0].note) == 131_072

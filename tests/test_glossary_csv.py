@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from qa.glossary_csv import Positions, scan
+from qa.glossary_csv import MAX_CELL_CHARS, Positions, scan, spreadsheet_safe, starts_formula
 
 
 def values(text):
@@ -63,3 +63,23 @@ def test_scanning_resumes_after_a_bad_row():
 def test_positions_count_code_points_and_all_line_endings():
     positions = Positions("一\r\n二\r三\n四")
     assert [positions(i) for i in (0, 3, 5, 7)] == [(1, 1), (2, 1), (3, 1), (4, 1)]
+
+
+def test_a_cell_over_the_limit_is_a_problem_at_its_start_and_scanning_goes_on():
+    long = "x" * (MAX_CELL_CHARS + 1)
+    text = f'term,note\nA,"{long}"\nB,{long}\nC,{"y" * MAX_CELL_CHARS}\n'
+    rows, problems = scan(text)
+    assert [Positions(text)(p.offset) for p in problems] == [(2, 3), (3, 3)]
+    assert problems[0].message == "a cell of 131,073 characters; a glossary cell holds at most 131,072"
+    assert [row.values[0] for row in rows[1:]] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+49 30", "-x", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_starts_are_what_owasp_lists_and_safe_cells_start_with_a_quote(cell):
+    assert starts_formula(cell) and spreadsheet_safe(cell) == "'" + cell
+    assert not starts_formula(spreadsheet_safe(cell))
+
+
+@pytest.mark.parametrize("cell", ["", "GPT-4", "a=b", " =x", "'=x", "变压器", "x@y"])
+def test_other_cells_are_left_as_they_are(cell):
+    assert not starts_formula(cell) and spreadsheet_safe(cell) == cell

@@ -93,3 +93,37 @@ def test_five_thousand_entries_lint_in_a_pre_commit_budget(tmp_path):
     elapsed = time.perf_counter() - start
     assert result.returncode == 0, result.stdout + result.stderr
     assert elapsed < 2.0  # measured ~0.4 s wall, interpreter start included; slack for a busy CI
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("=cmd,,,,true,false,,\n", ["g.csv:2:1: 'term' starts with '='"]),
+        ('GAN,"+生成对抗网络",,,true,true,,\n', ["g.csv:2:6: 'zh' starts with '+'"]),
+        ("GAN,生成对抗网络,-甘,,true,true,,\n", ["g.csv:2:12: 'forbidden' starts with '-'"]),
+        ("GAN,生成对抗网络,,,true,true,,@x\n", ["g.csv:2:25: 'note' starts with '@'"]),
+        ("GAN,生成对抗网络,,,true,true,,ok,=x\n", ["g.csv:2:28: cell 9 starts with '='"]),
+        ("GAN,生成对抗网络,,,true,true,,'=x (text)\n", []),  # the quote a spreadsheet reads as text
+        ("GPT-4,,,,true,true,GPT-4o|-,\n", []),  # a hyphen inside a cell is no formula
+    ],
+)
+def test_formula_cells_are_reported_at_their_first_character(body, expected):
+    found = [p.split(": a spreadsheet")[0] for p in lint(body) if "starts with" in p]
+    assert found == expected
+
+
+def test_a_tab_or_carriage_return_start_is_a_formula_start_too():
+    problems = lint('GAN,生成对抗网络,,,true,true,,"\tnote"\n') + lint('GAN,生成对抗网络,,,true,true,,"\rnote"\n')
+    assert [p for p in problems if "starts with" in p] == [
+        "g.csv:2:26: 'note' starts with '\\t': a spreadsheet would run the cell as a formula; "
+        "start it with another character (or ' to mark it as text)",
+        "g.csv:2:26: 'note' starts with '\\r': a spreadsheet would run the cell as a formula; "
+        "start it with another character (or ' to mark it as text)",
+    ]
+
+
+def test_a_cell_over_the_limit_is_reported_at_its_line():
+    long = "长" * 131_073
+    assert lint(f"GAN,生成对抗网络,,,true,true,,\nBERT,,,,true,true,,{long}\n") == [
+        "g.csv:3:20: a cell of 131,073 characters; a glossary cell holds at most 131,072"
+    ]

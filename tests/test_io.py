@@ -91,3 +91,33 @@ def test_input_error_survives_pickling():
 
     error = pickle.loads(pickle.dumps(QaInputError("a.zh.md", "not valid UTF-8", 3)))
     assert str(error) == "a.zh.md:3: not valid UTF-8" and error.line == 3
+
+
+def test_a_report_path_that_is_a_link_is_written_through(tmp_path):
+    (tmp_path / "published").mkdir()
+    (tmp_path / "reports").mkdir()
+    link = tmp_path / "reports" / "r.md"
+    link.symlink_to(tmp_path / "published" / "r.md")  # dangling until the first report
+    write_atomic(link, "第一版")
+    write_atomic(link, "第二版")
+    assert link.is_symlink() and (tmp_path / "published" / "r.md").read_text(encoding="utf-8") == "第二版"
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["r.md"]
+
+
+def test_a_killed_runs_temporary_report_is_removed_by_the_next_write(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import qa.atomic
+
+    monkeypatch.setattr(qa.atomic, "_swept", set())
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = tmp_path / f".s.review.json.qa{gone.pid}-k1ll3d_x.tmp"
+    left.write_text('{"half": ')
+    past = time.time() - 90
+    os.utime(left, (past, past))
+    write_atomic(tmp_path / "t.review.json", "{}")
+    assert [p.name for p in tmp_path.iterdir()] == ["t.review.json"]
