@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote
 
 from qa.errors import QaInputError
 from qa.executors import Executor
@@ -47,8 +49,8 @@ class Summary:
 
 
 def expand_targets(arguments: Sequence[str]) -> list[Path]:
-    """Files as given; a folder means every NAME.zh.md and NAME.zh.mdx below it; a quoted glob
-    is expanded to the Markdown files it matches. A file that is not Markdown (by its name) is
+    """Files as given; a folder means every NAME.zh.md and NAME.zh.mdx file below it; a quoted
+    glob is expanded to the Markdown files it matches. A file that is not Markdown (by its name) is
     an error: a glossary a shell expanded among the targets must not be checked as Chinese."""
     targets: list[Path] = []
     for argument in arguments:
@@ -56,8 +58,16 @@ def expand_targets(arguments: Sequence[str]) -> list[Path]:
         if (hint := _flag_value_hint(argument)) is not None:
             raise QaInputError(argument, hint)
         if path.is_dir():
+            # Regular files only (is_file follows a symlink to its file): a FIFO would block the
+            # run for ever and /dev/zero never ends; a file named on the command line is refused
+            # with its reason instead (qa/io.py).
             found = sorted(
-                {p for pattern in TARGET_PATTERNS for p in path.rglob(pattern) if not _hidden(p.relative_to(path))}
+                {
+                    p
+                    for pattern in TARGET_PATTERNS
+                    for p in path.rglob(pattern)
+                    if not _hidden(p.relative_to(path)) and p.is_file()
+                }
             )
             if not found:
                 raise QaInputError(argument, "no *.zh.md files in this folder (nor *.zh.mdx)")
@@ -217,7 +227,9 @@ def summary_table(summaries: Sequence[Summary]) -> str:
 
 
 def index_markdown(summaries: Sequence[Summary], index_path: Path) -> str:
-    """reports/index.md: one row per file, linking its review."""
+    """reports/index.md: one row per file, linking its review. A file name is any text a
+    folder may hold (spaces, `|`, `<img onerror=…>`, backticks, newlines): each is escaped for
+    where it lands, so links work, rows keep their cells and no name becomes HTML."""
     lines = [
         "# qa reviews",
         "",
@@ -227,9 +239,38 @@ def index_markdown(summaries: Sequence[Summary], index_path: Path) -> str:
     for s in summaries:
         link = _relative_link(Path(s.report), index_path.parent) if s.report != "-" else ""
         drift = "–" if s.drift_mean is None else f"{s.drift_mean:.2f}"
-        review = f"[{Path(s.report).name}]({link})" if link else "–"
-        lines.append(f"| `{s.target}` | {s.errors} | {s.warnings} | {s.infos} | {s.pairs} | {drift} | {review} |")
+        review = f"[{_markdown_text(Path(s.report).name)}]({link})" if link else "–"
+        row = f"| {_code_cell(s.target)} | {s.errors} | {s.warnings} | {s.infos} | {s.pairs} | {drift} | {review} |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> str:
+    """Control characters (a newline would end the table row) as their escapes: `\\n`."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _markdown_text(text: str) -> str:
+    """`text` as literal Markdown inline text: HTML's three characters as entities, the other
+    ASCII punctuation backslash-escaped (CommonMark allows it for all of it; GitHub's `$` math
+    and `:emoji:` honour it too), so nothing in it is markup, a link or a cell border. Only
+    `.`, `-`, `/` and `,`, in every file name and markup only at the start of a line, stay
+    as they are, so the file reads as it renders."""
+    entities = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+    return "".join(entities.get(c) or ("\\" + c if c in _PUNCTUATION else c) for c in _printable(text))
+
+
+_PUNCTUATION = frozenset("!\"#$%'()*+:;=?@[\\]^_`{|}~")
+
+
+def _code_cell(text: str) -> str:
+    """`text` as a code span in a table cell: fenced by more backticks than it holds in a row,
+    padded when it starts or ends with one, and `|` escaped (a table splits cells there even
+    inside code; GFM and markdown-it unescape it)."""
+    text = _printable(text).replace("|", "\\|")
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def report_paths(targets: Sequence[Path], report_dir: Path, extension: str, cwd: Path | None = None) -> list[Path]:
@@ -260,10 +301,11 @@ def report_stem(target: Path) -> str:
 
 
 def _relative_link(path: Path, folder: Path) -> str:
+    """A link destination: percent-encoded, so spaces, parentheses and `|` do not end it."""
     try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
+        return quote(path.resolve().relative_to(folder.resolve()).as_posix(), safe="/")
     except ValueError:
-        return path.resolve().as_uri()
+        return path.resolve().as_uri()  # encoded already
 
 
 def _hidden(relative: Path) -> bool:

@@ -5,19 +5,41 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from qa import __version__
-from qa.cli_help import QaTyper
+from qa.cli_help import QaGroup, QaTyper
 from qa.errors import ModelLoadError, QaInputError
 from qa.executors import ExecutorError, one_blas_thread_pool
 from qa.model import Report, Severity
 
 one_blas_thread_pool()  # before anything imports numpy: OpenBLAS reads it when it loads
 
+
+class _Commands(QaGroup):
+    """The `qa` group: every command runs with qa/cli_process.py's standard streams and
+    SIGTERM handling, and inside its guard, the one place where an error that stops a run
+    (a file or stream qa could not write, SIGTERM) becomes `qa: error: …` and exit 2."""
+
+    def main(self, *args, **kwargs):
+        from qa.cli_process import EXIT_ERROR, STDOUT_CLOSED, error_line, standard_streams
+
+        with standard_streams() as streams:
+            if streams.stdout_closed:
+                error_line(STDOUT_CLOSED)
+                raise SystemExit(EXIT_ERROR)
+            return super().main(*args, **kwargs)
+
+    def invoke(self, ctx):
+        from qa.cli_process import guarded
+
+        return guarded(lambda: super(_Commands, self).invoke(ctx))
+
+
 app = QaTyper(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="Review machine-translated Chinese versions of English ML articles.\n\n"
@@ -43,15 +65,16 @@ class AlignFormat(enum.StrEnum):
     json = "json"
 
 
-# Format -> (module in qa/report/, file extension). `github` writes to stdout by default: the
-# workflow runner reads annotations from there.
+# Format -> (module in qa/report/, file extension, how it stays intact on a stdout that is not
+# UTF-8: qa/cli_process.py print_document). `github` writes to stdout by default: the workflow
+# runner reads annotations from there.
 _FORMATS = {
-    ReportFormat.md: ("markdown", "md"),
-    ReportFormat.json: ("json", "json"),
-    ReportFormat.html: ("html", "html"),
-    ReportFormat.sarif: ("sarif", "sarif"),
-    ReportFormat.junit: ("junit", "junit.xml"),
-    ReportFormat.github: ("github", None),
+    ReportFormat.md: ("markdown", "md", "text"),
+    ReportFormat.json: ("json", "json", "json"),
+    ReportFormat.html: ("html", "html", "markup"),
+    ReportFormat.sarif: ("sarif", "sarif", "json"),
+    ReportFormat.junit: ("junit", "junit.xml", "markup"),
+    ReportFormat.github: ("github", None, "text"),
 }
 
 
@@ -197,6 +220,8 @@ def check(
         paths = expand_targets(targets)
         if len(paths) > 1 and output is not None:
             raise QaInputError(str(paths[1]), "--output takes a single TARGET; use --report-dir for several")
+        destinations = _report_destinations(paths, report_format, output, settings_file.report_dir)
+        _check_destinations(destinations, write_baseline, settings_file.report_dir)
         loaded = _load_glossaries(paths[0], settings_file, glossary)
         run = RunSettings(
             model=None if no_drift else settings_file.model,
@@ -218,7 +243,10 @@ def check(
             raise typer.Exit(EXIT_CLEAN)
         if baseline is not None:
             reports = _without_baseline(reports, baseline)
-        written = _write_reports(reports, paths, report_format, output, settings_file.report_dir)
+        # Every file is written before anything is printed: a reader that stops reading early
+        # (`| head`) or a stdout that fails cannot leave the run's files half-done.
+        written = _write_reports(reports, report_format, destinations)
+        index = _write_index(reports, written, settings_file.report_dir)
     except QaInputError as error:
         _fail(str(error))
     except ModelLoadError as error:
@@ -226,7 +254,7 @@ def check(
     except ExecutorError as error:
         _fail(str(error))
     terminal = terminal_output or (TerminalOutput.full if len(reports) == 1 else TerminalOutput.concise)
-    _print_results(reports, written, report_format, settings_file.report_dir, terminal)
+    _print_results(reports, written, index, terminal)
     fail = FailOn(settings_file.fail_on)
     raise typer.Exit(max(_exit_code(report, fail) for report in reports))
 
@@ -304,6 +332,7 @@ def fix(
     Example: qa fix examples/issue13.zh.md
     """
     from qa.batch import resolve_source
+    from qa.cli_process import check_destination, describe_os_error
     from qa.fix import fixed_path, plan_fixes, write_plan
 
     try:
@@ -315,10 +344,17 @@ def fix(
                 target, _settings(None, None, None, None, None, None, None, no_bundled_glossary), glossary
             ),
         )
+        destination = target if in_place else output or fixed_path(target)
+        check_destination(destination, "the fixed file")
+        # Rendered before anything is written: a diff that cannot be made must not follow a
+        # rewritten file.
+        diff = plan.diff(str(destination))
         written = write_plan(plan, in_place=in_place, output=output)
     except QaInputError as error:
         _fail(str(error))
-    sys.stdout.write(plan.diff(str(target if in_place else output or fixed_path(target))))
+    except OSError as error:
+        _fail(describe_os_error(error))
+    sys.stdout.write(diff)
     if source_note:
         typer.echo(f"note: {source_note}; only renderings wrong in any ML text were fixed", err=True)
     for item in plan.left:
@@ -367,8 +403,12 @@ def cache_clear() -> None:
     Example: qa cache clear
     """
     from qa import cache
+    from qa.cli_process import describe_os_error
 
-    removed = cache.clear()
+    try:
+        removed = cache.clear()
+    except OSError as error:
+        _fail(describe_os_error(error, "cannot remove"))
     typer.echo(f"removed {len(removed)} item(s) from {cache.cache_dir()}" if removed else "cache already empty")
 
 
@@ -397,9 +437,10 @@ def align(
     except ModelLoadError as error:
         _fail(f"{error}\nqa: run with --no-drift to align without the encoder")
     if report_format is AlignFormat.json:
+        from qa.cli_process import print_document
         from qa.report.json import pairs_to_json
 
-        sys.stdout.write(pairs_to_json(alignment, scores))
+        print_document(pairs_to_json(alignment, scores), "json")
     else:
         from qa.report.terminal import print_alignment
 
@@ -469,9 +510,11 @@ class _progress:
         if self.total < 2:
             return None
         if sys.stderr.isatty() and not os.environ.get("CI"):
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            # On stderr, the stream just asked about: stdout may be a pipe (`| head`) or a report.
+            self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
             task = self.bar.add_task("checking", total=self.total)
             return lambda done, target: self.bar.update(task, completed=done, description=str(target))
@@ -487,7 +530,10 @@ def _write_baseline(path: Path, reports: list[Report]) -> None:
     from qa.suppress import baseline_text
 
     findings = [f for report in reports for f in report.findings]
-    write_atomic(path, baseline_text(findings))
+    try:
+        write_atomic(path, baseline_text(findings))
+    except OSError as error:
+        raise QaInputError(str(path), f"cannot write the baseline: {error.strerror or error}") from None
     typer.echo(f"wrote {path}: {len(findings)} findings recorded as the baseline", err=True)
 
 
@@ -505,22 +551,59 @@ def _without_baseline(reports: list[Report], path: Path) -> list[Report]:
     return kept
 
 
-def _write_reports(reports, paths, report_format: ReportFormat, output: str | None, report_dir: Path) -> list[str]:
+def _report_destinations(paths, report_format: ReportFormat, output: str | None, report_dir: Path) -> list[Path] | None:
+    """Where each report goes; None: to stdout."""
     from qa.batch import report_paths
 
     extension = _FORMATS[report_format][1]
     if output == "-" or (output is None and extension is None):
+        return None
+    return [Path(output)] if output else report_paths(paths, report_dir, extension)
+
+
+def _check_destinations(reports: list[Path] | None, baseline: Path | None, report_dir: Path) -> None:
+    """Refuse before the run a report, index or baseline that could not be written after it."""
+    from qa.cli_process import check_destination
+
+    if baseline is not None:
+        check_destination(baseline, "the baseline")
+        return
+    for path in dict.fromkeys(reports or ()):
+        check_destination(path, "the report")
+    if reports is not None and len(reports) > 1:
+        check_destination(report_dir / _INDEX, "the index")
+
+
+def _write_reports(reports, report_format: ReportFormat, destinations: list[Path] | None) -> list[str]:
+    if destinations is None:
+        from qa.cli_process import print_document
+
         for report in reports:
-            sys.stdout.write(_renderer(report_format)(report))
-        sys.stdout.flush()
+            print_document(_renderer(report_format)(report), _FORMATS[report_format][2])
         return ["-"] * len(reports)
-    targets = [Path(output)] if output else report_paths(paths, report_dir, extension)
-    return [_write_report(report, report_format, target) for report, target in zip(reports, targets, strict=True)]
+    return [_write_report(report, report_format, path) for report, path in zip(reports, destinations, strict=True)]
 
 
-def _print_results(
-    reports, written: list[str], report_format: ReportFormat, report_dir: Path, terminal: TerminalOutput
-) -> None:
+_INDEX = "index.md"
+
+
+def _write_index(reports, written: list[str], report_dir: Path) -> Path | None:
+    """REPORT_DIR/index.md for a run of several files written to files; None otherwise."""
+    from qa.batch import index_markdown, summarise
+    from qa.io import write_atomic
+
+    if len(reports) < 2 or written[0] == "-":
+        return None
+    index = report_dir / _INDEX
+    summaries = [summarise(report, where) for report, where in zip(reports, written, strict=True)]
+    try:
+        write_atomic(index, index_markdown(summaries, index))
+    except OSError as error:
+        raise QaInputError(str(index), f"cannot write the index: {error.strerror or error}") from None
+    return index
+
+
+def _print_results(reports, written: list[str], index: Path | None, terminal: TerminalOutput) -> None:
     to_stderr = written[0] == "-"
     if terminal is TerminalOutput.full:
         for report, where in zip(reports, written, strict=True):
@@ -531,16 +614,13 @@ def _print_results(
     else:
         _print_shared_notes(reports, to_stderr=to_stderr)
     if len(reports) > 1:
-        from qa.batch import index_markdown, summarise, summary_table
-        from qa.io import write_atomic
+        from qa.batch import summarise, summary_table
 
         summaries = [summarise(report, where) for report, where in zip(reports, written, strict=True)]
         if terminal is TerminalOutput.full:
             typer.echo("", err=to_stderr)
         typer.echo(summary_table(summaries), nl=False, err=to_stderr)
-        if not to_stderr:
-            index = report_dir / "index.md"
-            write_atomic(index, index_markdown(summaries, index))
+        if index is not None:
             typer.echo(f"index: {index}", err=to_stderr)
     elif terminal is TerminalOutput.concise:
         _print_summary(reports[0], written[0], to_stderr=to_stderr)
@@ -601,9 +681,10 @@ def _exit_code(report: Report, fail_on: FailOn) -> int:
     return EXIT_FINDINGS if worst >= Severity.parse(fail_on.value) else EXIT_CLEAN
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"qa: error: {message}", err=True)
-    raise typer.Exit(EXIT_ERROR)
+def _fail(message: str) -> NoReturn:
+    from qa.cli_process import fail
+
+    fail(message)
 
 
 if __name__ == "__main__":

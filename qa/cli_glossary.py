@@ -4,7 +4,7 @@ qa/glossary_lint.py, qa/glossary_edit.py and qa/suggest.py. Nothing here imports
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -127,6 +127,7 @@ def add(
 
     Example: qa glossary add "diffusion model" --zh 扩散模型 --forbidden 传播模型 -f glossaries/ml-terms.csv
     """
+    from qa.cli_process import check_destination
     from qa.glossary_edit import NewEntry, add_entry
     from qa.glossary_files import project_files
 
@@ -143,12 +144,16 @@ def add(
         report_missing=report_missing,
         note=note,
     )
+    destination = file
     try:
         found = project_files(_files())
         destination = file or _single(found)
+        check_destination(destination, "the glossary")
         edit = add_entry(destination, entry, others=found)
     except QaInputError as error:
         _fail(str(error))
+    except OSError as error:
+        _fail(f"{destination}: cannot write: {error.strerror or error}")
     typer.echo(f"{edit.file}:{edit.line}: added {edit.row}")
 
 
@@ -163,12 +168,15 @@ def remove(
 
     Example: qa glossary remove "diffusion model"
     """
+    from qa.cli_process import describe_os_error
     from qa.glossary_edit import remove_entry
 
     try:
         edit = remove_entry(term, [file] if file else _editable(term))
     except QaInputError as error:
         _fail(str(error))
+    except OSError as error:
+        _fail(describe_os_error(error))
     typer.echo(f"{edit.file}:{edit.line}: removed {edit.row}")
 
 
@@ -187,12 +195,15 @@ def suggest(
 
     Example: qa glossary suggest docs/en docs/zh -o new-terms.csv
     """
+    from qa.cli_process import check_destination
     from qa.glossary import load_glossaries
     from qa.io import read_text
     from qa.markdown import parse_document
     from qa.suggest import aligned_segments, mine, pair_paths, to_csv
 
     try:
+        if output != "-":
+            check_destination(Path(output), "the suggestions")
         known = load_glossaries(_files(glossary).locations)
         documents = [
             (parse_document(str(en), read_text(en)), parse_document(str(zh), read_text(zh)))
@@ -278,6 +289,7 @@ def _single(found: list[Path]) -> Path:
     return found[0]
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"qa: error: {message}", err=True)
-    raise typer.Exit(EXIT_ERROR)
+def _fail(message: str) -> NoReturn:
+    from qa.cli_process import fail
+
+    fail(message)

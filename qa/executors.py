@@ -23,6 +23,13 @@ on), and `dask scheduler`/`dask worker` are two commands on any machine with ssh
 opentelemetry for its dashboard) that runs its own object store and raylet per node — a
 lot of machinery for independent file-sized tasks.
 
+Lifetime: a pool's workers die with the qa process however it dies, SIGKILL included
+(`_die_with_parent`), and a run left by an exception (an input error, SIGTERM, Ctrl-C) stops
+its workers rather than waiting for them (`terminate`). A LocalCluster's workers need nothing
+of this: distributed ends each when the pipe from its parent closes (measured: gone within
+1 s of a SIGKILL to `qa check --executor dask`). The workers of a scheduler elsewhere are
+not qa's to end.
+
 Errors: a file the pipeline cannot read raises QaInputError in the worker. That exception
 does not survive pickling (its constructor takes three arguments; importing dask happens to
 patch this, a plain process pool does not), and an engine would wrap it in its own
@@ -37,6 +44,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +68,8 @@ DASK_WORKERS = 2
 DASK_MEMORY_LIMIT = "2GiB"
 """Per LocalCluster worker: USE needs about 250 MB, multilingual-e5-small about 1.3 GB."""
 CONNECT_TIMEOUT = "10s"
+TERMINATE_TIMEOUT = 10.0
+"""Seconds a stopped run waits for its killed workers to be reaped (milliseconds, normally)."""
 
 
 class ExecutorError(Exception):
@@ -86,11 +97,20 @@ class _Closing:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        # Left by an exception (an input error, SIGTERM, Ctrl-C): nothing the workers are still
+        # doing is wanted, so they are stopped rather than waited for.
+        if kind is None:
+            self.close()
+        else:
+            self.terminate()
 
     def close(self) -> None:
         pass
+
+    def terminate(self) -> None:
+        """Stop now, dropping work in progress."""
+        self.close()
 
 
 class SerialExecutor(_Closing):
@@ -142,11 +162,14 @@ class ProcessExecutor(_Closing):
         # A fork server keeps the environment of the moment it started: hand the workers
         # this process's current one (where the embedding cache is).
         environment = {name: os.environ.get(name) for name in _WORKER_ENVIRONMENT}
+        # A forked worker's parent is this process; a fork server's child's is the server,
+        # which it asks itself (`_die_with_parent`).
+        parent = os.getpid() if start_method == "fork" else None
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(environment, initializer, initargs),
+            initargs=(environment, parent, initializer, initargs),
         )
         # The pool forks its workers at the first task: make that now, while this process
         # has no other thread (a progress bar's refresh thread starts next) whose locks a
@@ -180,6 +203,31 @@ class ProcessExecutor(_Closing):
         The pool's manager thread reaps them, and the interpreter waits for it before this
         process exits."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Stop every worker now (SIGTERM, which `_start_worker` left at its default: exit),
+        dropping the files they are checking, and wait until the pool's manager thread has
+        reaped them. Python 3.11's pool does not survive this by itself, measured under load:
+        - a worker killed while it sends its report leaves half a message in the result pipe,
+          and the manager thread waits for the rest for good, since this process holds that
+          pipe's write end too; the interpreter then waits for the manager at exit: a hang
+          (1 run in 45). Once the workers are gone, that end is closed here: EOF, the manager
+          counts the pool broken and ends;
+        - the interpreter's exit hook wakes the manager through a pipe the manager may be
+          closing just then: an ignored EBADF traceback after the run's one error line (2 runs
+          in 20). Waiting for the manager here leaves nothing to wake."""
+        from multiprocessing.connection import wait
+
+        processes = list((self._pool._processes or {}).values())
+        results = self._pool._result_queue
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        wait([process.sentinel for process in processes], timeout=TERMINATE_TIMEOUT)
+        if results is not None:
+            results._writer.close()
+        if self._manager is not None:
+            self._manager.join(timeout=TERMINATE_TIMEOUT)
 
     def join(self) -> None:
         """Close, and wait until every worker has exited (a benchmark does, so that exiting
@@ -358,7 +406,10 @@ class FileCheck:
             return
         from pathlib import Path
 
-        paths = [options.target, options.source, options.reference, *(Path(p) for p, _ in self.glossary_files)]
+        from qa.glossary import is_bundled
+
+        glossaries = (Path(p) for p, _ in self.glossary_files if not is_bundled(p))  # bundled: in the package
+        paths = [options.target, options.source, options.reference, *glossaries]
         relative = next((p for p in paths if p is not None and not p.is_absolute()), None)
         if relative is not None:
             raise QaInputError(
@@ -561,9 +612,10 @@ def worker_glossary(files: tuple[tuple[str, str], ...]) -> Glossary:
         return _GLOSSARIES[files]
     from pathlib import Path
 
-    from qa.glossary import load_glossaries
+    from qa.glossary import is_bundled, load_glossaries
 
-    glossary = load_glossaries([Path(path) for path, _ in files])
+    # A bundled glossary is named `bundled:NAME`, which only a string says (not a Path).
+    glossary = load_glossaries([path if is_bundled(path) else Path(path) for path, _ in files])
     for (path, wanted), (_, found) in zip(files, glossary.files, strict=True):
         if found != wanted:
             raise QaInputError(
@@ -585,8 +637,17 @@ _WORKER_ENVIRONMENT = ("QA_CACHE_DIR",)
 
 
 def _start_worker(
-    environment: dict[str, str | None], initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+    environment: dict[str, str | None],
+    parent: int | None,
+    initializer: Callable[..., object] | None,
+    initargs: tuple[Any, ...],
 ) -> None:
+    _die_with_parent(parent)
+    # Inherited from a forked `qa`: its SIGTERM handler would raise qa's exception in here. A
+    # worker is stopped by its parent: SIGTERM ends it, and Ctrl-C, which the terminal sends to
+    # the whole process group, is the parent's to handle (each worker would print a traceback).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name, value in environment.items():
         if value is None:
             os.environ.pop(name, None)
@@ -595,6 +656,55 @@ def _start_worker(
     _one_math_thread()
     if initializer is not None:
         initializer(*initargs)
+
+
+PARENT_POLL_SECONDS = 0.5
+"""Where no parent-death signal exists, how often a worker looks whether its parent is gone."""
+ORPHANED_EXIT = 128 + signal.SIGKILL
+"""A worker that finds its parent gone exits as the parent-death signal would have ended it."""
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """End this worker when the process that started it dies, however it dies.
+
+    A killed `qa` (SIGKILL, or an OOM kill) runs no cleanup, and its workers wait on the task
+    queue for good: they hold its stdout and stderr open, so a CI step reading them hangs, and
+    the embedding cache. On Linux the kernel sends SIGKILL at the parent's death (prctl
+    PR_SET_PDEATHSIG); elsewhere a thread polls the parent pid. The parent may have died
+    before this ran, when no signal would come: then the parent pid has already changed.
+
+    `parent`: the pid expected (the qa process, for a forked worker); None for a fork server's
+    child, whose parent is the server, which exits when qa's end of its pipe closes.
+    """
+    parent = parent or os.getppid()
+    if not _parent_death_signal(signal.SIGKILL):
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), name="qa-parent-watch", daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(ORPHANED_EXIT)
+
+
+def _parent_death_signal(signum: int) -> bool:
+    """Have the kernel send `signum` when the parent dies (Linux); False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(ORPHANED_EXIT)
 
 
 def _one_math_thread() -> None:

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,61 @@ def test_report_paths_mirror_the_folders_below_the_working_directory(tmp_path: P
     # Outside the working directory: from the folder those files share, never above the reports.
     assert report_paths([outside], reports, "md", cwd=here) == [reports / "issue13.review.md"]
     assert report_paths([a, outside], reports, "md", cwd=here)[1] == reports / "issue13.review.md"
+
+
+def test_the_index_links_every_review_and_shows_every_name_as_text_whatever_the_name(tmp_path: Path):
+    from urllib.parse import unquote
+
+    from markdown_it import MarkdownIt
+
+    names = [
+        "a b",
+        "pipe|name",
+        "<img src=x onerror=alert(1)>",
+        "back`tick``s",
+        "`edge`",
+        "[x](y)",
+        "*star* _under_ ~strike~ $x$",
+        "&amp; <b>bold<b> &lt;",
+        "percent%20 (paren",
+        "中文 名",
+        "new\nline",
+    ]
+    reports = tmp_path / "reports"
+    summaries = []
+    for name in names:
+        report = reports / "a folder" / f"{name}.review.md"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("# review\n", encoding="utf-8")
+        summaries.append(Summary(f"{name}.zh.md", str(report), 1, 0, 0, 2, None))
+    index = index_markdown(summaries, reports / "index.md")
+
+    # Raw HTML on: a name that became markup would show up as an html token.
+    tokens = MarkdownIt("commonmark", {"html": True}).enable("table").parse(index)
+    inline = [child for token in tokens if token.type == "inline" for child in token.children or ()]
+    assert not [t for t in [*tokens, *inline] if t.type.startswith("html")]
+    assert sum(t.type == "tr_open" for t in tokens) == 1 + len(names)  # no row split or merged
+    assert sum(t.type == "td_open" for t in tokens) == 7 * len(names)  # no cell split by a `|`
+    shown = [name.replace("\n", "\\n") for name in names]  # a newline would end the row
+    assert [t.content for t in inline if t.type == "code_inline"] == [f"{name}.zh.md" for name in shown]
+    targets = [(reports / unquote(t.attrGet("href"))) for t in inline if t.type == "link_open"]
+    assert targets == [Path(s.report) for s in summaries] and all(t.is_file() for t in targets)
+    texts, inside = [], None
+    for token in inline:
+        if token.type == "link_open":
+            inside = []
+        elif token.type == "link_close":
+            texts.append("".join(inside))
+            inside = None
+        elif inside is not None:
+            inside.append(token.content)
+    assert texts == [f"{name}.review.md" for name in shown]
+
+
+def test_a_folder_stands_for_its_regular_files_only(tmp_path: Path):
+    page = touch(tmp_path / "page.zh.md")
+    os.mkfifo(tmp_path / "pipe.zh.md")  # reading it would wait for ever
+    (tmp_path / "zero.zh.md").symlink_to("/dev/zero")  # reading it would never end
+    (tmp_path / "folder.zh.md").mkdir()
+    (tmp_path / "link.zh.md").symlink_to(page)  # a symlink to a file is that file
+    assert expand_targets([str(tmp_path)]) == [tmp_path / "link.zh.md", page]

@@ -508,3 +508,95 @@ def test_reports_of_two_files_with_one_name_do_not_replace_each_other(tmp_path):
         "reports/d0/issue13.review.md",
         "reports/d1/issue13.review.md",
     ]
+
+
+# -- a run that cannot finish: exit 2, one line, nothing half-written --------------------------
+
+
+def _one_error(result: subprocess.CompletedProcess[str], starts: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("qa: error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"qa: error: {starts}"), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "baseline", "message"),
+    [
+        (lambda d: (d / "old").mkdir(), "old", "old: is a folder; the baseline needs a file name"),
+        (lambda d: (d / "notes").write_text("x"), "notes/baseline.json", "notes: is not a folder"),
+    ],
+    ids=["a folder", "below a file"],
+)
+def test_a_baseline_that_cannot_be_written_is_exit_2_before_the_run(tmp_path, make, baseline, message):
+    _folder_of_copies(tmp_path, 2)
+    make(tmp_path)
+    result = run_qa("check", ".", "--no-drift", "--write-baseline", baseline, cwd=tmp_path)
+    _one_error(result, message)
+    assert "checked" not in result.stderr and not (tmp_path / "reports").exists()
+
+
+def test_an_index_in_the_place_of_a_folder_is_exit_2_before_any_report_is_written(tmp_path):
+    _folder_of_copies(tmp_path, 2)
+    (tmp_path / "reports" / "index.md").mkdir(parents=True)
+    _one_error(run_qa("check", ".", "--no-drift", cwd=tmp_path), "reports/index.md: is a folder")
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["index.md"]
+
+
+def test_an_index_that_fails_to_write_is_exit_2_with_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import qa.io
+    from qa.cli import app
+
+    _folder_of_copies(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    write = qa.io.write_atomic
+
+    def full_disk(path: Path, data: str) -> None:
+        if path.name == "index.md":  # the disk fills up between the reports and the index
+            raise OSError(28, "No space left on device", str(path.parent / ".index.md.x.tmp"))
+        write(path, data)
+
+    monkeypatch.setattr(qa.io, "write_atomic", full_disk)
+    result = CliRunner().invoke(app, ["check", ".", "--no-drift"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "qa: error: reports/index.md: cannot write the index: No space left on device"
+    )
+    assert "index:" not in result.stdout
+
+
+def test_cache_clear_of_a_cache_file_that_is_a_folder_is_exit_2(tmp_path):
+    from qa.cache import EMBEDDINGS_FILE
+
+    (tmp_path / "cache" / EMBEDDINGS_FILE / "x").mkdir(parents=True)
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "cache", "clear"], cwd=REPO, capture_output=True, text=True, env=env, check=False
+    )
+    _one_error(result, str(tmp_path / "cache" / EMBEDDINGS_FILE))
+
+
+def test_fix_renders_its_diff_before_it_writes_and_checks_where_it_writes(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import qa.fix
+    from qa.cli import app
+
+    target = tmp_path / "issue13.zh.md"
+    shutil.copy(EXAMPLES / "issue13.zh.md", target)
+    before = target.read_bytes()
+    (tmp_path / "out.md").mkdir()
+    refused = run_qa("fix", "issue13.zh.md", "--output", "out.md", cwd=tmp_path)
+    _one_error(refused, "out.md: is a folder; the fixed file needs a file name")
+
+    def unprintable(self, name: str) -> str:
+        raise UnicodeEncodeError("ascii", name, 0, 1, "cannot render")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(qa.fix.FixPlan, "diff", unprintable)
+    result = CliRunner().invoke(app, ["fix", "issue13.zh.md", "--in-place"])
+    assert result.exit_code == 2 and result.stderr.startswith("qa: error: cannot write:"), result.output
+    assert target.read_bytes() == before and not (tmp_path / "issue13.zh.md.bak").exists()

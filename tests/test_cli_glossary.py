@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from qa.cli import app
 from tests.conftest import EXAMPLES, REPO, in_fresh_python
+from tests.test_cli_process import needs_private_mounts, read_only
 
 HEADER = "term,zh,forbidden,forbidden_always,keep_english,case_sensitive,variants,note\n"
 
@@ -193,3 +194,27 @@ def test_add_refuses_a_formula_cell_in_one_line(project):
         "the cell as a formula; start it with another character (or ' to mark it as text)\n"
     )
     assert (project / "glossaries" / "ml.csv").read_bytes() == before
+
+
+@needs_private_mounts
+@pytest.mark.parametrize("read_only_part", ["folder", "file"])
+def test_add_on_a_read_only_file_system_is_exit_2_in_one_line_and_changes_nothing(project, read_only_part):
+    import os
+
+    csv = project / "glossaries" / "ml.csv"
+    before = csv.read_bytes()
+    add = [sys.executable, "-m", "qa", "glossary", "add", "Zorblax", "--keep-english", "-f", "glossaries/ml.csv"]
+    done = subprocess.run(
+        read_only(csv.parent if read_only_part == "folder" else csv, add),
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "qa: error: glossaries/ml.csv: is on a read-only file system: the glossary cannot be written there\n"
+    )
+    assert csv.read_bytes() == before

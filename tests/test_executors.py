@@ -552,3 +552,152 @@ def test_pool_workers_start_no_blas_thread(given):
         assert threads == ["1", "1"]  # the worker's main thread alone
     else:
         assert all(int(count) > 1 for count in threads)  # the user's choice: a pool thread too
+
+
+def test_workers_load_the_bundled_glossary_wherever_they_run(corpus, dask_cluster):
+    """`bundled:NAME` is no path: a Dask worker loads it from its own installed package, and a
+    worker in another folder does not take it for a relative path."""
+    bundled = load_glossaries(["bundled:ml-terms.csv"])
+    expected = render(run_check(corpus[1], bundled))
+    check = FileCheck(bundled.files, directory=os.getcwd())
+    assert [render(r) for r in dask_cluster.map(check, plan_tasks(corpus[1:2]))] == [expected]
+    elsewhere = replace(check, directory="/another/folder")  # the corpus paths are absolute
+    assert render(elsewhere(FileTask(corpus[1]))) == expected
+
+
+# -- a pool dies with its parent ------------------------------------------------------------
+
+# `qa` with one file that never finishes: when the parent is killed, that worker is in a task
+# and the others wait on the task queue, the two states an orphan could sleep in for good.
+_HELD = """
+import sys, time
+import qa.executors as executors
+
+checked = executors.FileCheck.__call__
+
+def held(self, task):
+    if task.options.target.name == "held.zh.md":
+        open(sys.argv[1], "w").close()
+        time.sleep(600)
+    return checked(self, task)
+
+executors.FileCheck.__call__ = held
+if sys.argv[2] == "watchdog":
+    executors._parent_death_signal = lambda signum: False  # as where there is no prctl
+from qa.cli import app
+app(sys.argv[3:], prog_name="qa")
+"""
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="finds the workers in /proc")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie nobody reaped yet (PID 1 of a container may not)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _start_held_run(tmp_path: Path, death: str) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """`qa check` of four pages on a process pool, once its held page is being checked: the
+    process and its pool workers."""
+    for name in ("held", "a", "b", "c"):
+        for side in ("en", "zh"):
+            shutil.copy(EXAMPLES / f"issue13.{side}.md", tmp_path / f"{name}.{side}.md")
+    marker = tmp_path / "held-started"
+    args = [str(marker), death, "check", ".", "--no-drift", "--executor", "process"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's qa, from any folder
+    run = subprocess.Popen(
+        [sys.executable, "-c", _HELD, *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    if not _wait_for(marker.exists, 120):
+        run.kill()
+        pytest.fail(f"the held page was never checked: {run.communicate()[1].decode()}")
+    return run, _children(run.pid)
+
+
+def _end(pids: list[int]) -> None:
+    """What a failed test left running: only the processes it started, by pid."""
+    import signal
+
+    for pid in pids:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@needs_proc
+@pytest.mark.parametrize("death", ["prctl", "watchdog"])
+def test_killing_the_parent_ends_its_workers_and_its_pipes_reach_eof(tmp_path, death):
+    import signal
+
+    run, workers = _start_held_run(tmp_path, death)
+    try:
+        assert workers, "no pool worker found"
+        os.kill(run.pid, signal.SIGKILL)
+        # The pipes reach EOF only once no worker holds them: a CI step reading them goes on.
+        run.communicate(timeout=10)
+        assert _wait_for(lambda: all(map(_gone, workers)), 5), [w for w in workers if not _gone(w)]
+    finally:
+        _end([run.pid, *workers])
+
+
+@needs_proc
+def test_sigterm_stops_the_pool_and_exits_2_with_one_line_and_no_report(tmp_path):
+    import signal
+
+    run, workers = _start_held_run(tmp_path, "prctl")
+    try:
+        os.kill(run.pid, signal.SIGTERM)
+        _, stderr = run.communicate(timeout=30)
+        assert run.returncode == 2
+        text = stderr.decode()
+        assert "Traceback" not in text
+        assert [line for line in text.splitlines() if line.startswith("qa: error:")] == [
+            "qa: error: stopped by SIGTERM before the run finished"
+        ]
+        assert _wait_for(lambda: all(map(_gone, workers)), 5)
+        assert not (tmp_path / "reports").exists()
+    finally:
+        _end([run.pid, *workers])
+
+
+def _orphaned_worker() -> None:
+    from qa.executors import _die_with_parent
+
+    _die_with_parent(os.getppid() + 1)  # not this process's parent: as if it died before the watch was set
+    os._exit(0)
+
+
+def test_a_worker_whose_parent_died_before_it_set_its_watch_exits_at_once():
+    import multiprocessing
+
+    from qa.executors import ORPHANED_EXIT
+
+    process = multiprocessing.get_context("fork").Process(target=_orphaned_worker)
+    process.start()
+    process.join(10)
+    assert process.exitcode == ORPHANED_EXIT
