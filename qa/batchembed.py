@@ -23,6 +23,7 @@ from qa.io import read_text
 from qa.markdown import parse_document
 from qa.model import Document
 from qa.pipeline import CheckOptions
+from qa.windows import window_texts
 
 BATCH_TEXTS = 4096
 """Texts per model call: large enough that per-call overhead vanishes (the encoders batch
@@ -85,9 +86,11 @@ def documents_to_embed(options: CheckOptions) -> list[Document]:
 
 
 def segment_texts(documents: Iterable[Document]) -> list[str]:
-    """Distinct texts of the blocks the pipeline embeds (blank ones get a zero vector, not a
-    model call), in first-seen order so the batches are reproducible."""
-    return list(dict.fromkeys(s.text for d in documents for s in d.segments if s.text.strip()))
+    """Distinct texts the pipeline sends the encoder for these documents' blocks (blank ones
+    get a zero vector, not a model call; a long one is sent as its windows, qa/windows.py),
+    in first-seen order so the batches are reproducible."""
+    blocks = (s.text for d in documents for s in d.segments if s.text.strip())
+    return list(dict.fromkeys(window_texts(blocks)))
 
 
 def embed_texts(encoder, texts: Sequence[str], batch: int = BATCH_TEXTS) -> EmbeddedTexts:

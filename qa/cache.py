@@ -34,6 +34,92 @@ _SCHEMA = (
 )
 # SQLite's default limit on host parameters in one statement is 999 on old builds.
 _QUERY_CHUNK = 500
+_EXPECTED_OBJECTS = {("table", "vectors"), ("index", "sqlite_autoindex_vectors_1")}
+"""Everything `_SCHEMA` creates, and nothing else: a view, a trigger or an index someone else
+added would run their SQL inside ours."""
+_EXPECTED_COLUMNS = (
+    # name, declared type, NOT NULL, position in the primary key, hidden (generated)
+    ("model", "TEXT", 1, 1, 0),
+    ("text_sha256", "TEXT", 1, 2, 0),
+    ("dimension", "INTEGER", 1, 0, 0),
+    ("vector", "BLOB", 1, 0, 0),
+)
+QUERY_SECONDS = 10.0
+"""Any one statement on the cache is stopped after this long. Ours are index lookups and
+inserts that take milliseconds on a cache of a million vectors; a statement still running
+after 10 s is a crafted or broken file, and a cache must never hold up a run."""
+_PROGRESS_STEPS = 10_000
+"""SQLite virtual-machine steps between two looks at the clock (about a millisecond)."""
+_MAX_VALUE_BYTES = 1 << 20
+"""The largest string or blob SQLite may build: a vector is 2 KB (USE; 16 KB at 4,096
+dimensions), so 1 MiB bounds what a crafted value (zeroblob(10^9)) can allocate."""
+
+
+class _WrongShape(sqlite3.DatabaseError):
+    """The cache file is a SQLite database, but not one qa wrote (or a special file)."""
+
+
+class _GuardedConnection(sqlite3.Connection):
+    """A connection whose every statement stops after QUERY_SECONDS (`interrupted`), and whose
+    values cannot exceed _MAX_VALUE_BYTES: the backstop behind the shape check."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._until = time.monotonic() + QUERY_SECONDS
+        self.set_progress_handler(self._overdue, _PROGRESS_STEPS)
+        self.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
+
+    def _overdue(self) -> bool:
+        return time.monotonic() > self._until
+
+    # The clock restarts with each statement; rows fetched later count against it too, and
+    # so does the commit that follows a write (`with connection:` right after executemany).
+    def execute(self, sql: str, parameters=(), /) -> sqlite3.Cursor:  # type: ignore[override]
+        self._until = time.monotonic() + QUERY_SECONDS
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters, /) -> sqlite3.Cursor:  # type: ignore[override]
+        self._until = time.monotonic() + QUERY_SECONDS
+        return super().executemany(sql, parameters)
+
+
+def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """A guarded connection to a cache file, refused (`_WrongShape`) when the file or its logs
+    are not regular files: SQLite would block for ever reading a FIFO."""
+    for part in (*_with_log(path), path.with_name(path.name + "-journal")):
+        if part.exists() and not part.is_file():
+            raise _WrongShape(f"{part.name} is not a regular file")
+    if read_only:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10, factory=_GuardedConnection)
+    return sqlite3.connect(path, timeout=10, factory=_GuardedConnection)
+
+
+def _check_shape(connection: sqlite3.Connection) -> None:
+    """Raise _WrongShape unless the database is empty or holds exactly what `_SCHEMA` makes.
+
+    Before any query on `vectors`: a view of that name (over a recursive query, say) would
+    otherwise run inside every lookup, and `CREATE TABLE IF NOT EXISTS` lets it stand."""
+    objects = {(kind, name) for kind, name in connection.execute("SELECT type, name FROM sqlite_master")}
+    if not objects:
+        return
+    kind = next((kind for kind, name in objects if name == "vectors"), None)
+    if kind != "table":
+        raise _WrongShape("no table 'vectors'" if kind is None else f"'vectors' is a {kind}, not a table")
+    columns = tuple(
+        (name, str(declared).upper(), notnull, key, hidden)
+        for _, name, declared, notnull, _, key, hidden in connection.execute("PRAGMA table_xinfo(vectors)")
+    )
+    if columns != _EXPECTED_COLUMNS:
+        found = ", ".join(f"{name} {declared}".strip() for name, declared, *_ in columns)
+        raise _WrongShape(f"'vectors' has the columns ({found}), not those qa writes")
+    if objects != _EXPECTED_OBJECTS:
+        unexpected = sorted(f"{kind} {name!r}" for kind, name in objects - _EXPECTED_OBJECTS)
+        missing = sorted(f"{kind} {name!r}" for kind, name in _EXPECTED_OBJECTS - objects)
+        raise _WrongShape("; ".join(filter(None, [_listed("unexpected", unexpected), _listed("missing", missing)])))
+
+
+def _listed(what: str, items: list[str]) -> str:
+    return f"{what} {', '.join(items)}" if items else ""
 
 
 def cache_dir() -> Path:
@@ -140,16 +226,17 @@ class EmbeddingStore:
         return self._connection
 
     def _open(self) -> sqlite3.Connection:
-        if self.read_only:
-            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10)
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = _connect(self.path, read_only=self.read_only)
         try:
             # Reading the schema touches the header and first page: a file that is not a
             # database fails here, and damage further in fails at the query that meets it.
-            connection.execute(_SCHEMA)
-            connection.commit()
-            _write_ahead(connection)
+            _check_shape(connection)
+            if not self.read_only:
+                connection.execute(_SCHEMA)
+                connection.commit()
+                _write_ahead(connection)
         except BaseException:
             connection.close()
             raise
@@ -161,20 +248,36 @@ class EmbeddingStore:
         self._disabled = True
         if self.read_only:
             return  # the next writer reports and repairs it
+        if _interrupted(error):
+            self.problems.append(
+                f"embedding cache {self.path}: a query ran over {QUERY_SECONDS:g} s and was stopped; "
+                "embeddings not cached (`qa cache clear` starts a new cache)"
+            )
+            return
         if not isinstance(error, sqlite3.DatabaseError) or isinstance(error, sqlite3.OperationalError):
             # locked, read-only, disk full: the file itself may be fine
             self.problems.append(f"embedding cache {self.path}: cannot {doing} ({error}); embeddings not cached")
             return
         _close_writers(self.path)  # before it moves: a connection would write on into the moved file
         moved = self._move_aside()
-        self.problems.append(f"embedding cache {self.path} is damaged ({error}); {moved}; embeddings not cached")
+        what = "is not a cache qa wrote" if isinstance(error, _WrongShape) else "is damaged"
+        self.problems.append(
+            f"embedding cache {self.path} {what} ({error}); {moved} (`qa cache clear` removes it); "
+            "embeddings not cached"
+        )
 
     def _move_aside(self) -> str:
-        if not self.path.exists():
+        """Rename, never delete: the file may be someone's. Its logs go with it, under the
+        matching names, since SQLite would replay a stale `-wal` into the next new cache."""
+        if not os.path.lexists(self.path):
             return "nothing to move"
         aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
         try:
             os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm", "-journal"):
+                log = self.path.with_name(self.path.name + suffix)
+                if os.path.lexists(log):
+                    os.replace(log, aside.with_name(aside.name + suffix))
         except OSError as error:
             return f"could not move it aside ({error.strerror or error})"
         return f"moved to {aside.name}"
@@ -292,16 +395,20 @@ def info(root: Path | None = None) -> CacheInfo:
     embeddings = root / EMBEDDINGS_FILE
     by_model: tuple[tuple[str, int], ...] = ()
     problem = None
-    if embeddings.is_file():
+    if os.path.lexists(embeddings):
         try:
-            connection = sqlite3.connect(f"file:{embeddings}?mode=ro", uri=True, timeout=10)
+            connection = _connect(embeddings, read_only=True)
             try:
+                _check_shape(connection)
                 rows = connection.execute("SELECT model, COUNT(*) FROM vectors GROUP BY model ORDER BY model")
                 by_model = tuple((str(model), int(count)) for model, count in rows)
             finally:
                 connection.close()
+        except _WrongShape as error:
+            problem = f"{embeddings} is not a cache qa wrote ({error}); `qa cache clear` removes it"
         except sqlite3.Error as error:
-            problem = f"{embeddings} is unreadable ({error}); `qa cache clear` removes it"
+            why = f"a query ran over {QUERY_SECONDS:g} s" if _interrupted(error) else str(error)
+            problem = f"{embeddings} is unreadable ({why}); `qa cache clear` removes it"
     models_dir = root / MODELS_DIR
     models = (
         tuple((p.name, _size(p)) for p in sorted(models_dir.iterdir()) if p.is_dir()) if models_dir.is_dir() else ()
@@ -331,6 +438,11 @@ def clear(root: Path | None = None) -> list[Path]:
         shutil.rmtree(models_dir)
         removed.append(models_dir)
     return removed
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Stopped by the progress handler: QUERY_SECONDS passed."""
+    return isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted"
 
 
 def _with_log(database: Path) -> tuple[Path, ...]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from pathlib import Path
 
 from qa.errors import QaInputError
@@ -15,6 +17,13 @@ binary), and checking it would take minutes and gigabytes before saying anything
 # UTF-8 but did as GB18030: Chinese written in GBK/GB18030 is nearly all Han; Latin-1 or
 # random bytes read as GB18030 are not.
 GB18030_MIN_HAN_SHARE = 0.7
+
+# Non-blocking, so that opening a FIFO swapped in after the stat returns at once instead of
+# waiting for a writer (on a regular file the flag does nothing); no controlling terminal
+# from a tty; binary on Windows. getattr: not every platform has every flag.
+_OPEN_FLAGS = os.O_RDONLY
+for _flag in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+    _OPEN_FLAGS |= getattr(os, _flag, 0)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -31,19 +40,68 @@ def read_text(path: Path) -> str:
 def read_bytes(
     path: Path, *, expected: str = "a file", missing: str = "no such file", max_bytes: int | None = None
 ) -> bytes:
-    """A file's bytes, or a one-line QaInputError naming it: the one reader every input uses."""
-    if path.is_dir():
-        raise QaInputError(str(path), f"is a directory, expected {expected}")
+    """A file's bytes, or a one-line QaInputError naming it: the one reader every input uses.
+
+    Only a regular file (after symlinks) is read: a FIFO would block for ever waiting for a
+    writer, and /dev/zero never ends, while both report a size of 0. The size is checked
+    before reading, and the read itself stops after `max_bytes + 1` bytes (MAX_INPUT_BYTES
+    when not given), so a file that grows while it is read cannot take the memory either.
+    """
+    limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            limit = max_bytes // 1024 // 1024
-            raise QaInputError(str(path), f"is {size / 1024 / 1024:.1f} MiB; qa checks files up to {limit} MiB")
-        return path.read_bytes()
+        # stat first: refuse a device or FIFO without even opening it (opening some devices
+        # has effects); then fstat what was opened, in case the path changed in between.
+        _check_kind(path, path.stat().st_mode, expected)
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise QaInputError(str(path), missing) from None
     except OSError as error:
         raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        _check_kind(path, info.st_mode, expected)
+        _check_size(path, info.st_size, limit)
+        data = _read_at_most(fd, limit + 1)
+    except OSError as error:
+        raise QaInputError(str(path), f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    _check_size(path, len(data), limit, grew=True)
+    return data
+
+
+def _check_kind(path: Path, mode: int, expected: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise QaInputError(str(path), f"is a directory, expected {expected}")
+    if not stat.S_ISREG(mode):
+        raise QaInputError(str(path), f"is {_kind(mode)}, not a regular file; expected {expected}")
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"))
+    kinds += ((stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _check_size(path: Path, size: int, limit: int, *, grew: bool = False) -> None:
+    """Refuse a file over `limit`; `grew`: only known to be over it, by reading (it grew after
+    the fstat, or its size is not what fstat says, as for files in /proc)."""
+    if size > limit:
+        shown = f"over {limit:,} bytes" if grew else f"{size / 1024 / 1024:.1f} MiB"
+        raise QaInputError(str(path), f"is {shown}; qa checks files up to {limit // 1024 // 1024} MiB")
+
+
+def _read_at_most(fd: int, count: int) -> bytes:
+    """Up to `count` bytes from `fd`, fewer only at end of file."""
+    chunks: list[bytes] = []
+    left = count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def decode(data: bytes, name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import __version__
+from qa import __version__, windows
 from qa.align import align
 from qa.checks import alignment as alignment_checks
 from qa.checks import consistency as consistency_checks
@@ -133,6 +133,7 @@ def run_check(
             source_vectors, target_vectors = _embed(encoder, source, target)
             if reference is not None:
                 _, reference_vectors = _embed(encoder, source, reference)
+        notes += windows.notes(d for d in (source, target, reference) if d is not None)
         calibration = calibration_for(options.model, options.drift_threshold)
         if not calibration.measured:
             notes.append(
@@ -235,10 +236,11 @@ def run_align(
 
 
 def _embed(encoder, source: Document, target: Document) -> tuple[np.ndarray, np.ndarray]:
-    """One batch for both documents; blocks without prose get a zero vector."""
+    """One batch for both documents; blocks without prose get a zero vector, and a long
+    block the pooled vector of its windows (qa/windows.py), so the encoder's memory stays bounded."""
     texts = [s.text for s in source.segments] + [s.text for s in target.segments]
     wanted = [i for i, text in enumerate(texts) if text.strip()]
-    encoded = encoder.encode([texts[i] for i in wanted])
+    encoded = windows.encode_blocks(encoder, [texts[i] for i in wanted])
     vectors = np.zeros((len(texts), encoded.shape[1] if len(wanted) else 1), dtype=np.float32)
     if wanted:
         vectors[wanted] = encoded

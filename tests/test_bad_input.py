@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,14 +188,14 @@ def test_bad_input_exits_2_with_one_line(tmp_path, case):
 
 def test_unreadable_file_exits_2(tmp_path, monkeypatch):
     target = pair_of_files(tmp_path, ZH)
-    original = Path.read_bytes
+    original = os.open
 
-    def deny(self: Path) -> bytes:
-        if self.name == "doc.zh.md":
+    def deny(path, flags, *args, **kwargs) -> int:
+        if Path(path).name == "doc.zh.md":
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return original(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)  # root ignores chmod 000, so deny it here
+    monkeypatch.setattr(os, "open", deny)  # root ignores chmod 000, so deny the open itself
     result, report = run(tmp_path, target)
     assert_clean_error(result, report, f"{target}: cannot read: Permission denied")
 
@@ -219,3 +222,109 @@ def test_bad_glossary_exits_2_naming_file_and_line(tmp_path, case):
     target = pair_of_files(tmp_path, ZH)
     result, report = run(tmp_path, target, "--glossary", str(glossary))
     assert_clean_error(result, report, f"{glossary}{where}")
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)  # nobody ever writes to it: a blocking open or read waits for ever
+    return path
+
+
+def _to_dev_zero(path: Path) -> Path:
+    path.symlink_to("/dev/zero")  # a size of 0 by stat, endless by read
+    return path
+
+
+def _qa(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`qa` in its own process, under a time and a memory limit: a reader that waits on a FIFO
+    or reads /dev/zero fails the test (TimeoutExpired, or exit by MemoryError) instead of
+    hanging the suite or taking the machine's memory."""
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    command = [sys.executable, "-m", "qa", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's qa, whatever is installed
+    return subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, preexec_fn=limit_memory, check=False
+    )
+
+
+# Each special file stands where a user file is read: (what to make, the arguments that read it).
+SPECIAL_FILES: dict[str, tuple[Callable[[Path], Path], Callable[[Path, Path], list[str]]]] = {
+    "FIFO target": (lambda d: _fifo(d / "doc.zh.md"), lambda d, special: [str(special)]),
+    "FIFO --source": (
+        lambda d: _fifo(d / "fifo.en.md"),
+        lambda d, special: [str(d / "doc.zh.md"), "--source", str(special)],
+    ),
+    "FIFO --reference": (
+        lambda d: _fifo(d / "ref.zh.md"),
+        lambda d, special: [str(d / "doc.zh.md"), "--reference", str(special)],
+    ),
+    "FIFO glossary": (
+        lambda d: _fifo(d / "terms.csv"),
+        lambda d, special: [str(d / "doc.zh.md"), "--glossary", str(special)],
+    ),
+    "FIFO baseline": (
+        lambda d: _fifo(d / "baseline.json"),
+        lambda d, special: [str(d / "doc.zh.md"), "--baseline", str(special)],
+    ),
+    "/dev/zero target": (lambda d: _to_dev_zero(d / "zero.zh.md"), lambda d, special: [str(special)]),
+    "/dev/zero glossary": (
+        lambda d: _to_dev_zero(d / "terms.csv"),
+        lambda d, special: [str(d / "doc.zh.md"), "--glossary", str(special)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SPECIAL_FILES))
+def test_a_special_file_is_refused_at_once_naming_it(tmp_path, case):
+    make, arguments = SPECIAL_FILES[case]
+    (tmp_path / "doc.en.md").write_text(EN, encoding="utf-8")
+    if case != "FIFO target":
+        (tmp_path / "doc.zh.md").write_text(ZH, encoding="utf-8")
+    special = make(tmp_path)
+    glossary = [] if "glossary" in case else ["--glossary", str(GLOSSARY)]
+    out = tmp_path / "out.json"
+    result = _qa(
+        tmp_path, "check", *arguments(tmp_path, special), *glossary, "--no-drift", "--format", "json", "-o", str(out)
+    )
+    kind = "a named pipe (FIFO)" if case.startswith("FIFO") else "a character device"
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"qa: error: {special}: is {kind}, not a regular file; " + (
+        "expected a CSV glossary" if "glossary" in case else "expected a file"
+    )
+    assert not out.exists()
+
+
+def test_a_folder_check_does_not_take_a_fifo_for_a_target(tmp_path):
+    (tmp_path / "doc.en.md").write_text(EN, encoding="utf-8")
+    (tmp_path / "doc.zh.md").write_text(ZH, encoding="utf-8")
+    _fifo(tmp_path / "pipe.zh.md")
+    _to_dev_zero(tmp_path / "zero.zh.md")
+    result = _qa(tmp_path, "check", str(tmp_path), "--no-drift", "--glossary", str(GLOSSARY), "--report-dir", "reports")
+    assert result.returncode in (0, 1), result.stderr
+    assert "pipe.zh.md" not in result.stdout + result.stderr and "zero.zh.md" not in result.stdout + result.stderr
+
+
+def test_cache_info_on_a_crafted_cache_reports_it_at_once(tmp_path):
+    """A `vectors` view over an endless recursive query made `qa cache info` run for ever."""
+    import sqlite3
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    connection = sqlite3.connect(cache / "embeddings.sqlite3")
+    connection.execute(
+        "CREATE VIEW vectors(model, text_sha256, dimension, vector) AS WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'use-multilingual', hex(i), 512, x'00' FROM n"
+    )
+    connection.commit()
+    connection.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "cache", "info"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QA_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert "('vectors' is a view, not a table); `qa cache clear` removes it" in result.stdout, result.stderr

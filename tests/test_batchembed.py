@@ -21,6 +21,7 @@ from qa.errors import QaInputError
 from qa.executors import plan_tasks
 from qa.pipeline import CheckOptions, run_check
 from qa.report.json import render
+from qa.windows import WINDOW_CHARS
 from tests.conftest import EXAMPLES, KeywordEncoder, doc
 
 KEYWORDS = {"Transformer": 0, "CLIP": 1, "GAN": 2, "模型": 3, "model": 3, "数据": 4, "data": 4}
@@ -129,6 +130,21 @@ def test_reports_from_batch_vectors_equal_reports_embedded_file_by_file(glossary
     batched = render(run_check(options, glossary, lambda _: MemoryEncoder(model, vectors)))
     assert batched == expected
     assert any(pair["cosine"] is not None for pair in json.loads(batched)["pairs"])
+
+
+def test_a_long_block_is_embedded_beforehand_as_the_windows_run_check_asks_for(glossary, tmp_path):
+    """A long paragraph's windows, not its text, are what the batch embeds and serves."""
+    long_english = " ".join(f"Sentence {i} is about the model and its data." for i in range(300))
+    long_chinese = "".join(f"第 {i} 句讲模型和数据。" for i in range(300))
+    (tmp_path / "a.en.md").write_text(f"A GAN.\n\n{long_english}\n\nCLIP data.\n", encoding="utf-8")
+    (tmp_path / "a.zh.md").write_text(f"一个 GAN。\n\n{long_chinese}\n\nCLIP 数据。\n", encoding="utf-8")
+    options = CheckOptions(tmp_path / "a.zh.md", tmp_path / "a.en.md", KeywordEncoder.name)
+    texts = segment_texts(documents_to_embed(options))
+    assert long_english not in texts and max(len(t) for t in texts) <= WINDOW_CHARS
+    expected = render(run_check(options, glossary, lambda _: KeywordEncoder(KEYWORDS)))
+    vectors = embed_documents(KeywordEncoder(KEYWORDS), documents_to_embed(options))
+    assert render(run_check(options, glossary, lambda _: MemoryEncoder(KeywordEncoder.name, vectors))) == expected
+    assert "were embedded as windows" in expected
 
 
 def test_plan_tasks_embeds_every_file_once_and_gives_each_only_its_rows(tmp_path):

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 import threading
 
@@ -197,3 +198,130 @@ def test_the_cache_logs_ahead_so_a_writer_does_not_block_another_process(tmp_pat
         assert set(store.get("counting/v1", ["A paragraph."], 4)) == {text_key("A paragraph.")}
         store.close()
         other.rollback()
+
+
+_RECURSIVE_VIEW = (
+    "CREATE VIEW vectors(model, text_sha256, dimension, vector) AS "
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'counting/v1', hex(i), 4, x'00' FROM n"
+)
+
+
+def _crafted(path, *statements: str) -> None:
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    connection.close()
+
+
+def _in_time(function, seconds: float = 20):
+    """Call `function` on a daemon thread; fail (instead of hanging the suite) after `seconds`."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(function()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    return result[0]
+
+
+# A database whose `vectors` is not the table qa writes: each is moved aside, never queried.
+WRONG_SHAPES = {
+    "a recursive view named vectors": ((_RECURSIVE_VIEW,), "'vectors' is a view, not a table"),
+    "a table with other columns": (
+        ("CREATE TABLE vectors (model TEXT, text TEXT, vector BLOB)",),
+        "'vectors' has the columns (model TEXT, text TEXT, vector BLOB), not those qa writes",
+    ),
+    "the table and a trigger on it": (
+        (
+            cache._SCHEMA,
+            "CREATE TRIGGER slow AFTER INSERT ON vectors BEGIN SELECT count(*) FROM "
+            "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n); END",
+        ),
+        "unexpected trigger 'slow'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_SHAPES))
+def test_a_cache_of_the_wrong_shape_is_moved_aside_not_queried(tmp_path, case):
+    statements, reason = WRONG_SHAPES[case]
+    path = tmp_path / EMBEDDINGS_FILE
+    _crafted(path, *statements)
+    encoder_cache, encoder = cached(tmp_path)
+    vectors = _in_time(lambda: encoder_cache.encode(["A paragraph.", "另一个段落。"]))
+    assert vectors.shape == (2, 4) and len(encoder.calls) == 1
+    (problem,) = encoder_cache.problems
+    assert f"is not a cache qa wrote ({reason})" in problem and "`qa cache clear` removes it" in problem
+    aside = list(tmp_path.glob(EMBEDDINGS_FILE + ".corrupt-*"))
+    assert [p.name for p in aside] == [problem.split("moved to ")[1].split(" ")[0]]  # renamed, not deleted
+    assert not path.exists()
+    fresh, encoder = cached(tmp_path)  # the next run starts a new cache and keeps it
+    fresh.encode(["A paragraph."])
+    assert fresh.problems == [] and cache.info(tmp_path).vectors_by_model == (("counting/v1", 1),)
+
+
+@pytest.mark.parametrize("case", list(WRONG_SHAPES))
+def test_cache_info_reports_a_wrong_shape_at_once_and_changes_nothing(tmp_path, case):
+    statements, reason = WRONG_SHAPES[case]
+    path = tmp_path / EMBEDDINGS_FILE
+    _crafted(path, *statements)
+    before = path.read_bytes()
+    found = _in_time(lambda: cache.info(tmp_path))
+    assert found.problem == f"{path} is not a cache qa wrote ({reason}); `qa cache clear` removes it"
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("case", list(WRONG_SHAPES))
+def test_asking_a_wrong_shaped_cache_what_it_lacks_answers_everything_and_moves_nothing(tmp_path, monkeypatch, case):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    _crafted(tmp_path / EMBEDDINGS_FILE, *WRONG_SHAPES[case][0])
+    assert _in_time(lambda: cache.missing_texts("counting/v1", 4, ["A."])) == ["A."]
+    assert _in_time(lambda: cache.stored_dimension("counting/v1")) is None
+    assert (tmp_path / EMBEDDINGS_FILE).exists()  # the writer of the next run moves it
+
+
+def test_a_cache_that_is_not_sqlite_is_reported_by_info_and_moved_aside_by_a_run(tmp_path):
+    path = tmp_path / EMBEDDINGS_FILE
+    path.write_bytes(b"PK\x03\x04 a zip file, not a database" * 100)
+    assert "is unreadable (file is not a database)" in cache.info(tmp_path).problem
+    encoder_cache, _ = cached(tmp_path)
+    encoder_cache.encode(["A."])
+    assert "is damaged (file is not a database)" in encoder_cache.problems[0]
+    assert "`qa cache clear` removes it" in encoder_cache.problems[0]
+    assert list(tmp_path.glob(EMBEDDINGS_FILE + ".corrupt-*"))
+
+
+@pytest.mark.parametrize("log", ["", "-wal"])
+def test_a_cache_file_or_log_that_is_a_fifo_is_moved_aside_not_opened(tmp_path, log):
+    """SQLite would wait for ever reading a FIFO."""
+    if log:
+        _crafted(tmp_path / EMBEDDINGS_FILE, cache._SCHEMA)
+    os.mkfifo(tmp_path / (EMBEDDINGS_FILE + log))
+    assert "is not a regular file" in _in_time(lambda: cache.info(tmp_path)).problem
+    encoder_cache, _ = cached(tmp_path)
+    assert _in_time(lambda: encoder_cache.encode(["A."])).shape == (1, 4)
+    assert "is not a cache qa wrote" in encoder_cache.problems[0]
+    assert (tmp_path / f"{encoder_cache.problems[0].split('moved to ')[1].split(' ')[0]}{log}").exists()
+
+
+def test_a_moved_aside_cache_takes_its_logs_with_it(tmp_path):
+    """SQLite would replay a stale -wal into the next new cache: the logs move with the file."""
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / (EMBEDDINGS_FILE + suffix)).write_bytes(f"crafted{suffix}".encode())
+    said = EmbeddingStore(tmp_path / EMBEDDINGS_FILE)._move_aside()
+    moved = said.removeprefix("moved to ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [moved, f"{moved}-shm", f"{moved}-wal"]
+    assert (tmp_path / f"{moved}-wal").read_bytes() == b"crafted-wal"
+
+
+def test_a_statement_that_runs_too_long_is_stopped_and_the_run_goes_on(tmp_path, monkeypatch):
+    """The backstop for a shape the check does not know: no statement runs past QUERY_SECONDS."""
+    monkeypatch.setattr(cache, "QUERY_SECONDS", 0.2)
+    monkeypatch.setattr(cache, "_check_shape", lambda connection: None)  # as if the view looked right
+    path = tmp_path / EMBEDDINGS_FILE
+    _crafted(path, _RECURSIVE_VIEW)
+    encoder_cache, encoder = cached(tmp_path)
+    assert _in_time(lambda: encoder_cache.encode(["A."])).shape == (1, 4) and len(encoder.calls) == 1
+    (problem,) = encoder_cache.problems
+    assert "a query ran over 0.2 s and was stopped" in problem and "qa cache clear" in problem
+    assert path.exists()  # not known to be wrong: left where it is
+    assert "is unreadable (a query ran over 0.2 s)" in _in_time(lambda: cache.info(tmp_path)).problem

@@ -1,9 +1,14 @@
 import codecs
+import os
+import resource
+import stat
+import subprocess
+import sys
 
 import pytest
 
 from qa.errors import QaInputError
-from qa.io import decode, read_text, write_atomic
+from qa.io import decode, read_bytes, read_text, write_atomic
 
 
 def test_decodes_utf8_and_normalises_newlines():
@@ -121,3 +126,72 @@ def test_a_killed_runs_temporary_report_is_removed_by_the_next_write(tmp_path, m
     os.utime(left, (past, past))
     write_atomic(tmp_path / "t.review.json", "{}")
     assert [p.name for p in tmp_path.iterdir()] == ["t.review.json"]
+
+
+def _isolated(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter with 1 GiB of address space and a time limit, so a
+    reader that blocks on a FIFO or reads /dev/zero for ever fails this test instead of
+    hanging the suite or eating the machine's memory (TimeoutExpired fails the test)."""
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory
+    )
+
+
+def _reading(call: str, prelude: str = "") -> str:
+    """Code that prints what `call` raised (type and message), or 'read'."""
+    body = f"try:\n    {call}\nexcept Exception as e:\n    print(type(e).__name__, e)\nelse:\n    print('read')\n"
+    return "from pathlib import Path\nimport qa.io\n" + prelude + body
+
+
+@pytest.mark.parametrize("reader", ["read_text", "read_bytes"])
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path, reader):
+    fifo = tmp_path / "doc.zh.md"
+    os.mkfifo(fifo)  # no writer ever comes: a blocking open or read would wait for ever
+    result = _isolated(_reading(f"qa.io.{reader}(Path({str(fifo)!r}))"))
+    assert result.stdout.strip() == f"QaInputError {fifo}: is a named pipe (FIFO), not a regular file; expected a file"
+
+
+def test_a_symlink_to_dev_zero_is_refused_not_read(tmp_path):
+    link = tmp_path / "terms.csv"
+    link.symlink_to("/dev/zero")  # size 0 by stat, endless by read
+    result = _isolated(_reading(f"qa.io.read_bytes(Path({str(link)!r}), expected='a CSV glossary')"))
+    expected = f"QaInputError {link}: is a character device, not a regular file; expected a CSV glossary"
+    assert result.stdout.strip() == expected
+
+
+def test_a_fifo_swapped_in_after_the_stat_is_caught_by_fstat_without_blocking(tmp_path):
+    """The path is checked, then opened: what is opened is checked again (non-blocking open)."""
+    regular, fifo = tmp_path / "regular.md", tmp_path / "fifo.md"
+    regular.write_text("text\n", encoding="utf-8")
+    os.mkfifo(fifo)
+    # The stat sees a regular file; by the time of the open, the path is a FIFO.
+    prelude = f"import os\nreal = os.stat({str(regular)!r})\nPath.stat = lambda self, **kw: real\n"
+    result = _isolated(_reading(f"qa.io.read_bytes(Path({str(fifo)!r}))", prelude))
+    assert "is a named pipe (FIFO), not a regular file" in result.stdout, result.stderr
+
+
+def test_a_file_larger_than_its_fstat_says_is_read_only_to_the_limit(tmp_path, monkeypatch):
+    """A file that grows after fstat (or a size the filesystem gets wrong) still stops at the limit."""
+    import qa.io
+
+    path = tmp_path / "growing.md"
+    path.write_bytes(b"x" * 5000)
+    real_fstat = os.fstat
+    monkeypatch.setattr(qa.io.os, "fstat", lambda fd: _with_size(real_fstat(fd), 10))
+    reads: list[int] = []
+    real_read = os.read
+    monkeypatch.setattr(qa.io.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    with pytest.raises(QaInputError, match="is over 1,000 bytes"):
+        read_bytes(path, max_bytes=1000)
+    assert sum(reads) <= 1001
+    assert read_bytes(path, max_bytes=5000) == b"x" * 5000
+
+
+def _with_size(info: os.stat_result, size: int) -> os.stat_result:
+    fields = list(info[:10])
+    fields[stat.ST_SIZE] = size
+    return os.stat_result(fields)
