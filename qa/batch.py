@@ -174,7 +174,7 @@ def resolve_source(target: Path, source: Path | None) -> tuple[Path | None, str 
     if source is not None:
         return source, None
     candidate = english_source_for(target)
-    if candidate is not None and candidate.is_file():
+    if candidate is not None and candidate.exists():  # a FIFO or folder there: the reader says why
         return candidate, None
     if candidate is None:
         named = "is not named NAME.zh.md (or .zh.mdx)"

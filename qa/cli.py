@@ -452,7 +452,7 @@ def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignor
     from qa.config import find_config, load_config
 
     path = config if config is not None else find_config(Path.cwd())
-    if config is not None and not config.is_file():
+    if config is not None and not config.exists():  # not a regular file: the reader says why
         raise QaInputError(str(config), "no such settings file")
     loaded = load_config(path)
     flags = {

@@ -135,7 +135,7 @@ def write_plan(plan: FixPlan, *, in_place: bool, output: Path | None = None) -> 
         # Saved by an editor (or another run) since it was read: writing would lose that save.
         raise QaInputError(str(plan.target), "changed since qa fix read it: run qa fix again")
     backup = backup_path(plan.target)
-    if backup.exists() and backup.read_bytes() != plan.original:
+    if backup.exists() and read_bytes(backup) != plan.original:
         # The old backup holds an earlier version that exists nowhere else: keep it.
         raise QaInputError(str(backup), "exists and differs from the file: move it away before fixing in place")
     _write(backup, plan.original)

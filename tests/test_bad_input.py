@@ -328,3 +328,19 @@ def test_cache_info_on_a_crafted_cache_reports_it_at_once(tmp_path):
         check=False,
     )
     assert "('vectors' is a view, not a table); `qa cache clear` removes it" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("where", ["English beside the target", "--config"])
+def test_a_fifo_found_by_name_is_refused_not_taken_for_missing(tmp_path, where):
+    (tmp_path / "doc.zh.md").write_text(ZH, encoding="utf-8")
+    if where == "--config":
+        (tmp_path / "doc.en.md").write_text(EN, encoding="utf-8")
+        special = _fifo(tmp_path / "qa.toml")
+        extra = ["--config", str(special)]
+    else:
+        special = _fifo(tmp_path / "doc.en.md")
+        extra = []
+    result = _qa(tmp_path, "check", "doc.zh.md", "--glossary", str(GLOSSARY), "--no-drift", *extra)
+    assert result.returncode == 2, result.stderr
+    shown = special.name if where != "--config" else str(special)  # as the user named it, or as found
+    assert result.stderr.strip().startswith(f"qa: error: {shown}: is a named pipe (FIFO), not a regular file")
