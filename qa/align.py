@@ -44,6 +44,17 @@ FULL_GRID_CELLS = 250_000
 """Up to this many cells (about 500 x 500 blocks) the DP searches the whole grid."""
 COARSE_SIDE = 300
 """The coarse pass groups blocks so that neither side has more than this many groups."""
+MAX_GROUP = 8
+"""Blocks per group at most for the band of the final pass. That band is as wide as a few
+groups, and the coarse pass groups max(n, m) / COARSE_SIDE blocks: its cells grew as the
+square of the document (44,000 blocks: 13 s; 110,000 would take minutes). Past
+COARSE_SIDE * MAX_GROUP blocks (2,400), the coarse path is refined on groups REFINE times
+smaller, each pass within a band around the last, down to MAX_GROUP blocks: every pass is
+then linear, the coarse pass (the one that must not get lost where blocks look alike) is
+the same, and documents up to that size (bench/align.py's 2,000-block pair among them) are
+aligned as before."""
+REFINE = 3
+"""How many times smaller the groups of each refining pass are."""
 ANCHOR_MAX_UNITS = 12
 """An anchor found in more blocks than this on one side (a year, a home-page URL) says
 nothing about which block is which, so it is ignored, as IDF would weight it to nothing."""
@@ -393,13 +404,26 @@ def _search_band(src: _Units, tgt: _Units) -> _Band:
     size = math.ceil(max(n, m) / COARSE_SIDE)
     coarse_src, coarse_tgt = _group_units(src, size), _group_units(tgt, size)
     coarse_steps = _dp(coarse_src, coarse_tgt, _full_band(len(coarse_src), len(coarse_tgt)))
+    # Groups too large for the band around their path to stay narrow: refine the path on
+    # smaller groups, each time within a band around the last one (see MAX_GROUP).
+    while size > MAX_GROUP:
+        finer = max(MAX_GROUP, math.ceil(size / REFINE))
+        finer_src, finer_tgt = _group_units(src, finer), _group_units(tgt, finer)
+        band = _band_around(coarse_steps, size, finer, len(finer_src), len(finer_tgt))
+        coarse_steps, size = _dp(finer_src, finer_tgt, band), finer
+    return _band_around(coarse_steps, size, 1, n, m)
+
+
+def _band_around(steps: list[tuple[int, int, int, int, float | None]], size: int, unit: int, n: int, m: int) -> _Band:
+    """The band over units of `unit` blocks (n by m of them) around a path over groups of
+    `size` blocks: each group's rows, its columns and 2 * size + 8 blocks either side."""
     width = 2 * size + 8
     lo = np.full(n + 1, m, dtype=np.int64)
     hi = np.zeros(n + 1, dtype=np.int64)
-    for i0, i1, j0, j1, _ in coarse_steps:
-        rows = slice(min(i0 * size, n), min(i1 * size, n) + 1)
-        lo[rows] = np.minimum(lo[rows], max(0, j0 * size - width))
-        hi[rows] = np.maximum(hi[rows], min(m, j1 * size + width))
+    for i0, i1, j0, j1, _ in steps:
+        rows = slice(min(i0 * size // unit, n), min(-(-i1 * size // unit), n) + 1)
+        lo[rows] = np.minimum(lo[rows], max(0, (j0 * size - width) // unit))
+        hi[rows] = np.maximum(hi[rows], min(m, -(-(j1 * size + width) // unit)))
     lo[0], hi[n] = 0, m
     # Keep the band connected: row i must reach what row i-1 can step to.
     lo = np.minimum.accumulate(lo[::-1])[::-1]
@@ -413,8 +437,6 @@ _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
 _STEPS_FROM_EARLIER_ROWS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
 """(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
-_PAD = 2
-"""Columns a step can go back: the dj of 1-2."""
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
@@ -430,15 +452,16 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
     # Plain ints: the loop runs once per row and numpy scalars are slow to index with.
     los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()
     n = len(los) - 1
-    # costs[i, _PAD + k] is the cost of reaching column los[i] + k. The inf margins stand for
-    # the columns outside a row's band, so a later row reads every predecessor as one slice:
-    # _PAD on the left for steps that go back two columns, and on the right as far as any
-    # later row reaches (rows i + 1 and i + 2, whose bands may end further right).
-    reach = max(his[i] - los[max(i - 2, 0)] for i in range(n + 1))
-    costs = np.full((n + 1, _PAD + reach + 1), np.inf)
+    # costs[i % 3][k] is the cost of reaching column los[i] + k: a step comes from one or two
+    # rows back, so three rows are kept. (One matrix as wide as the widest row, for every
+    # row, took n times that width: 12 GB for 110,000 blocks with one wide row.) Columns
+    # outside a row's band cost inf: only the columns a step can come from inside the band
+    # of the row it comes from are added; the others stay inf.
+    costs: list[np.ndarray] = [np.empty(0)] * 3
     moves: list[np.ndarray] = []
     for i in range(n + 1):
-        lo, width = los[i], his[i] - los[i] + 1
+        lo, hi = los[i], his[i]
+        width = hi - lo + 1
         row_costs = step_costs[:, starts[i] : starts[i + 1]]
         # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
         candidates = np.full((5, width), np.inf)
@@ -446,12 +469,20 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
             candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
         for move, di, dj in _STEPS_FROM_EARLIER_ROWS:
             if i >= di:
-                first = _PAD + lo - dj - los[i - di]  # where column lo - dj sits in row i - di
-                np.add(costs[i - di, first : first + width], row_costs[move], out=candidates[move])
+                earlier, earlier_lo = costs[(i - di) % 3], los[i - di]
+                # Columns c of this row whose c - dj is in the earlier row's band.
+                first, last = max(lo, earlier_lo + dj), min(hi, earlier_lo + len(earlier) - 1 + dj)
+                if first <= last:
+                    a, b = first - lo, last - lo + 1
+                    np.add(
+                        earlier[first - dj - earlier_lo : last - dj - earlier_lo + 1],
+                        row_costs[move, a:b],
+                        out=candidates[move, a:b],
+                    )
         row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
         if i == 0:
             row_move[0] = -1
-        costs[i, _PAD : _PAD + width] = row_cost
+        costs[i % 3] = row_cost
         moves.append(row_move)
     return _trace(moves, step_sims, offsets, band, n, int(band.hi[n]))
 

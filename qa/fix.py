@@ -22,6 +22,8 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,10 +79,98 @@ class FixPlan:
     def diff(self, to_name: str) -> str:
         old = self.original.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
         new = self.fixed.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-        lines = difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), str(self.target), to_name
-        )
+        lines = unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), str(self.target), to_name)
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def unified_diff(a: list[str], b: list[str], from_name: str, to_name: str) -> Iterator[str]:
+    """`difflib.unified_diff(a, b, from_name, to_name)`, line for line, computed from the lines
+    that differ when `b` is `a` with lines changed in place, as fixes change them.
+
+    difflib matches the whole files (seconds to minutes on a large one, where the lines of a
+    long file repeat); here the hunks come from the changed lines alone (`_in_place_opcodes`),
+    with difflib's own grouping into hunks of 3 lines of context."""
+    opcodes = _in_place_opcodes(a, b)
+    if opcodes is None:
+        yield from difflib.unified_diff(a, b, from_name, to_name)
+        return
+    for number, group in enumerate(_KnownOpcodes(opcodes).get_grouped_opcodes(3)):
+        if not number:
+            yield f"--- {from_name}\n"
+            yield f"+++ {to_name}\n"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_hunk_range(first[1], last[2])} +{_hunk_range(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            yield from ("-" + line for line in a[i1:i2])
+            yield from ("+" + line for line in b[j1:j2])
+
+
+def _hunk_range(start: int, stop: int) -> str:
+    """A hunk's range as difflib writes it: `first,count`, the count left out when 1, and an
+    empty range starting at the line before it."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _in_place_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]] | None:
+    """What `difflib.SequenceMatcher(None, a, b).get_opcodes()` returns for `b`, `a` with some
+    lines changed in place; None when that cannot be told without difflib itself.
+
+    difflib finds matching blocks by longest runs of equal lines, recursively between them,
+    anchored only on lines that are not "popular" (files of 200 lines or more: lines seen more
+    than 1% of the time, such as blank ones). Lines changed in place leave runs of equal lines
+    on the diagonal between them, and difflib matches each run that holds a line that is not
+    popular; a run of popular lines only (two paragraphs apart, fixed both, a blank line
+    between) it can only match at the very start of the file, and otherwise reports it as part
+    of one replaced block with the changes around it. That holds while every equal line difflib
+    could pair is on the diagonal: unless a changed line's old or new text is, unpopular, one
+    of the other side's lines; then None (tests/test_fix.py compares both on many edits)."""
+    if len(a) != len(b):
+        return None
+    changed = [index for index, (old, new) in enumerate(zip(a, b, strict=True)) if old != new]
+    if not changed:
+        return []
+    popular: set[str] = set()
+    if len(b) >= 200:  # difflib's autojunk
+        most = len(b) // 100 + 1
+        popular = {line for line, count in Counter(b).items() if count > most}
+    changed_old, changed_new = {a[i] for i in changed}, {b[i] for i in changed}
+    unpopular_b, unpopular_a = set(b) - popular, set(a) - popular
+    if changed_old & unpopular_b or changed_new & unpopular_a:
+        return None
+    # The runs of equal lines, and whether difflib matches each (see above).
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for index in [*changed, len(a)]:
+        if start < index and (start == 0 or any(line not in popular for line in b[start:index])):
+            runs.append((start, index))
+        start = index + 1
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    at = 0
+    for run_start, run_end in runs:
+        if at < run_start:
+            opcodes.append(("replace", at, run_start, at, run_start))
+        opcodes.append(("equal", run_start, run_end, run_start, run_end))
+        at = run_end
+    if at < len(a):
+        opcodes.append(("replace", at, len(a), at, len(a)))
+    return opcodes
+
+
+class _KnownOpcodes(difflib.SequenceMatcher):
+    """A SequenceMatcher that knows its opcodes already: for its `get_grouped_opcodes`, which
+    groups them into hunks as `difflib.unified_diff` does, and reads nothing else."""
+
+    def __init__(self, opcodes: list[tuple[str, int, int, int, int]]) -> None:  # no matching to set up
+        self._known = opcodes
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        return list(self._known)
 
 
 def plan_fixes(target: Path, source: Path | None, glossary: Glossary) -> FixPlan:

@@ -13,6 +13,7 @@ source of block structure.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 from collections.abc import Iterable, Iterator
@@ -51,7 +52,11 @@ class Part:
         return max(0, self.label_end - self.label_start)
 
 
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_CODE_SPAN_FORM = r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"
+"""A code span (DOTALL): a run of backticks, then text up to the next run of as many. Found by
+`_code_spans` rather than this regex, whose lazy scan from a run with no partner reads to the
+end of the block, for every such run: runs of growing length made it quadratic."""
+_BACKTICK_RUN = re.compile(r"`+")
 # Link text may hold one level of brackets ([2103.12731] titles, `[![](img)](url)`) and span
 # lines (Medium link cards: `[## title\n\n### desc\n\nsite](url)`).
 _LABEL = r"((?:[^\[\]]|\[[^\[\]]*\])*)"
@@ -86,8 +91,8 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
         found.append(part)
         taken[part.start : part.end] = b"\x01" * (part.end - part.start)
 
-    for match in _scan(_CODE_SPAN, raw, "`"):
-        take(Part(PartKind.CODE, match.start(), match.end(), match.group(2), match.start(2), match.end(2)))
+    for start, end, code_start, code_end in _code_spans(raw):
+        take(Part(PartKind.CODE, start, end, raw[code_start:code_end], code_start, code_end))
     for pattern, kind in ((_IMAGE, PartKind.IMAGE), (_LINK, PartKind.LINK)):
         for match in _scan(pattern, raw, "]("):
             # Code may stand in the link text (`[`pipeline`](url)`); not in the brackets or the target.
@@ -106,7 +111,7 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
                     label_end=match.end(1),
                 )
             )
-    for match in _scan(_HTML_IMG, raw, "<"):
+    for match in _html_images(raw):
         if free(match.start(), match.end()):
             take(Part(PartKind.IMAGE, match.start(), match.end(), match.group(1), match.start(1), match.end(1)))
     for match in _scan(_AUTOLINK, raw, "<"):
@@ -131,6 +136,52 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
             start, stop = part.label_start + match.start(), part.label_start + end
             found.append(Part(PartKind.BARE_URL, start, stop, raw[start:stop], start, stop))
     return tuple(sorted(found, key=lambda p: (p.start, p.end)))
+
+
+def _code_spans(raw: str) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, code start, code end) of each match of `_CODE_SPAN_FORM`, in order.
+
+    Each run of backticks is paired with the next run of the same length, found by a lookup
+    among the runs of that length; a run without one is text, and the next run is tried."""
+    if "`" not in raw:
+        return
+    runs = [match.span() for match in _BACKTICK_RUN.finditer(raw)]
+    of_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        of_length.setdefault(end - start, []).append(index)
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = of_length[end - start]
+        partner = bisect.bisect_right(same, index)
+        if partner == len(same):
+            index += 1
+            continue
+        close_start, close_end = runs[same[partner]]
+        yield start, close_end, end, close_start
+        index = same[partner] + 1
+
+
+_HTML_IMG_OPEN = re.compile(r"<img\b", re.IGNORECASE)
+
+
+def _html_images(raw: str) -> Iterator[re.Match[str]]:
+    """`_HTML_IMG.finditer(raw)`, trying the pattern once per tag rather than once per `<img`.
+
+    A match runs from `<img` to the first `>` after it. Where an `src` is not found before
+    that `>`, none is from a later `<img` before it either (the pattern would look in less
+    of the same text), so the scan jumps past it: "<img " * n without a `>` was quadratic."""
+    if "<" not in raw:
+        return
+    position = 0
+    while (opening := _HTML_IMG_OPEN.search(raw, position)) is not None:
+        close = raw.find(">", opening.end())
+        if close < 0:
+            return  # no tag closes after here: no match
+        match = _HTML_IMG.match(raw, opening.start())
+        if match is not None:
+            yield match
+        position = close + 1
 
 
 def _scan(pattern: re.Pattern[str], text: str, needs: str) -> Iterator[re.Match[str]]:

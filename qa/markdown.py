@@ -34,18 +34,102 @@ _PROTECTED_FORMS = (
     r"|(`+)[^`]*?\1"
     r"|!\[[^\]]*\]"  # image alt text is rarely translated prose; its path follows in `](...)`
 )
-# The same forms, each alternative written to start with a literal character (the scheme split
-# in two, the backtick run as "`" and the rest of it): then `re` skips in C to the next `]`,
-# `<`, `h`, `f`, backtick or `!` instead of trying the pattern at every position (a third of
-# the time). Same matches, same order (tests/test_markdown_fast.py compares both).
-_PROTECTED = re.compile(
-    r"\]\s?\([^)\n]*\)"
-    r"|<(?:https?|ftp)://[^>\s]*>"
-    r"|https?://[^\s)\]>，。）]+"
-    r"|ftp://[^\s)\]>，。）]+"
-    r"|`(`*)[^`]*?`\1"
-    r"|!\[[^\]]*\]"
-)
+# The same forms are found by `protected_matches`, a scan in time linear in the text (tests/
+# test_markdown_fast.py compares the two). The regex rescans: `](` with no `)` left on its line
+# reads to the line's end, and so does every later `](` on it ("](" * n was quadratic); so do
+# `<http://` with no `>` before a space, and `![` with no `]`; and a run of t backticks tries
+# every length of `(`*)` below t before it pairs with itself.
+_PROTECTED_START = re.compile(r"\]\s?\(|<(?:https?|ftp)://|https?://|ftp://|`|!\[")
+"""Where each form starts: the literal part in front of its first repetition. The forms start
+with different characters, so at most one of them can match at any place."""
+_LINK_TARGET_END = re.compile(r"[)\n]")
+_AUTOLINK_END = re.compile(r"[>\s]")
+_BARE_URL_END = re.compile(r"[\s)\]>，。）]")
+_IMAGE_ALT_END = re.compile(r"\]")
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+class _Horizon:
+    """The first match of `stop` at or after a position, for positions that only grow: where
+    a search found it, it stays the answer for every position up to it, so a line of many
+    unclosed `](` is read once, not once per `](`."""
+
+    def __init__(self, text: str, stop: re.Pattern[str]) -> None:
+        self.text, self.stop = text, stop
+        self.checked_from, self.found_at = 0, -1
+
+    def first(self, at: int) -> int:
+        """Offset of the first match of `stop` at or after `at`, or len(text) if none."""
+        if not self.checked_from <= at <= self.found_at:
+            match = self.stop.search(self.text, at)
+            self.checked_from, self.found_at = at, match.start() if match else len(self.text)
+        return self.found_at
+
+
+def protected_matches(raw: str) -> list[tuple[int, int]]:
+    """The (start, end) of each match of `_PROTECTED_FORMS` in `raw`, as `finditer` gives them.
+
+    Each form is read from its start: a link target to the first `)` or line end, an autolink
+    to the first `>` or space, a bare URL to the first character that ends one, an image's
+    alt text to the first `]`, and a code span from a backtick to the next run of backticks
+    (see `_code_span_end`). Where a form fails, the regex moves one character on, as here."""
+    found: list[tuple[int, int]] = []
+    horizons: dict[str, _Horizon] = {}
+
+    def first(stop: re.Pattern[str], at: int) -> int:
+        horizon = horizons.get(stop.pattern)
+        if horizon is None:
+            horizon = horizons[stop.pattern] = _Horizon(raw, stop)
+        return horizon.first(at)
+
+    runs: list[tuple[int, int]] | None = None
+    run = 0  # the backtick run a code span is looked for in; candidates only move forward
+    position = 0
+    while (start := _PROTECTED_START.search(raw, position)) is not None:
+        at, after = start.start(), start.end()
+        char = raw[at]
+        end = -1
+        if char == "]":  # ](target) or ] (target)
+            close = first(_LINK_TARGET_END, after)
+            end = close + 1 if close < len(raw) and raw[close] == ")" else -1
+        elif char == "<":  # <https://…>
+            close = first(_AUTOLINK_END, after)
+            end = close + 1 if close < len(raw) and raw[close] == ">" else -1
+        elif char in "hf":  # a bare URL: one character or more
+            if after < len(raw) and not _BARE_URL_END.match(raw, after):
+                stop = _BARE_URL_END.search(raw, after)
+                end = stop.start() if stop else len(raw)
+        elif char == "!":  # ![alt]
+            close = first(_IMAGE_ALT_END, after)
+            end = close + 1 if close < len(raw) else -1
+        else:  # a backtick
+            if runs is None:
+                runs = [match.span() for match in _BACKTICK_RUN.finditer(raw)]
+            while runs[run][1] <= at:
+                run += 1
+            end = _code_span_end(runs, run, at)
+        if end < 0:
+            position = at + 1
+        else:
+            found.append((at, end))
+            position = end
+    return found
+
+
+def _code_span_end(runs: list[tuple[int, int]], run: int, at: int) -> int:
+    """Where `` `(`*)[^`]*?`\1 `` matching at `at` (a backtick of `runs[run]`) ends, or -1.
+
+    With t backticks from `at` to the run's end, `(`*)` takes t - 1 of them first: then the
+    next run must open with t backticks (it may have more). Failing that, the only way left
+    is within the run: the longest j with 2j + 2 <= t, the run's first t or t - 1 backticks."""
+    tail = runs[run][1] - at
+    if run + 1 < len(runs):
+        next_start, next_end = runs[run + 1]
+        if next_end - next_start >= tail:
+            return next_start + tail
+    return at + tail - tail % 2 if tail >= 2 else -1
+
+
 _BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
@@ -65,23 +149,159 @@ _PLAIN_LINK = re.compile(
 
 # What markdown-it's parseLinkDestination walks over one char at a time: it stops at a space or
 # control char (or a `)` outside parentheses), and only `(`, `)` and `\\` need more than a step.
-_PLAIN_DESTINATION = re.compile(r"[^\x00-\x20\x7f()\\]+")
+_DESTINATION_STEP = re.compile(r"[\x00-\x20\x7f()\\]")
+_MAX_DESTINATION_PARENTHESES = 32
+"""markdown-it's nesting limit for parentheses in a link destination."""
 
 
 def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
-    """markdown-it's parseLinkDestination, with one regex match for the common plain URL: a
-    per-character Python loop over every link target is a tenth of markdown-it's time.
-    Exact: a destination that opens with `<` or that the regex ends before `(` or `\\`
-    takes markdown-it's own path (tests/test_markdown_fast.py compares both)."""
-    match = _PLAIN_DESTINATION.match(string, pos, maximum)
-    if match is None or string[pos] == "<":
+    """markdown-it's parseLinkDestination, jumping in C from one character that matters to the
+    next instead of a Python step per character: a per-character loop over every link target
+    is a tenth of markdown-it's time, and `[a](b` * n makes each of them walk 32 `(` deep.
+    Exact: a destination that opens with `<` takes markdown-it's own path (tests/
+    test_markdown_fast.py compares both)."""
+    if string[pos : pos + 1] == "<":
         return helpers.parseLinkDestination(string, pos, maximum)
-    end = match.end()
-    if end < maximum and string[end : end + 1] in ("(", "\\"):
-        return helpers.parseLinkDestination(string, pos, maximum)
+    start, level, end = pos, 0, min(maximum, len(string))
     result = helpers.parse_link_destination._Result()
-    result.ok, result.pos, result.str = True, end, unescapeAll(match.group())
+    while pos < end:
+        step = _DESTINATION_STEP.search(string, pos, end)
+        if step is None:
+            pos = end
+            break
+        pos = step.start()
+        char = string[pos]
+        if char == "\\" and pos + 1 < maximum:
+            if string[pos + 1 : pos + 2] == " ":
+                break
+            pos += 2  # an escaped character, whatever it is (past the end: markdown-it's pos too)
+        elif char == "(":
+            level += 1
+            if level > _MAX_DESTINATION_PARENTHESES:
+                return result
+            pos += 1
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+            pos += 1
+        elif char == "\\":
+            pos += 1  # a backslash at the end: an ordinary character
+        else:
+            break  # a space or a control character
+    if start == pos or level != 0:
+        return result
+    result.ok, result.pos, result.str = True, pos, unescapeAll(string[start:pos])
     return result
+
+
+class _LastClose:
+    """The offset of the last `]` in the text being parsed inline, found once per text."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.offset = -1
+
+    def __call__(self, text: str) -> int:
+        if text is not self.text:
+            self.text, self.offset = text, text.rfind("]")
+        return self.offset
+
+
+_last_close = _LastClose()
+
+
+class _CachedRuns:
+    """Where a label scan that reaches a place of `state.cache` stops again, and how many
+    `[` (text, each a level up) it passes on the way: the scan goes from cached place to
+    cached place until one that is not cached, a `]` (a level down), or a `[` that opens a
+    token (which a scan with `disableNested` stops at). Cached places never change, so the
+    stops are remembered along the way (path compression): a place is walked over once, not
+    once per label that crosses it ("![" * n + "]": every opener crossed the ~40 places to
+    the one its nested attempts cut off at the nesting limit)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[int, int] | None = None
+        self.stops: dict[int, tuple[int, int]] = {}
+
+    def follow(self, src: str, cache: dict[int, int], pos: int) -> tuple[int, int]:
+        """(the first place from `pos` the scan must look at itself, `[` passed to get there)."""
+        if cache is not self.cache:
+            self.cache, self.stops = cache, {}
+        stops = self.stops
+        trail: list[tuple[int, int]] = []
+        opens = 0
+        while True:
+            stop = stops.get(pos)
+            if stop is not None:
+                trail.append((pos, opens))
+                pos, passed = stop
+                opens += passed
+                continue
+            after = cache.get(pos)
+            if after is None or pos >= len(src):
+                break
+            marker = src[pos]
+            if marker == "]" or (marker == "[" and after != pos + 1):
+                break
+            trail.append((pos, opens))
+            opens += marker == "["
+            pos = after
+        for place, before in trail:
+            stops[place] = (pos, opens - before)
+        return pos, opens
+
+
+_cached_runs = _CachedRuns()
+
+
+def _parse_link_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's parseLinkLabel, with shortcuts that change no token:
+
+    - A `[` with no `]` after it opens no label. markdown-it finds that out by skipping every
+      token up to the paragraph's end; each `[` on the way is tried as a link in turn, and an
+      image or link opener after the last `]` costs a walk as long as the nesting limit
+      ("![" * n took ~40 token skips per character). The walk only fills `state.cache` at
+      places after the last `]`, where a label scan can only fail, whatever the cache says.
+    - Places already in `state.cache` are skipped by lookups (`_CachedRuns`), not by calls of
+      skipToken: what it does for a cached place, without side effects. Only `]` brings the
+      level down, so passing other places in one go loses no end of the label.
+    """
+    if _last_close(state.src) <= start:
+        return -1
+    src, maximum, cache = state.src, state.posMax, state.cache
+    old_pos = state.pos
+    skip_token = state.md.inline.skipToken
+    pos, level = start + 1, 1
+    found = False
+    while pos < maximum:
+        if pos in cache:
+            pos, opens = _cached_runs.follow(src, cache, pos)
+            level += opens
+            if pos >= maximum:
+                break
+        marker = src[pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                found = True
+                break
+        previous = pos
+        skipped = cache.get(pos)
+        if skipped is None:
+            state.pos = pos
+            skip_token(state)
+            pos = state.pos
+        else:
+            pos = skipped
+        if marker == "[":
+            if previous == pos - 1:
+                level += 1  # a `[` that is text, not the start of a token
+            elif disable_nested:
+                state.pos = old_pos
+                return -1
+    state.pos = old_pos
+    return pos if found else -1
 
 
 # Content without these is text to the commonmark inline rules (`\n` aside): each returns False
@@ -323,7 +543,7 @@ class _Parser(MarkdownIt):
         # Its rules call the helpers through the instance (`state.md.helpers`).
         self.helpers = SimpleNamespace(
             parseLinkDestination=_parse_link_destination,
-            parseLinkLabel=helpers.parseLinkLabel,
+            parseLinkLabel=_parse_link_label,
             parseLinkTitle=helpers.parseLinkTitle,
         )
         self.core.ruler.at("normalize", _normalize_rule)
@@ -562,7 +782,18 @@ def _merge_parts(parts: list[_InlineParts], separator: str) -> _InlineParts:
 
 
 def _protected_spans(raw: str) -> tuple[Span, ...]:
-    return tuple(Span(m.start(), m.end()) for m in _PROTECTED.finditer(raw))
+    return tuple(Span(start, end) for start, end in protected_matches(raw))
+
+
+def _without_protected(raw: str) -> str:
+    """`raw` with each protected form replaced by one space (what `re.sub` of the forms gives)."""
+    pieces: list[str] = []
+    at = 0
+    for start, end in protected_matches(raw):
+        pieces += (raw[at:start], " ")
+        at = end
+    pieces.append(raw[at:])
+    return "".join(pieces)
 
 
 def _merge_link_cards(blocks: list[_Block], lines: list[str]) -> list[_Block]:
@@ -610,7 +841,7 @@ def _opens_link_card(raw: str) -> bool:
 def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
     start, end = blocks[0].start, blocks[-1].start + 1 + blocks[-1].raw.count("\n")
     raw = "\n".join(lines[start:end])
-    prose = _PROTECTED.sub(" ", raw)
+    prose = _without_protected(raw)
     parts = _InlineParts(
         text=" ".join(re.sub(r"[\[\]#*]+", " ", prose).split()),
         links=tuple(dict.fromkeys(m.group(1) for m in _CARD_LINK.finditer(raw))),

@@ -14,7 +14,7 @@ import bisect
 import itertools
 import operator
 import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -296,3 +296,54 @@ def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
         if start < span.end and span.start < end:
             return True
     return False
+
+
+_SHORT_KEY = 64
+"""Longest string `Occurrences` looks for with its automaton; longer ones are searched alone."""
+
+
+class Occurrences:
+    """Every place in a text where any of many strings stands, overlapping places included.
+
+    For strings taken from a document (URLs, code spans, names) to look up in another: one
+    Aho-Corasick scan finds them all, where a search per string reads the text once each.
+    pyahocorasick reports a match by walking the suffix links from where the scan stands, as
+    deep as the longest string: a string of 10,000 `a` over a text of them costs 10,000 steps
+    a character. So only strings up to `_SHORT_KEY` characters go into the automaton; each
+    longer one (a few at most per text of that length) is searched for on its own by str.find.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        distinct = {key for key in keys if key}
+        self._long = sorted(key for key in distinct if len(key) > _SHORT_KEY)
+        self._automaton: ahocorasick.Automaton | None = None
+        short = [key for key in distinct if len(key) <= _SHORT_KEY]
+        if short:
+            self._automaton = ahocorasick.Automaton()
+            for key in short:
+                self._automaton.add_word(key, key)
+            self._automaton.make_automaton()
+
+    def __call__(self, text: str) -> Iterator[tuple[int, str]]:
+        """(start, string) of each place: a string's places come in the order of their starts."""
+        if self._automaton is not None:
+            for last, key in self._automaton.iter(text):
+                yield last + 1 - len(key), key
+        for key in self._long:
+            at = text.find(key)
+            while at >= 0:
+                yield at, key
+                at = text.find(key, at + 1)
+
+    def first(self, text: str) -> dict[str, int]:
+        """Where each string that stands in `text` first does."""
+        found: dict[str, int] = {}
+        if self._automaton is not None:
+            for last, key in self._automaton.iter(text):
+                if key not in found:
+                    found[key] = last + 1 - len(key)
+        for key in self._long:
+            at = text.find(key)
+            if at >= 0:
+                found[key] = at
+        return found

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 class Severity(enum.IntEnum):
@@ -76,10 +79,20 @@ class Segment:
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) in the file of `raw[offset]`; both 1-based, column in code points."""
-        before = self.raw[:offset]
-        line = self.start_line + before.count("\n")
-        column = offset - (before.rfind("\n") + 1) + 1
-        return line, column
+        # A lookup among the block's line starts, not a count of the newlines before `offset`:
+        # a finding per character of a long block made that quadratic.
+        starts = _line_starts(self.raw)
+        index = bisect.bisect_right(starts, offset) - 1
+        return self.start_line + index, offset - starts[index] + 1
+
+
+@lru_cache(maxsize=256)
+def _line_starts(raw: str) -> list[int]:
+    """Offsets in `raw` where its lines start: 0, then after each newline."""
+    return [0, *(match.end() for match in _NEWLINE.finditer(raw))]
+
+
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -61,7 +62,14 @@ _VERSION = re.compile(r"(?<![\w.])[vV]?\d+(?:\.\d+){2,}(?!\w)")
 # after it: a scan over every word, each tested for a digit in Python, found the same.
 _NAME_CHAR = r"(?:[A-Za-z0-9]|[-_.](?=[A-Za-z0-9]))"
 _NAME_LETTER = r"(?:[A-Za-z]|[-_.](?=[A-Za-z0-9]))"
-_NAME = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{_NAME_LETTER}*[0-9]{_NAME_CHAR}*")
+# Group 1 is the name. The second alternative matches what the first fails on after a scan
+# to the end of a letter chain with separators (a-b-c…): every start after a separator in
+# that chain would scan to the same end and fail too, so the chain is consumed (and skipped
+# by the caller) instead of rescanned from each of its words, which made `a-` * n quadratic.
+# Single words need no such help: the lookbehind stops a scan at each of their letters.
+_NAME = re.compile(
+    rf"(?<![A-Za-z0-9])(?:([A-Za-z]{_NAME_LETTER}*+[0-9]{_NAME_CHAR}*+)|[A-Za-z]++(?:[-_.][A-Za-z]++)++)"
+)
 _ANY_DIGIT = re.compile(r"\d")
 """What every pattern with a `\\d` (and a name with a number) needs somewhere in the text."""
 _DIGITS = r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?![\d])|\d+)(\.\d+)?"
@@ -176,11 +184,27 @@ _MONTH_NAME = re.compile("|".join(name.capitalize() for name in _MONTHS))
 """A full month name as `_EN_MONTH_ANYWHERE` matches it, anywhere, even inside a word."""
 
 
-def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
-    """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
-    patterns that only match where there is a digit; `words`: whether to read number words."""
+def find_number_words(text: str, language: Language, numbers: list[Number]) -> list[Number]:
+    """What `find_numbers(text, language)` adds to `numbers`, its result with `words=False`:
+    the numbers spelled in words. They are read last, where no other number stands, so the
+    two calls together find what one with words does, and the first need not be repeated."""
+    if not text.isascii() and _FULL_WIDTH_CHAR.search(text):
+        text = text.translate(_FULL_WIDTH)
     found: list[Number] = []
     taken = bytearray(len(text))
+    for number in numbers:
+        taken[number.start : number.end] = b"\x01" * (number.end - number.start)
+    take = _taker(found, taken)
+    if language == "zh":
+        _find_chinese_words(text, take)
+    else:
+        _find_english_words(text, take)
+    return found
+
+
+def _taker(found: list[Number], taken: bytearray) -> Callable[..., None]:
+    """`take(kind, key, start, end, strong=True)`: a number found, unless another was found
+    where it stands."""
 
     def take(kind: NumberKind, key: str, start: int, end: int, *, strong: bool = True) -> None:
         if any(taken[start:end]):
@@ -188,17 +212,31 @@ def _find(text: str, language: Language, *, digits: bool, words: bool = True) ->
         taken[start:end] = b"\x01" * (end - start)
         found.append(Number(kind, key, start, end, strong))
 
+    return take
+
+
+def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
+    """The numbers of `text` (full-width forms already mapped); `digits`: whether to run the
+    patterns that only match where there is a digit; `words`: whether to read number words."""
+    found: list[Number] = []
+    take = _taker(found, bytearray(len(text)))
     if digits:
         for pattern in (_ARXIV, _VERSION):
             for match in pattern.finditer(text):
                 take(NumberKind.NAME, match.group().lower().lstrip("v"), match.start(), match.end())
-        for match in _NAME.finditer(text):
+        for match in names(text):
             take(NumberKind.NAME, _name_key(match.group()), match.start(), match.end())
     if language == "zh":
         _find_chinese(text, take, digits, words)
     else:
         _find_english(text, take, digits, words)
     return sorted(found, key=lambda n: n.start)
+
+
+def names(text: str) -> Iterator[re.Match[str]]:
+    """The names with a digit in `text` (GPT-3, ResNet50, top-1), in order: `_NAME`'s matches
+    that are names, not the letter chains it consumes to skip them."""
+    return (match for match in _NAME.finditer(text) if match.start(1) >= 0)
 
 
 def name_pattern(name_key: str) -> re.Pattern[str]:
@@ -234,8 +272,11 @@ def _find_english(text: str, take, digits: bool, words: bool) -> None:
                 value = value.scaleb(_EN_SCALE[scale])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
-    if not words:
-        return
+    if words:
+        _find_english_words(text, take)
+
+
+def _find_english_words(text: str, take) -> None:
     for match in _EN_WORDS.finditer(text):
         value = _english_words_value(match.group())
         if value is not None:
@@ -279,8 +320,11 @@ def _find_chinese(text: str, take, digits: bool, words: bool) -> None:
                 value = value.scaleb(_EN_SCALE[match.group(5)])
             kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
             take(kind, _decimal_key(value), match.start(), match.end())
-    if not words:
-        return
+    if words:
+        _find_chinese_words(text, take)
+
+
+def _find_chinese_words(text: str, take) -> None:
     for match in _ZH_NUMERAL.finditer(text):
         if not _ZH_NUMERAL_DIGIT.search(match.group()):
             continue  # 万, 千万 alone: "ten thousand" as often as "by all means"

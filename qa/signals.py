@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from itertools import filterfalse
 
+from qa.matching import Occurrences
 from qa.model import Pair, PairScore, Segment, SegmentKind
 
 _URL = re.compile(r"(?:https?|ftp)://\S+")
@@ -144,7 +145,48 @@ def _english_kept(source: Prose, target: Prose) -> float | None:
 
 
 def _prose_text(segment: Segment) -> str:
-    text = segment.text
-    for code in segment.code_spans:
-        text = text.replace(code, " ")
+    text = _without_code(segment.text, segment.code_spans)
     return _URL.sub(" ", text) if "://" in text else text  # every URL has "://"; most blocks none
+
+
+_FEW_CODES = 32
+"""Up to this many different code spans, a block's text loses them one `str.replace` at a time."""
+
+
+def _without_code(text: str, codes: tuple[str, ...]) -> str:
+    """`text` with every occurrence of each code span replaced by a space, one code after the
+    other: `for code in codes: text = text.replace(code, " ")`.
+
+    That loop reads the whole text once per code: with thousands of spans in one paragraph,
+    quadratic. For more than `_FEW_CODES` different codes, every occurrence of each is found
+    in one scan (qa.matching.Occurrences), and the replacements are made as the loop would make them: code
+    by code, left to right, skipping an occurrence that overlaps one replaced before. That is
+    the loop exactly when no code has whitespace in it; one that has could, in the loop, also
+    match across a space another code left (`a b` after `x` in "ax b"), which this does not
+    see: a difference in blocks of many spans only, and in a word count at most."""
+    distinct = list(dict.fromkeys(codes))
+    if len(distinct) <= _FEW_CODES or "" in distinct:
+        for code in codes:
+            text = text.replace(code, " ")
+        return text
+    rank_of = {code: rank for rank, code in enumerate(distinct)}
+    starts: list[list[int]] = [[] for _ in distinct]
+    for start, code in Occurrences(distinct)(text):
+        starts[rank_of[code]].append(start)
+    replaced = bytearray(len(text))
+    spans: list[tuple[int, int]] = []
+    for rank, code in enumerate(distinct):
+        free_from = 0  # str.replace takes occurrences left to right, none overlapping
+        for start in starts[rank]:
+            end = start + len(code)
+            if start >= free_from and replaced.find(1, start, end) < 0:
+                replaced[start:end] = b"\x01" * len(code)
+                spans.append((start, end))
+                free_from = end
+    pieces: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        pieces += (text[at:start], " ")
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)

@@ -25,14 +25,46 @@ from pathlib import Path
 from qa.errors import QaInputError
 from qa.glossary import COLUMNS, Glossary, term_key
 from qa.glossary_csv import spreadsheet_safe
+from qa.matching import Occurrences
 from qa.model import Document, Segment
 
 _CAMEL = r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*"  # PyTorch, EfficientNet, CutMix, wav2Vec, iPhone
 _ACRONYM = r"[A-Z][A-Z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]+[0-9][A-Za-z0-9]*"  # GAN, BERT, GPT3, T5, YOLOv4
 _NAME = r"[A-Z][a-z]+[A-Za-z0-9]*"  # Hugging, Face, Lightning
-_WORD = rf"(?:{_CAMEL}|{_ACRONYM})(?:-[A-Za-z0-9]+)*"
-_TECH = re.compile(rf"(?<![\w-])(?:{_WORD})(?![\w-])")
-_MULTIWORD = re.compile(rf"(?<![\w-])(?:{_WORD}|{_NAME})(?:[ -](?:{_WORD}|{_NAME}))+(?![\w-])")
+# The patterns below match what these did, in time linear in the text:
+#   _TECH      (?<![\w-])(?:CAMEL|ACRONYM)(?:-[A-Za-z0-9]+)*(?![\w-])
+#   _MULTIWORD (?<![\w-])(?:WORD|NAME)(?:[ -](?:WORD|NAME))+(?![\w-]), WORD = _TECH's middle
+# (tests/test_suggest.py compares them on short texts). Those nest quantifiers over the same
+# letters: a run of capitals splits between `[A-Z0-9]*` and `[A-Za-z0-9]*` in as many ways as
+# it is long, and in GPT-XL-XL-… each `-XL` is either a hyphenated part of a WORD or a new
+# word after the separator, 2^n parses to try before failing at `_v2` (74 s at 87 bytes).
+#
+# What they match is made of runs: maximal [A-Za-z0-9]+. A match ends where no word character
+# or hyphen follows, so every part of it ends at the end of a run; a "group" is runs joined by
+# single hyphens, as far as they go (a match cannot end inside one either). Each run is read
+# once, atomically: _TERM_RUN is a run that CAMEL or ACRONYM matches whole, _WORD_RUN one that
+# CAMEL, ACRONYM or NAME does. Then:
+# - _TECH is a _TERM_RUN followed by any hyphenated runs: one group.
+# - _MULTIWORD is groups joined by single spaces, each one that WORDs and NAMEs can parse
+#   (_GROUP), with two words or more: two groups, or one group that holds two words (_GROUP2).
+#   A group parses when no run that is no word comes before its first _TERM_RUN (a WORD takes
+#   any hyphenated run after it; a NAME only a next word). It holds two words when it starts
+#   with a NAME-only run and has a second run, or starts with a _TERM_RUN and has another
+#   _TERM_RUN, or ends with a word run. The old pattern's backtracking found the furthest
+#   group end where no word character or hyphen follows; `( G)*` backtracks one group at a
+#   time to the same place.
+_RUN_END = r"(?![A-Za-z0-9])"
+_TERM_RUN = rf"(?>(?:{_CAMEL}|{_ACRONYM}){_RUN_END})"
+_WORD_RUN = rf"(?>(?:{_CAMEL}|{_ACRONYM}|{_NAME}){_RUN_END})"
+_GROUP_END = r"(?![A-Za-z0-9]|-[A-Za-z0-9])"
+_GROUP = rf"(?>(?:{_WORD_RUN}-)*?{_TERM_RUN}(?:-[A-Za-z0-9]++)*+|{_WORD_RUN}(?:-{_WORD_RUN})*+{_GROUP_END})"
+_GROUP2 = (
+    rf"(?>(?!{_TERM_RUN}){_WORD_RUN}-{_GROUP}"
+    rf"|{_TERM_RUN}(?:-[A-Za-z0-9]++)*?-{_TERM_RUN}(?:-[A-Za-z0-9]++)*+"
+    rf"|{_TERM_RUN}(?:-[A-Za-z0-9]++)*-{_WORD_RUN}{_GROUP_END})"
+)
+_TECH = re.compile(rf"(?<![\w-]){_TERM_RUN}(?:-[A-Za-z0-9]++)*+(?![\w-])")
+_MULTIWORD = re.compile(rf"(?<![\w-])(?:{_GROUP2}(?: {_GROUP})*|{_GROUP}(?: {_GROUP})+)(?![\w-])")
 # Capitalised words that start sentences or headings rather than names.
 _STOP = frozenset(
     {
@@ -95,8 +127,8 @@ def english_terms(text: str) -> set[str]:
     and capitalised words in mid-sentence (Transformer, Kaggle), where English capitalises names."""
     terms = {m.group() for m in _TECH.finditer(text)}
     for match in _CAPITALISED.finditer(text):
-        before = text[: match.start()].rstrip()
-        if before and before[-1] not in _SENTENCE_START:
+        before = _last_non_space(text, match.start())
+        if before and before not in _SENTENCE_START:
             terms.add(match.group())
     for match in _MULTIWORD.finditer(text):
         words = match.group().replace("-", " - ").split()
@@ -107,6 +139,16 @@ def english_terms(text: str) -> set[str]:
         if len([w for w in words if w != "-"]) >= 2:
             terms.add(" ".join(words).replace(" - ", "-"))
     return {t for t in terms if t not in _STOP and len(t) > 1}
+
+
+def _last_non_space(text: str, end: int) -> str:
+    """The last character of `text[:end]` that is not whitespace ("" if none): what
+    `text[:end].rstrip()[-1:]` is, without copying the text before every capitalised word.
+    The whitespace walked over lies between two words, so the walks add up to the text."""
+    at = end
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    return text[at - 1] if at else ""
 
 
 def mine(
@@ -125,10 +167,11 @@ def mine(
         english_text = " ".join(s.text for s in english)
         chinese_text = " ".join(s.text for s in chinese)
         sequences_of.append(_sequences(jieba.lcut(chinese_text)))
-        folded_chinese = term_key(chinese_text)
-        for term in english_terms(english_text):
+        terms = english_terms(english_text)
+        in_chinese = _kept_in(terms, term_key(chinese_text))
+        for term in terms:
             term_pairs.setdefault(term, []).append(index)
-            if re.search(rf"(?<![a-z0-9]){re.escape(term_key(term))}(?![a-z0-9])", folded_chinese):
+            if term in in_chinese:
                 kept.setdefault(term, set()).add(index)
     document_frequency: Counter[str] = Counter(seq for sequences in sequences_of for seq in sequences)
     known = set(glossary.by_key) if glossary is not None else set()
@@ -147,6 +190,35 @@ def mine(
         ]
         candidates.append(Candidate(term, len(indices), len(kept.get(term, ())), _best(scored)))
     return sorted(candidates, key=lambda c: (-c.pairs, c.term.casefold()))
+
+
+def _kept_in(terms: Iterable[str], folded_chinese: str) -> set[str]:
+    """The terms whose `term_key` stands in `folded_chinese` (a `term_key` too) as words of
+    their own: no Latin letter or digit on either side.
+
+    One scan for all of them (qa.matching.Occurrences): a search per term costs the text's
+    length per term, and a long English block has as many terms as it has capitalised words."""
+    by_key: dict[str, list[str]] = {}
+    for term in terms:
+        by_key.setdefault(term_key(term), []).append(term)
+    by_key.pop("", None)
+    if not by_key or not folded_chinese:
+        return set()
+    found: set[str] = set()
+    for start, key in Occurrences(by_key)(folded_chinese):
+        if by_key[key][0] in found:
+            continue
+        if not _latin_word_char(folded_chinese, start - 1) and not _latin_word_char(folded_chinese, start + len(key)):
+            found.update(by_key[key])
+    return found
+
+
+def _latin_word_char(text: str, at: int) -> bool:
+    """Whether text[at] is an ASCII lower-case letter or digit (`term_key` lower-cases)."""
+    return 0 <= at < len(text) and text[at] in _LOWER_LATIN_WORD
+
+
+_LOWER_LATIN_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def _sequences(tokens: list[str]) -> set[str]:

@@ -13,6 +13,7 @@ line number, so an edit above a finding does not make it new again.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -48,7 +49,10 @@ def suppressions(document: Document) -> tuple[Suppression, ...]:
         return ()  # most files have no qa-ignore comment: no need to read them line by line
     found: list[Suppression] = []
     by_line = {line: s for s in document.segments for line in range(s.start_line, s.end_line + 1)}
+    starts = [s.start_line for s in document.segments]  # in order: blocks follow each other
     for number, line in enumerate(document.text.split("\n"), start=1):
+        if _MARKER not in line:
+            continue  # most lines: no comment to look for
         for match in _COMMENT.finditer(line):
             rules = tuple(match.group("rules").split())
             if match.group("next"):
@@ -56,9 +60,11 @@ def suppressions(document: Document) -> tuple[Suppression, ...]:
                 continue
             segment = by_line.get(number)
             if segment is not None and segment.kind is SegmentKind.HTML:
-                following = [s for s in document.segments if s.start_line > segment.end_line]
-                if following:
-                    found.append(Suppression(following[0].start_line, following[0].end_line, rules))
+                # The first block that starts after this one ends.
+                following = bisect.bisect_right(starts, segment.end_line)
+                if following < len(starts):
+                    after = document.segments[following]
+                    found.append(Suppression(after.start_line, after.end_line, rules))
             elif segment is not None:
                 found.append(Suppression(segment.start_line, segment.end_line, rules))
     return tuple(found)
@@ -69,14 +75,34 @@ def apply_comments(findings: Iterable[Finding], document: Document) -> tuple[lis
     rules = suppressions(document)
     if not rules:
         return list(findings), 0  # most files: no comment, nothing to test each finding against
+    by_line = _by_line(rules)
     kept: list[Finding] = []
     dropped = 0
     for finding in findings:
-        if finding.file == document.path and any(s.covers(finding) for s in rules):
+        if finding.file == document.path and any(s.covers(finding) for s in by_line.get(finding.line, ())):
             dropped += 1
         else:
             kept.append(finding)
     return kept, dropped
+
+
+def _by_line(rules: Sequence[Suppression]) -> dict[int, list[Suppression]]:
+    """The suppressions that cover each line, so a finding is tested against its line's only.
+
+    Comments that cover the same lines are merged into one (all rules if one of them names
+    none): a block holds any number of comments, and each covers the whole block. What is
+    left are block ranges, which do not overlap, and single lines: a line or two each."""
+    merged: dict[tuple[int, int], tuple[str, ...] | None] = {}
+    for rule in rules:
+        lines = (rule.first, rule.last)
+        known = merged.get(lines, ())
+        merged[lines] = None if known is None or not rule.rules else known + rule.rules
+    by_line: dict[int, list[Suppression]] = {}
+    for (first, last), names in merged.items():
+        suppression = Suppression(first, last, () if names is None else tuple(dict.fromkeys(names)))
+        for line in range(first, last + 1):
+            by_line.setdefault(line, []).append(suppression)
+    return by_line
 
 
 def fingerprints(findings: Sequence[Finding]) -> list[str]:

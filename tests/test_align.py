@@ -104,3 +104,79 @@ def test_long_documents_use_the_band_and_still_find_the_missing_block():
     alignment = align(doc(en), doc("\n\n".join(zh_blocks)))
     skipped = [p for p in alignment.pairs if p.type is not PairType.ONE_ONE]
     assert [(p.type, p.source[0].index) for p in skipped] == [(PairType.ONE_ZERO, 400)]
+
+
+def _best_path_in_one_matrix(step_sims, band):
+    """align._best_path as it was: every row's costs in one matrix as wide as the widest row."""
+    from qa.align import _ONE_ONE, _STEPS_FROM_EARLIER_ROWS, SKIP_COST, _chain_zero_one, _step_costs, _trace
+
+    pad = 2  # columns a step goes back: the dj of 1-2
+
+    step_costs = _step_costs(step_sims)
+    offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
+    los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()
+    n = len(los) - 1
+    reach = max(his[i] - los[max(i - 2, 0)] for i in range(n + 1))
+    costs = np.full((n + 1, pad + reach + 1), np.inf)
+    moves = []
+    for i in range(n + 1):
+        lo, width = los[i], his[i] - los[i] + 1
+        row_costs = step_costs[:, starts[i] : starts[i + 1]]
+        candidates = np.full((5, width), np.inf)
+        if i == 0:
+            candidates[_ONE_ONE, 0] = 0.0
+        for move, di, dj in _STEPS_FROM_EARLIER_ROWS:
+            if i >= di:
+                first = pad + lo - dj - los[i - di]
+                np.add(costs[i - di, first : first + width], row_costs[move], out=candidates[move])
+        row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
+        if i == 0:
+            row_move[0] = -1
+        costs[i, pad : pad + width] = row_cost
+        moves.append(row_move)
+    return _trace(moves, step_sims, offsets, band, n, int(band.hi[n]))
+
+
+def test_the_dp_keeps_three_rows_and_finds_what_one_matrix_did():
+    from qa.align import _Band, _band_similarities, _best_path, _block_units
+
+    rng = np.random.default_rng(22)
+    words = ["CLIP", "GAN", "模型", "论文", "2021", "Transformer", "[a](https://x.org)", "`code`"]
+    for _ in range(40):
+        blocks = lambda k: "\n\n".join(" ".join(rng.choice(words, 3)) for _ in range(k))  # noqa: E731
+        source, target = doc(blocks(int(rng.integers(1, 30)))), doc(blocks(int(rng.integers(1, 30))))
+        src, tgt = _block_units(source.segments, None), _block_units(target.segments, None)
+        n, m = len(src), len(tgt)
+        # A band that is connected but uneven: rows of a few cells, one as wide as the grid.
+        lo, hi = np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
+        for i in range(n + 1):
+            lo[i] = 0 if i == 0 else min(hi[i - 1], lo[i - 1] + int(rng.integers(0, 3)))
+            hi[i] = min(m, max(lo[i], hi[i - 1] if i else 0) + int(rng.integers(0, 4)))
+        hi[int(rng.integers(0, n + 1))] = m
+        hi[n] = m
+        hi = np.maximum.accumulate(hi)
+        band = _Band(lo, hi)
+        sims = _band_similarities(src, tgt, band)
+        assert _best_path(sims, band) == _best_path_in_one_matrix(sims, band)
+
+
+def test_past_the_coarse_grid_every_block_is_still_paired_once_and_in_order():
+    # 3,000 blocks: beyond COARSE_SIDE * MAX_GROUP, the coarse pass is searched in a band too.
+    source, target = doc("Para 1.\n\n" * 3_000), doc("段落 1。\n\n" * 2_500)
+    alignment = align(source, target)
+    assert [s.index for p in alignment.pairs for s in p.source] == list(range(len(source.segments)))
+    assert [s.index for p in alignment.pairs for s in p.target] == list(range(len(target.segments)))
+
+
+def test_the_band_grows_linearly_with_the_document():
+    # Its cells are the DP's work. With groups of n / COARSE_SIDE blocks and a band a few
+    # groups wide, 4 times the blocks made 16 times the cells; refined down to MAX_GROUP, 4.
+    from qa.align import _block_units, _search_band
+
+    def cells(blocks: int) -> int:
+        source, target = doc("Para 1.\n\n" * blocks), doc("段落 1。\n\n" * (blocks * 3 // 4))
+        band = _search_band(_block_units(source.segments, None), _block_units(target.segments, None))
+        return int((band.hi - band.lo + 1).sum())
+
+    assert cells(10_000) < 6 * cells(2_500)

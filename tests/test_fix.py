@@ -1,12 +1,15 @@
 import codecs
+import difflib
 import os
+import random
 import stat
 from pathlib import Path
 
 import pytest
 
 from qa.errors import QaInputError
-from qa.fix import backup_path, fixed_path, plan_fixes, write_plan
+from qa.fix import _in_place_opcodes, backup_path, fixed_path, plan_fixes, unified_diff, write_plan
+from tests.conftest import EXAMPLES, REPO, SHARED
 
 EN = "# Papers\n\nA Transformer-based model and [CLIP](https://x.dev/剪辑).\n\nWe read the newspaper.\n"
 ZH = "# 报纸\n\n基于变压器的模型和[剪辑](https://x.dev/剪辑)。\n\n我们看报纸。`变压器`\n"
@@ -239,3 +242,49 @@ def test_in_place_refuses_a_file_changed_since_it_was_read(tmp_path, glossary):
         write_plan(plan, in_place=True)
     assert target.read_text(encoding="utf-8") == MINE + "第二段：新加的。\n"
     assert not backup_path(target).exists()
+
+
+def _difflib_diff(plan, to_name: str) -> str:
+    """FixPlan.diff as it was: difflib over the whole files."""
+    old = plan.original.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    new = plan.fixed.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), str(plan.target), to_name
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("target", "source"),
+    [
+        (EXAMPLES / "issue13.zh.md", EXAMPLES / "issue13.en.md"),
+        (EXAMPLES / "issue13.zh.md", None),
+        (SHARED / "seeds" / "issue13.zh.md", REPO / "bench" / "data" / "seed13.en.md"),
+        (SHARED / "seeds" / "issue13.zh.md", None),
+    ],
+)
+def test_the_diff_is_difflibs_for_the_example_and_the_seed(target, source, glossary):
+    if not target.exists():
+        pytest.skip(f"no {target}")
+    plan = plan_fixes(target, source, glossary)
+    old, new = (data.decode("utf-8-sig").splitlines(keepends=True) for data in (plan.original, plan.fixed))
+    assert plan.fixes and _in_place_opcodes(old, new) is not None  # the diff of changed lines, not difflib's
+    assert plan.diff("fixed.md") == _difflib_diff(plan, "fixed.md")
+
+
+def test_the_diff_of_lines_changed_in_place_is_difflibs():
+    # Lines fixed in place, blank and other popular lines between them (difflib pairs those only
+    # next to a line that is not popular), files over and under difflib's 200-line autojunk
+    # threshold, and lines a fix makes equal to another (then difflib itself is asked).
+    rng = random.Random(24)
+    by_changed_lines = 0
+    for _ in range(3_000):
+        pool = ["\n", "\n", "\n", "---\n", "```\n", *(f"第 {i} 行\n" for i in range(rng.choice([2, 10, 1000])))]
+        old = [rng.choice(pool) for _ in range(rng.choice([1, 5, 50, 199, 200, 250, 400]))]
+        new = list(old)
+        for index in rng.sample(range(len(old)), rng.randrange(1, min(len(old), 12) + 1)):
+            new[index] = rng.choice([f"改 {rng.randrange(10**6)}\n", old[index].replace("行", "line"), "\n"])
+        expected = list(difflib.unified_diff(old, new, "a", "b"))
+        assert list(unified_diff(old, new, "a", "b")) == expected
+        by_changed_lines += _in_place_opcodes(old, new) is not None
+    assert by_changed_lines > 1_000  # most without difflib

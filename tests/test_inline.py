@@ -1,4 +1,5 @@
 import random
+import re
 
 import pytest
 
@@ -67,3 +68,26 @@ def test_urls_skip_only_blocks_without_a_link_or_url(raw):
     for segment in doc(raw + "\n").segments:
         every = tuple(p for p in inline.parts(segment) if p.kind in inline._URL_KINDS)
         assert inline.urls(segment) == every
+
+
+CODE_PIECES = ["`", "`", "``", "```", "a", " ", "\n", "中"]
+
+
+def test_code_spans_are_the_matches_of_their_pattern():
+    pattern = re.compile(inline._CODE_SPAN_FORM, re.DOTALL)
+    rng = random.Random(1)
+    for _ in range(20_000):
+        raw = "".join(rng.choice(CODE_PIECES) for _ in range(rng.randrange(20)))
+        expected = [(m.start(), m.end(), m.start(2), m.end(2)) for m in pattern.finditer(raw)]
+        assert list(inline._code_spans(raw)) == expected, raw
+
+
+IMG_PIECES = ["<img", "<IMG", " src=", "'a'", '"b"', ">", " ", "<", "x", "src", "=", "'", "<imgx"]
+
+
+def test_html_images_are_the_matches_of_their_pattern():
+    rng = random.Random(2)
+    for _ in range(20_000):
+        raw = "".join(rng.choice(IMG_PIECES) for _ in range(rng.randrange(16)))
+        expected = [(m.span(), m.span(1)) for m in inline._HTML_IMG.finditer(raw)]
+        assert [(m.span(), m.span(1)) for m in inline._html_images(raw)] == expected, raw

@@ -14,7 +14,6 @@ import qa.markdown
 from qa.markdown import (
     _INLINE_MARKUP,
     _PARSER,
-    _PROTECTED,
     _PROTECTED_FORMS,
     _children_parts,
     _fast_paths_fit,
@@ -22,6 +21,7 @@ from qa.markdown import (
     _parse_link_destination,
     _text_and_breaks,
     parse_document,
+    protected_matches,
     with_components,
 )
 from tests.conftest import EXAMPLES, SHARED
@@ -98,6 +98,13 @@ DESTINATIONS = [
     "(" * 32 + "x" + ")" * 32,
     "中文/路径",
     "a<b",
+    "[a](b" * 12,
+    "(" * 40,
+    "a\\(b(c)\\)",
+    "\\",
+    "a\\\x01b",
+    "(a) b",
+    "()(()())",
 ]
 
 
@@ -157,13 +164,31 @@ def test_inline_parts_are_those_of_their_tokens(text):
         assert _inline_parts(token) == _children_parts(token.children or [])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*"]) (<>`!hftps:/，x\n", "http://", "ftp://", "![", "``"]), max_size=30).map("".join))
-def test_protected_spans_are_those_of_the_plain_forms(raw):
-    def spans(pattern):
-        return [match.span() for match in pattern.finditer(raw)]
+PROTECTED_PIECES = [
+    *"]) (<>`!hftps:/，x\n[。）\t",
+    "http://",
+    "https://",
+    "ftp://",
+    "![",
+    "``",
+    "```",
+    "](",
+    "] (",
+    "<http://",
+]
 
-    assert spans(_PROTECTED) == spans(re.compile(_PROTECTED_FORMS))
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PROTECTED_PIECES), max_size=30).map("".join))
+def test_protected_spans_are_those_of_the_plain_forms(raw):
+    assert protected_matches(raw) == [match.span() for match in re.finditer(_PROTECTED_FORMS, raw)]
+
+
+@pytest.mark.skipif(not DOCUMENTS, reason="no documents")
+def test_protected_spans_of_real_documents_are_those_of_the_plain_forms():
+    for path in DOCUMENTS:
+        raw = path.read_text(encoding="utf-8")
+        assert protected_matches(raw) == [match.span() for match in re.finditer(_PROTECTED_FORMS, raw)], path
 
 
 def test_other_markdown_it_parsers_are_untouched():
@@ -200,3 +225,39 @@ class _AlwaysOpens:
 
     def search(self, text):
         return True
+
+
+# Inputs markdown-it walks over many times (link labels, destinations, emphasis), small enough
+# for the stock parser; the shortcuts of _parse_link_label and _parse_link_destination apply.
+PATHOLOGICAL = [
+    "![" * 300,
+    "![" * 300 + "]",
+    "![" * 30 + "a" + "]" * 30 + "(b)",
+    "[" * 300 + "a" + "]" * 300,
+    "[" * 21 + "foo" + "]" * 21 + "()",
+    "[a](b" * 100,
+    "[a](<b" * 100,
+    "[ (](" * 100,
+    "[ a_" * 100,
+    "`a[`" * 50 + "]",
+    "[a" * 50 + "](b)" + "]" * 10,
+    "![a](b)![" * 40 + "]",
+    "[x]: y\n\n" + "[x] [x][x] [[x]]" * 30,
+    "[](b) ![](c) [d]() x[]",
+    "x [](y)",
+    "[" * 15 + "a" + "]" * 15 + "(b)",
+    "[[a]](b) " * 20 + "[" * 25 + "a" + "]" * 25 + "(b)",
+    "![" * 8 + "a" + "]" * 8 + "(b) " + "![[" * 30,
+]
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))
+def test_tokens_of_pathological_input_are_those_of_markdown_it(text):
+    for document in (text, f"# t\n\n{text}\n\n> {text}\n\n- {text}"):
+        assert _PARSER.parse(document) == STOCK.parse(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"[]()!`<> a\\*_\n", "](", "![", "[a]", "(b)", "``"]), max_size=60).map("".join))
+def test_tokens_of_bracket_soup_are_those_of_markdown_it(text):
+    assert _PARSER.parse(text) == STOCK.parse(text)

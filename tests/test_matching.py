@@ -297,3 +297,28 @@ def test_ascii_lowering_finds_what_the_reference_finds_in_text_with_other_cased_
                     text,
                 )
     assert lowered_by_ascii > 100  # the path under test was taken
+
+
+def test_occurrences_are_every_place_a_search_finds():
+    import random
+
+    from qa import matching
+    from qa.matching import Occurrences
+
+    rng = random.Random(23)
+    for short in (64, 3):  # the automaton, and the search of long strings alone
+        matching_short, matching._SHORT_KEY = matching._SHORT_KEY, short
+        try:
+            for _ in range(2_000):
+                text = "".join(rng.choice("ab中") for _ in range(rng.randrange(20)))
+                keys = {"".join(rng.choice("ab中") for _ in range(rng.randrange(1, 6))) for _ in range(4)}
+                found = Occurrences(keys)
+                expected = sorted((i, k) for k in keys for i in range(len(text)) if text.startswith(k, i))
+                places = list(found(text))
+                assert sorted(places) == expected
+                for key in keys:  # each string's places in the order of their starts
+                    starts = [i for i, k in places if k == key]
+                    assert starts == sorted(starts)
+                assert found.first(text) == {k: min(i for i, key in expected if key == k) for _, k in expected}
+        finally:
+            matching._SHORT_KEY = matching_short

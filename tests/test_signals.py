@@ -123,3 +123,17 @@ def test_ordinary_word_regex_finds_what_its_plain_form_finds():
     ]
     for text in texts:
         assert _ORDINARY_WORD.findall(text) == _ORDINARY_AS_WRITTEN_FIRST.findall(text), text
+
+
+def test_code_spans_leave_the_text_as_one_replace_each_did(monkeypatch):
+    from qa import signals
+
+    monkeypatch.setattr(signals, "_FEW_CODES", 0)  # the scan for many codes, on few
+    rng = random.Random(17)
+    for _ in range(20_000):
+        text = "".join(rng.choice("abc中 ") for _ in range(rng.randrange(20)))
+        codes = tuple("".join(rng.choice("abc中") for _ in range(rng.randrange(1, 4))) for _ in range(rng.randrange(6)))
+        expected = text
+        for code in codes:
+            expected = expected.replace(code, " ")
+        assert signals._without_code(text, codes) == expected, (text, codes)

@@ -1,6 +1,11 @@
+import random
+import re
+
 import pytest
 
+from qa import suggest
 from qa.errors import QaInputError
+from qa.glossary import term_key
 from qa.glossary_lint import lint_sources
 from qa.suggest import Candidate, english_terms, mine, pair_paths, to_csv
 from tests.conftest import doc
@@ -82,3 +87,36 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula():
     assert spreadsheet_safe('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
     assert [spreadsheet_safe(c) for c in ("+1", "-2", "@SUM(A1)", "\tx")] == ["'+1", "'-2", "'@SUM(A1)", "'\tx"]
     assert spreadsheet_safe("Transformer") == "Transformer" and spreadsheet_safe("") == ""
+
+
+# The term patterns as they were written before they were made linear (see qa/suggest.py).
+_CAMEL = r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*"
+_ACRONYM = r"[A-Z][A-Z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]+[0-9][A-Za-z0-9]*"
+_WORD = rf"(?:{_CAMEL}|{_ACRONYM})(?:-[A-Za-z0-9]+)*"
+NESTED_TECH = re.compile(rf"(?<![\w-])(?:{_WORD})(?![\w-])")
+NESTED_MULTIWORD = re.compile(
+    rf"(?<![\w-])(?:{_WORD}|[A-Z][a-z]+[A-Za-z0-9]*)(?:[ -](?:{_WORD}|[A-Z][a-z]+[A-Za-z0-9]*))+(?![\w-])"
+)
+TERM_PIECES = [
+    *("GPT", "XL", "Neo", "x1", "a", "Aa", "AB", "aB", "iPhone", "T5", "v2", "Face", "the", "1", "A1", "B"),
+    *("Hugging", "ab", "Ab1", "AbC", "-", "-", "-", " ", " ", " ", "_", ".", "中", "é"),
+]
+
+
+def test_the_term_patterns_match_what_the_nested_ones_did():
+    rng = random.Random(20)
+    for _ in range(20_000):
+        text = "".join(rng.choice(TERM_PIECES) for _ in range(rng.randrange(1, 16)))
+        for linear, nested in ((suggest._TECH, NESTED_TECH), (suggest._MULTIWORD, NESTED_MULTIWORD)):
+            assert [m.span() for m in linear.finditer(text)] == [m.span() for m in nested.finditer(text)], text
+
+
+def test_terms_kept_in_the_chinese_are_those_a_search_per_term_finds():
+    rng = random.Random(21)
+    words = ["gpt", "neo", "a1", "hugging face", "x", "face", "gpt neo", "ab"]
+    for _ in range(3_000):
+        chinese = "".join(rng.choice([*words, " ", "中", "1", "-", "b"]) for _ in range(rng.randrange(12)))
+        terms = {rng.choice(words).title() for _ in range(rng.randrange(1, 5))}
+        folded = term_key(chinese)
+        expected = {t for t in terms if re.search(rf"(?<![a-z0-9]){re.escape(term_key(t))}(?![a-z0-9])", folded)}
+        assert suggest._kept_in(terms, folded) == expected, (chinese, terms)

@@ -1,3 +1,4 @@
+import random
 from dataclasses import replace
 
 import pytest
@@ -84,3 +85,17 @@ def test_a_file_without_comments_keeps_every_finding_in_order():
     document = doc("# 标题\n\n变压器是一种电器。\n", "a.zh.md")
     findings = [finding(3), replace(finding(1), file="other.zh.md"), finding(1, "typography/missing-space")]
     assert apply_comments(iter(findings), document) == (findings, 0)
+
+
+def test_findings_are_suppressed_as_by_a_test_of_every_comment():
+    rng = random.Random(18)
+    comments = ["<!-- qa-ignore -->", "<!-- qa-ignore glossary/ -->", "<!-- qa-ignore-next-line typography/ -->"]
+    pieces = [*comments, "文字", "变压器", "\n", "\n\n", "- 项目", "<div>", "</div>"]
+    rules = ["glossary/forbidden-term", "typography/missing-space", "links/missing-url"]
+    for _ in range(500):
+        document = doc("".join(rng.choice(pieces) for _ in range(rng.randrange(30))), "a.zh.md")
+        lines = document.text.count("\n") + 2
+        findings = [finding(rng.randrange(1, lines), rng.choice(rules)) for _ in range(20)]
+        covering = suppressions(document)
+        expected = [f for f in findings if not any(s.covers(f) for s in covering)]
+        assert apply_comments(findings, document) == (expected, len(findings) - len(expected))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from qa.checks.pairwise import (
     translated_pairs,
 )
 from qa.inline import PartKind, parts, prose_mask
+from qa.matching import Occurrences
 from qa.model import Alignment, Finding, Pair, Segment, SegmentKind, Severity
 from qa.rules import Rule
 
@@ -93,9 +95,17 @@ RULES = (INLINE_CHANGED, INLINE_MISSING, BLOCK_CHANGED, COMMENT_TRANSLATED)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)")
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|--|/\*|\*|<!--|;)")
-_TRAILING_COMMENT = re.compile(r"\s+(?:#|//|--)\s.*$")
+_TRAILING_MARKER = re.compile(r"(?<=\s)(?:#|//|--)\s")
+"""A trailing comment's marker; the comment starts with the spaces before it. The pattern
+`\\s+(?:#|//|--)\\s.*$` matched the same, but tried `\\s+` from every space of a long run of
+them, each time to the run's end: a line of 40,000 spaces took seconds."""
 # Two spans this alike are one span edited rather than two different ones.
 _SIMILAR = 0.75
+_EDIT_SEARCH_BUDGET = 2_000_000
+"""Character pairs a document may spend looking for edited spans (difflib compares every
+English span left over with every Chinese one, in time up to the product of their lengths:
+about a second per million pairs at worst). The corpus spends at most 110,000; a pair that
+would take the document over it pairs its spans in order instead, as when no edit is found."""
 
 
 @dataclass(frozen=True)
@@ -112,27 +122,23 @@ class _Line:
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
     findings: list[Finding] = []
+    budget = [_EDIT_SEARCH_BUDGET]
     for pair in translated_pairs(alignment):
-        findings += _inline(alignment, pair)
+        findings += _inline(alignment, pair, budget)
         findings += _blocks(alignment, pair)
     return findings
 
 
-def _inline(alignment: Alignment, pair: Pair) -> list[Finding]:
+def _inline(alignment: Alignment, pair: Pair, budget: list[int]) -> list[Finding]:
+    """`budget`: what is left of the document's `_EDIT_SEARCH_BUDGET` (spent here)."""
     path = alignment.target.path
-    target = list(_spans(pair.target))
-    source: list[_Span] = []
-    for english in _spans(pair.source):
-        chinese = next((t for t in target if t.code == english.code), None)
-        if chinese is None:
-            source.append(english)
-        else:
-            target.remove(chinese)
+    source, target = _unmatched(list(_spans(pair.source)), list(_spans(pair.target)))
     findings: list[Finding] = []
     changed: list[tuple[_Span, _Span]] = []
+    unquoted_at = _find_unquoted_each([english.code for english in source], pair.target)
     for english in list(source):
         # Still there without backticks: unquoted, not changed.
-        unquoted = _find_unquoted(english.code, pair.target)
+        unquoted = unquoted_at.get(english.code)
         if unquoted is not None:
             source.remove(english)
             findings.append(
@@ -146,13 +152,16 @@ def _inline(alignment: Alignment, pair: Pair) -> list[Finding]:
                     suggestion=f"`{english.code}`",
                 )
             )
-    for english in list(source):
-        # An edited span: `directions` -> `direction`, `List[BestRun]` -> `list[BestRun]`.
-        chinese = max(target, key=lambda t: _similarity(english.code, t.code), default=None)
-        if chinese is not None and _similarity(english.code, chinese.code) >= _SIMILAR:
-            changed.append((english, chinese))
-            source.remove(english)
-            target.remove(chinese)
+    cost = sum(len(english.code) for english in source) * sum(len(chinese.code) for chinese in target)
+    if cost <= budget[0]:
+        budget[0] -= cost
+        for english in list(source):
+            # An edited span: `directions` -> `direction`, `List[BestRun]` -> `list[BestRun]`.
+            chinese = _most_similar(english.code, target)
+            if chinese is not None:
+                changed.append((english, chinese))
+                source.remove(english)
+                target.remove(chinese)
     if source and len(source) == len(target):
         changed += zip(source, target, strict=True)
         source = []
@@ -174,8 +183,37 @@ def _inline(alignment: Alignment, pair: Pair) -> list[Finding]:
     return findings
 
 
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(a=a.lower(), b=b.lower(), autojunk=False).ratio()
+def _unmatched(source: list[_Span], target: list[_Span]) -> tuple[list[_Span], list[_Span]]:
+    """The spans of each side without an equal one on the other, in order: each English span
+    takes the first Chinese span with the same code not yet taken."""
+    waiting: dict[str, deque[int]] = {}
+    for index, chinese in enumerate(target):
+        waiting.setdefault(chinese.code, deque()).append(index)
+    taken: set[int] = set()
+    left: list[_Span] = []
+    for english in source:
+        same = waiting.get(english.code)
+        if same:
+            taken.add(same.popleft())
+        else:
+            left.append(english)
+    return left, [chinese for index, chinese in enumerate(target) if index not in taken]
+
+
+def _most_similar(code: str, target: list[_Span]) -> _Span | None:
+    """The first Chinese span most like `code`, when that is at least `_SIMILAR`: what
+    `max(target, key=similarity)` gives then. difflib's cheap upper bounds of the ratio
+    (lengths, then characters) rule out most spans before the ratio itself is computed; one
+    ruled out is below `_SIMILAR`, so it could only be the most similar when none reaches it."""
+    best, best_ratio = None, -1.0
+    for chinese in target:
+        matcher = difflib.SequenceMatcher(a=code.lower(), b=chinese.code.lower(), autojunk=False)
+        if matcher.real_quick_ratio() < _SIMILAR or matcher.quick_ratio() < _SIMILAR:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = chinese, ratio
+    return best if best_ratio >= _SIMILAR else None
 
 
 def _spans(segments: Iterable[Segment]) -> Iterable[_Span]:
@@ -187,12 +225,18 @@ def _spans(segments: Iterable[Segment]) -> Iterable[_Span]:
                 yield _Span(part.value.strip(), Located(segment, part.value_start, part.value_end))
 
 
-def _find_unquoted(code: str, segments: tuple[Segment, ...]) -> Located | None:
+def _find_unquoted_each(codes: list[str], segments: tuple[Segment, ...]) -> dict[str, Located]:
+    """Where each code stands in the prose of `segments` (first segment, first place), for
+    the codes that do: one scan of each segment for all codes (qa.matching.Occurrences), not
+    a search of the segment per code (thousands of changed spans in a paragraph made that
+    quadratic)."""
+    wanted = Occurrences(codes)
+    found: dict[str, Located] = {}
     for segment in segments:
-        at = prose_mask(segment).find(code)
-        if code and at >= 0:
-            return Located(segment, at, at + len(code))
-    return None
+        for code, at in wanted.first(prose_mask(segment)).items():
+            if code not in found:
+                found[code] = Located(segment, at, at + len(code))
+    return found
 
 
 def _blocks(alignment: Alignment, pair: Pair) -> list[Finding]:
@@ -302,7 +346,13 @@ def _norm(line: str) -> str:
 def _code_part(line: str) -> str:
     if _COMMENT_LINE.match(line):
         return ""
-    return _TRAILING_COMMENT.sub("", line).rstrip()
+    marker = _TRAILING_MARKER.search(line)
+    if marker is None:
+        return line.rstrip()
+    start = marker.start()
+    while start and line[start - 1].isspace():  # what `\s` matches in a str pattern
+        start -= 1
+    return line[:start].rstrip()
 
 
 def _only_comments(old: list[_Line], new: list[_Line]) -> bool:

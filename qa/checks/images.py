@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import PartKind, parts
+from qa.matching import Occurrences
 from qa.model import Alignment, Finding, Pair, Segment, Severity
 from qa.rules import Rule
 
@@ -64,6 +67,17 @@ BROKEN_SYNTAX = Rule.define(
 RULES = (MISSING, CHANGED, BROKEN_SYNTAX)
 
 _BROKEN = re.compile(r"(?:！\s*|!\s+)\[[^\]\n]*\]\s*[(（][^)）\n]*[)）]?|!\[[^\]\n]*\](?:\s+\(|\s*（)[^)）\n]*[)）]?")
+"""Broken image syntax, in two forms: `！[`/`! [` then `](`, `] (` or `]（`; `![` then `] (` or
+`]（`. Found by `_broken_forms`, which reads it in three parts (below), so that each `[`
+looks for its `]` once: the pattern itself rescanned a line of `！[` without `]` from each."""
+_BROKEN_OPEN = re.compile(r"(?:！\s*|!\s+)\[|(!)\[")
+"""The forms up to their `[`; group 1 says the second form."""
+_LABEL_END = re.compile(r"[\]\n]")
+_BROKEN_TARGET = (
+    re.compile(r"\s*[(（][^)）\n]*[)）]?"),
+    re.compile(r"(?:\s+\(|\s*（)[^)）\n]*[)）]?"),
+)
+"""What follows the `]` in each form."""
 
 
 @dataclass(frozen=True)
@@ -79,24 +93,19 @@ def check_alignment(alignment: Alignment) -> list[Finding]:
 def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     path = alignment.target.path
     findings: list[Finding] = []
-    target = list(_images(pair.target))
-    source: list[_Image] = []
-    for english in _images(pair.source):
-        chinese = next((t for t in target if t.path == english.path), None)
-        if chinese is None:
-            source.append(english)
-        else:
-            target.remove(chinese)
+    source, target = _unmatched(list(_images(pair.source)), list(_images(pair.target)))
     # A broken form counts only when it holds an English image's path: "哇! [链接](url)" is
     # an exclamation before a link, not an image.
+    holders = _Holders(source)
+    broken: list[Located] = []
     for segment in pair.target:
-        for match in _broken_forms(segment):
-            where = Located(segment, match.start(), match.end())
-            english = next((s for s in source if s.path and s.path in where.text), None)
+        for start, end in _broken_forms(segment):
+            where = Located(segment, start, end)
+            english = holders.first_in(where.text)
             if english is None:
                 continue
             source.remove(english)
-            target = [t for t in target if not _inside(t.where, where)]
+            broken.append(where)
             findings.append(
                 finding_at(
                     BROKEN_SYNTAX,
@@ -108,6 +117,8 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                     suggestion=_repair(where.text),
                 )
             )
+    if broken:
+        target = _outside(target, broken)
     if source and len(source) == len(target):
         for english, chinese in zip(source, target, strict=True):
             findings.append(
@@ -134,10 +145,79 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     return findings
 
 
-def _broken_forms(segment: Segment) -> Iterator[re.Match[str]]:
-    # Every broken form starts with ! or ！, which most blocks lack: they skip the scan.
+def _unmatched(source: list[_Image], target: list[_Image]) -> tuple[list[_Image], list[_Image]]:
+    """The images of each side without one of the same path on the other, in order: each
+    English image takes the first Chinese one with its path not yet taken."""
+    waiting: dict[str, deque[int]] = {}
+    for index, chinese in enumerate(target):
+        waiting.setdefault(chinese.path, deque()).append(index)
+    taken: set[int] = set()
+    left: list[_Image] = []
+    for english in source:
+        same = waiting.get(english.path)
+        if same:
+            taken.add(same.popleft())
+        else:
+            left.append(english)
+    return left, [chinese for index, chinese in enumerate(target) if index not in taken]
+
+
+class _Holders:
+    """The English images left, asked which comes first among those whose path a text holds:
+    one scan of the text for all paths (qa.matching.Occurrences), not a substring test per
+    image."""
+
+    def __init__(self, images: list[_Image]) -> None:
+        self._order = {id(image): index for index, image in enumerate(images)}
+        self._by_path: dict[str, list[_Image]] = {}
+        for image in images:
+            if image.path:
+                self._by_path.setdefault(image.path, []).append(image)
+        self._taken: set[int] = set()
+        self._paths = Occurrences(self._by_path)
+
+    def first_in(self, text: str) -> _Image | None:
+        """The first image not yet taken whose path is in `text`, now taken."""
+        held = self._paths.first(text)
+        candidates = [i for p in held for i in self._by_path[p] if id(i) not in self._taken]
+        if not candidates:
+            return None
+        first = min(candidates, key=lambda image: self._order[id(image)])
+        self._taken.add(id(first))
+        return first
+
+
+def _broken_forms(segment: Segment) -> Iterator[tuple[int, int]]:
+    """(start, end) of each match of `_BROKEN` in the block, as `finditer` gives them.
+
+    After a form's `[` the pattern needs the first `]` or newline to be a `]`, and then what
+    `_BROKEN_TARGET` matches there: both are looked up once per `]` and shared by every
+    opener before it, so a line of openers is read once."""
     raw = segment.raw
-    return _BROKEN.finditer(raw) if "!" in raw or "！" in raw else iter(())
+    # Every broken form starts with ! or ！, which most blocks lack: they skip the scan.
+    if "!" not in raw and "！" not in raw:
+        return
+    label_end = (-1, -1)  # (searched from, first `]` or newline at or after it)
+    targets: dict[tuple[int, int], int] = {}  # (form, `]` offset) -> end of the match, or -1
+    position = 0
+    while (opening := _BROKEN_OPEN.search(raw, position)) is not None:
+        after = opening.end()
+        if not label_end[0] <= after <= label_end[1]:
+            close = _LABEL_END.search(raw, after)
+            label_end = (after, close.start() if close else len(raw))
+        close_at = label_end[1]
+        end = -1
+        if close_at < len(raw) and raw[close_at] == "]":
+            form = 1 if opening.group(1) else 0
+            if (form, close_at) not in targets:
+                found = _BROKEN_TARGET[form].match(raw, close_at + 1)
+                targets[form, close_at] = found.end() if found else -1
+            end = targets[form, close_at]
+        if end < 0:
+            position = opening.start() + 1
+        else:
+            yield opening.start(), end
+            position = end
 
 
 def _repair(broken: str) -> str:
@@ -156,3 +236,20 @@ def _images(segments: Iterable[Segment]) -> Iterable[_Image]:
 
 def _inside(a: Located, b: Located) -> bool:
     return a.segment is b.segment and b.start <= a.start and a.end <= b.end
+
+
+def _outside(images: list[_Image], broken: list[Located]) -> list[_Image]:
+    """The images not inside any of the broken forms (those of a block do not overlap, in
+    order: only the last one starting at or before an image can hold it)."""
+    by_segment: dict[int, tuple[list[int], list[Located]]] = {}
+    for form in broken:
+        starts, forms = by_segment.setdefault(id(form.segment), ([], []))
+        starts.append(form.start)
+        forms.append(form)
+    kept = []
+    for image in images:
+        starts, forms = by_segment.get(id(image.where.segment), ([], []))
+        holder = bisect.bisect_right(starts, image.where.start) - 1
+        if holder < 0 or not _inside(image.where, forms[holder]):
+            kept.append(image)
+    return kept

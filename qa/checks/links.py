@@ -9,14 +9,17 @@ the MT broke (`] (`, `【text】(url)`, `[text]（url）`) is found in the Chine
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import Part, PartKind, parts, urls
+from qa.matching import Occurrences
 from qa.model import Alignment, Finding, Pair, Segment, Severity
 from qa.rules import Rule
 
@@ -140,22 +143,26 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
         )
         for where in broken
     ]
+    broken_spans = _Spans(broken)
     target_urls = list(_urls(pair.target))
     left_source: list[_Url] = []
-    for english in source_urls:
-        chinese = next((t for t in target_urls if t.key == english.key), None)
+    paired: set[int] = set()
+    for english, chinese in _same_urls(source_urls, target_urls):
         if chinese is None:
             left_source.append(english)
             continue
-        target_urls.remove(chinese)
-        findings += _compare_forms(alignment, pair, english, chinese, broken)
+        paired.add(id(chinese))
+        findings += _compare_forms(alignment, pair, english, chinese, broken_spans)
+    target_urls = [t for t in target_urls if id(t) not in paired]
+    damaged_at = _find_damaged_each([english.part.value for english in left_source], pair.target)
+    all_damaged: list[Located] = []
     for english in list(left_source):
-        damaged = _find_damaged(english.part.value, pair.target)
+        damaged = damaged_at.get(english.part.value)
         if damaged is None:
             continue
         left_source.remove(english)
-        target_urls = [t for t in target_urls if not _overlaps(t.where, damaged)]
-        if any(_overlaps(damaged, b) for b in broken):
+        all_damaged.append(damaged)
+        if broken_spans.overlapping(damaged):
             continue
         findings.append(
             finding_at(
@@ -168,6 +175,9 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 suggestion=english.part.value,
             )
         )
+    if all_damaged:
+        damaged_spans = _Spans(all_damaged)
+        target_urls = [t for t in target_urls if not damaged_spans.overlapping(t.where)]
     for english, chinese in _pair_changed(left_source, target_urls):
         left_source.remove(english)
         findings.append(
@@ -193,9 +203,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     return findings
 
 
-def _compare_forms(
-    alignment: Alignment, pair: Pair, english: _Url, chinese: _Url, broken: list[Located]
-) -> list[Finding]:
+def _compare_forms(alignment: Alignment, pair: Pair, english: _Url, chinese: _Url, broken: _Spans) -> list[Finding]:
     """The same URL on both sides: is it still a link, and does the link still have text?"""
     path = alignment.target.path
     raw_english, raw_chinese = english.segment.raw, chinese.segment.raw
@@ -215,7 +223,7 @@ def _compare_forms(
                 )
             ]
     elif english.part.kind is PartKind.LINK and chinese.part.kind is PartKind.BARE_URL:
-        if any(_overlaps(chinese.where, b) or _next_to(chinese.where, b) for b in broken):
+        if broken.touching(chinese.where):
             return []  # reported as broken syntax already
         return [
             finding_at(
@@ -255,11 +263,55 @@ def _url_key(url: str) -> str:
 
 def _broken_syntax(segment: Segment) -> Iterable[re.Match[str]]:
     code: list[Part] | None = None  # read only for a block with broken syntax to check: few
+    code_starts: list[int] = []
     for match in _BROKEN.finditer(segment.raw):
         if code is None:
+            # Code spans do not overlap: the one starting last at or before a place is the only
+            # one that can hold it.
             code = [p for p in parts(segment) if p.kind is PartKind.CODE]
-        if not any(p.start <= match.start() < p.end for p in code):
+            code_starts = [p.start for p in code]
+        holder = bisect.bisect_right(code_starts, match.start()) - 1
+        if holder < 0 or match.start() >= code[holder].end:
             yield match
+
+
+def _same_urls(source: list[_Url], target: list[_Url]) -> Iterator[tuple[_Url, _Url | None]]:
+    """Each English URL with the first Chinese URL of the same key not yet taken (or None)."""
+    waiting: dict[str, deque[_Url]] = {}
+    for chinese in target:
+        waiting.setdefault(chinese.key, deque()).append(chinese)
+    for english in source:
+        same = waiting.get(english.key)
+        yield english, same.popleft() if same else None
+
+
+class _Spans:
+    """Places in the Chinese blocks, asked whether any overlaps or touches a given place: a
+    lookup among those of its block sorted by start, with the furthest end so far, rather
+    than a test of each place (thousands of links in one paragraph made that quadratic)."""
+
+    def __init__(self, places: Iterable[Located]) -> None:
+        self._by_segment: dict[int, tuple[list[int], list[int]]] = {}
+        for place in sorted(places, key=lambda p: p.start):
+            starts, furthest = self._by_segment.setdefault(id(place.segment), ([], []))
+            starts.append(place.start)
+            furthest.append(max(place.end, furthest[-1]) if furthest else place.end)
+
+    def _furthest_end(self, place: Located, start_at_most: int) -> int:
+        """The furthest end of the places of `place`'s block that start at or before
+        `start_at_most` (-1 if none)."""
+        starts, furthest = self._by_segment.get(id(place.segment), ([], []))
+        index = bisect.bisect_right(starts, start_at_most) - 1
+        return furthest[index] if index >= 0 else -1
+
+    def overlapping(self, place: Located) -> bool:
+        """Whether one of them shares a character with `place`, as `_overlaps` tells."""
+        return self._furthest_end(place, place.end - 1) > place.start
+
+    def touching(self, place: Located) -> bool:
+        """Whether one of them overlaps `place` or meets it at an end (`_overlaps` or
+        `_next_to`: together, the two ranges have a point in common, ends included)."""
+        return self._furthest_end(place, place.end) >= place.start
 
 
 def _repair(broken: str, source_urls: list[_Url]) -> str:
@@ -282,14 +334,66 @@ def _damaged_pattern(url: str) -> re.Pattern[str]:
 
 
 def _find_damaged(url: str, segments: tuple[Segment, ...]) -> Located | None:
-    if len(url) < 8:
-        return None  # too short to tell damage from coincidence
-    pattern = _damaged_pattern(url)
+    """The English URL as the MT left it in the Chinese: its leftmost match of
+    `_damaged_pattern` in the first block that has one other than the URL itself."""
+    return _find_damaged_each([url], segments).get(url)
+
+
+# What the damage can change in a URL: a space or tab put between two of its characters, a
+# character written as one of its variants. Squeezed out and mapped back, the damaged URL is
+# the URL again.
+_SQUEEZED = {ord(" "): None, ord("\t"): None} | {
+    ord(variant): ascii for ascii, variants in _URL_CHAR_VARIANTS.items() for variant in variants if variant != ascii
+}
+_SQUEEZED_OUT = re.compile(r"[ \t]+")
+
+
+def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[str, Located]:
+    """`_find_damaged` of each URL (those found), from one scan per block for all of them
+    (qa.matching.Occurrences): a search of every block per URL made thousands of changed
+    links in a paragraph quadratic.
+
+    Every match of a URL's `_damaged_pattern` is, once spaces and tabs are squeezed out and
+    variants mapped to the URL's own characters, the URL itself (squeezed the same way, in
+    case it holds a variant); the scan finds those places in order, and the pattern, tried
+    at each in turn, keeps the first it matches at, its leftmost match."""
+    # Too short to tell damage from coincidence.
+    wanted = {url for url in urls if len(url) >= 8}
+    if not wanted:
+        return {}
+    by_squeezed: dict[str, list[str]] = {}
+    for url in wanted:
+        by_squeezed.setdefault(url.translate(_SQUEEZED), []).append(url)
+    occurrences = Occurrences(by_squeezed)
+    found: dict[str, Located] = {}
     for segment in segments:
-        match = pattern.search(segment.raw)
-        if match is not None and match.group() != url:
-            return Located(segment, match.start(), match.end())
-    return None
+        squeezed_raw, offsets = _squeezed(segment.raw)
+        leftmost: dict[str, re.Match[str]] = {}
+        for first, squeezed in occurrences(squeezed_raw):
+            start = offsets[first]
+            for url in by_squeezed[squeezed]:
+                if url not in found and url not in leftmost:
+                    match = _damaged_pattern(url).match(segment.raw, start)
+                    if match is not None:
+                        leftmost[url] = match
+        for url, match in leftmost.items():
+            if match.group() != url:  # the URL as it is: this block has no damaged one
+                found[url] = Located(segment, match.start(), match.end())
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def _squeezed(raw: str) -> tuple[str, list[int]]:
+    """`raw` without spaces and tabs, variants mapped (see _SQUEEZED), and for each of its
+    characters the offset in `raw` it came from."""
+    offsets: list[int] = []
+    at = 0
+    for gap in _SQUEEZED_OUT.finditer(raw):
+        offsets.extend(range(at, gap.start()))
+        at = gap.end()
+    offsets.extend(range(at, len(raw)))
+    return raw.translate(_SQUEEZED), offsets
 
 
 def _describe_damage(text: str) -> str:
@@ -299,16 +403,21 @@ def _describe_damage(text: str) -> str:
 
 
 def _pair_changed(source: list[_Url], target: list[_Url]) -> list[tuple[_Url, _Url]]:
+    """Each English URL with the first Chinese one of the same host not yet taken; then, when
+    as many are left on each side, the rest in order."""
+    waiting: dict[str, deque[_Url]] = {}
+    for chinese in target:
+        waiting.setdefault(_host(chinese), deque()).append(chinese)
     pairs: list[tuple[_Url, _Url]] = []
-    target = list(target)
     for english in source:
-        chinese = next((t for t in target if _host(t) == _host(english)), None)
-        if chinese is not None:
-            pairs.append((english, chinese))
-            target.remove(chinese)
-    rest = [s for s in source if all(s is not p[0] for p in pairs)]
-    if rest and len(rest) == len(target):
-        pairs += list(zip(rest, target, strict=True))
+        same = waiting.get(_host(english))
+        if same:
+            pairs.append((english, same.popleft()))
+    taken = {id(url) for pair in pairs for url in pair}
+    rest = [s for s in source if id(s) not in taken]
+    left = [t for t in target if id(t) not in taken]
+    if rest and len(rest) == len(left):
+        pairs += list(zip(rest, left, strict=True))
     return pairs
 
 

@@ -334,10 +334,17 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _cells(segment: Segment) -> int:
+    # Code spans (which may hold a `|`) as x's: one join, not a copy of the row per span.
     row = segment.raw
-    for part in parts(segment):
-        if part.kind is PartKind.CODE:
-            row = row[: part.start] + "x" * (part.end - part.start) + row[part.end :]
+    code = [(part.start, part.end) for part in parts(segment) if part.kind is PartKind.CODE]
+    if code:
+        pieces: list[str] = []
+        at = 0
+        for start, end in code:
+            pieces += (row[at:start], "x" * (end - start))
+            at = end
+        pieces.append(row[at:])
+        row = "".join(pieces)
     row = row.strip()
     row = row[1:] if row.startswith("|") else row
     row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row

@@ -13,6 +13,7 @@ These checks read the Chinese alone, so they also run without an English source.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -158,9 +159,9 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
     formatted = _formatted(raw)
     if formatted is None or formatted == raw:
         return
-    protected = _protected(segment)
+    protected = _Protected(_protected(segment))
     for tag, at, old, new in _edits(raw, formatted):
-        if any(_inside(tag, at, at + len(old), start, end) for start, end in protected):
+        if protected.holds(tag, at, at + len(old)):
             continue
         if tag == "insert" and new == " " and 0 < at < len(raw) and _cjk_latin_boundary(raw[at - 1], raw[at]):
             yield finding_at(
@@ -264,6 +265,25 @@ def _inside(tag: str, i1: int, i2: int, start: int, end: int) -> bool:
     if tag == "insert":
         return start < i1 < end
     return i1 < end and start < i2
+
+
+class _Protected:
+    """The protected ranges of a block, asked whether an edit is `_inside` one of them: a
+    lookup among them sorted by start, with the furthest end so far, instead of a test of each
+    (a long block with many links and as many edits made that quadratic)."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self._starts: list[int] = []
+        self._furthest: list[int] = []
+        for start, end in sorted(ranges):
+            self._starts.append(start)
+            self._furthest.append(max(end, self._furthest[-1]) if self._furthest else end)
+
+    def holds(self, tag: str, i1: int, i2: int) -> bool:
+        # Both tests ask for a range that starts before some offset and ends after i1:
+        # start < i1 < end for an insertion, start < i2 and i1 < end for the others.
+        before = bisect.bisect_left(self._starts, i1 if tag == "insert" else i2) - 1
+        return before >= 0 and self._furthest[before] > i1
 
 
 def _digit_side(raw: str, at: int) -> bool:

@@ -8,8 +8,11 @@ import re
 import pytest
 
 from qa.checks import numbers
-from qa.numbers import NumberKind, find_numbers
+from qa.checks.pairwise import Located
+from qa.inline import prose_mask
+from qa.numbers import Number, NumberKind, find_numbers
 from tests.checks.snapshots import assert_snapshot, fixture_and_cases, paired
+from tests.conftest import doc
 
 
 @pytest.mark.parametrize("rule", numbers.RULES, ids=lambda rule: rule.id)
@@ -133,8 +136,15 @@ PAIRS = [
 def test_a_first_pass_without_number_words_changes_no_finding(monkeypatch, rule):
     alignments = fixture_and_cases(rule, PAIRS)
     fast = [numbers.check_alignment(alignment) for alignment in alignments]
-    every_word = numbers._numbers
-    monkeypatch.setattr(numbers, "_numbers", lambda segments, language, words=True: every_word(segments, language))
+
+    def with_every_word(segments, language):
+        return [(segment, find_numbers(prose_mask(segment), language)) for segment in segments]
+
+    # Both passes read every number, words included, from scratch.
+    monkeypatch.setattr(numbers, "_numbers_without_words", with_every_word)
+    monkeypatch.setattr(
+        numbers, "_with_words", lambda found, language: with_every_word([s for s, _ in found], language)
+    )
     assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
 
 
@@ -151,7 +161,7 @@ def test_names_with_a_digit_are_the_names_of_every_word_that_have_one():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)]
     for text in texts:
         every_word = [m.span() for m in _ANY_NAME.finditer(text) if re.search(r"\d", m.group())]
-        assert [m.span() for m in module._NAME.finditer(text)] == every_word, text
+        assert [m.span() for m in module.names(text)] == every_word, text
 
 
 MASKED = [
@@ -184,3 +194,98 @@ def test_the_pair_pretest_changes_no_finding(monkeypatch, rule):
     fast = [numbers.check_alignment(alignment) for alignment in alignments]
     monkeypatch.setattr(numbers, "may_have_numbers", lambda text, language: True)
     assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
+
+
+def test_names_written_apart_are_found_where_a_search_per_name_finds_them():
+    rng = random.Random(13)
+    keys = ["gpt3", "gpt", "a1", "b12", "resnet50", "top1", "2103.12731", "1.2.3", "12.3", "k1", "s2", "i3", "a1a1"]
+    pieces = ["gpt", "GPT", "3", " ", "-", "_", ".", "a", "1", "b", "12", "ResNet", "50", "top", "K", "İ", "ı"]
+    pieces += ["ſ", "中", "2103", "12731", "\u3000", "k", "s", "i", "x", "9"]
+    for _ in range(5_000):
+        blocks = ["".join(rng.choice(pieces) for _ in range(rng.randrange(15))) for _ in range(rng.randrange(1, 3))]
+        segments = doc("\n\n".join(blocks) + "\n").segments
+        wanted = [rng.choice(keys) for _ in range(rng.randrange(1, 5))]
+        loose, claimed = numbers._LooseNames(wanted, segments), []
+        for key in wanted:
+            expected = numbers._find_loose(key, segments, claimed)
+            if expected is not None:
+                claimed.append(expected)
+            assert loose.first(key) == expected, (blocks, wanted, key)
+
+
+def test_the_loose_name_fold_is_what_ignorecase_and_the_separators_make_of_each_character():
+    # Every character IGNORECASE matches to an ASCII letter or digit is folded to it (those whose
+    # case mappings have one are the only candidates), and every separator is below U+3001.
+    for char in map(chr, range(0x110000)):
+        mapped = {char.lower(), char.upper(), char.casefold(), char.swapcase()}
+        if any(c.isascii() for m in mapped for c in m) and not char.isascii():
+            folded = [a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, char, re.IGNORECASE)]
+            assert numbers._LOOSE_FOLD.get(ord(char)) == (folded[0] if folded else None), hex(ord(char))
+    assert not any(re.fullmatch(numbers._SEPARATOR, chr(code)) for code in range(0x3001, 0x110000, 1))
+
+
+def _found(keys: list[tuple[NumberKind, str, bool]]) -> list[numbers._Found]:
+    segment = doc("x").segments[0]
+    return [
+        numbers._Found(Number(kind, key, i, i + 1, strong), Located(segment, i, i + 1))
+        for i, (kind, key, strong) in enumerate(keys)
+    ]
+
+
+def _random_numbers(rng: random.Random) -> list[numbers._Found]:
+    kinds = [NumberKind.NUMBER, NumberKind.PERCENT, NumberKind.NAME, NumberKind.MONTH]
+    keys = ["1", "2", "3", "gpt3", "gpt4", "b5"]
+    return _found([(rng.choice(kinds), rng.choice(keys), rng.random() < 0.7) for _ in range(rng.randrange(7))])
+
+
+def test_equal_numbers_are_matched_as_by_a_search_of_the_rest():
+    def by_search(source, target):
+        left_target = sorted(target, key=lambda t: not t.number.strong)
+        left_source = []
+        for english in sorted(source, key=lambda s: not s.number.strong):
+            key = (english.number.kind, english.number.key)
+            match = next((t for t in left_target if (t.number.kind, t.number.key) == key), None)
+            if match is None:
+                left_source.append(english)
+            else:
+                left_target.remove(match)
+        return numbers._in_order(left_source), numbers._in_order(left_target)
+
+    rng = random.Random(14)
+    for _ in range(3_000):
+        source, target = _random_numbers(rng), _random_numbers(rng)
+        assert numbers._match_equal(source, target) == by_search(source, target)
+
+
+def test_changed_numbers_pair_as_by_a_search_of_the_rest():
+    def by_search(source, target):
+        source, target, changed = list(source), list(target), []
+
+        def pair_up(english, chinese):
+            changed.append((english, chinese))
+            source.remove(english)
+            target.remove(chinese)
+
+        for english in [s for s in source if s.number.kind is NumberKind.NAME]:
+            chinese = next((t for t in target if t.number.stem == english.number.stem), None)
+            if chinese is not None:
+                pair_up(english, chinese)
+        for english in [s for s in source if s.number.kind is not NumberKind.NAME]:
+            chinese = next(
+                (t for t in target if t.number.kind is not NumberKind.NAME and t.number.key == english.number.key),
+                None,
+            )
+            if chinese is not None:
+                pair_up(english, chinese)
+        for kind in (NumberKind.NUMBER, NumberKind.PERCENT, NumberKind.MONTH):
+            english_left = [s for s in source if s.number.kind is kind]
+            chinese_left = [t for t in target if t.number.kind is kind]
+            if english_left and len(english_left) == len(chinese_left):
+                for english, chinese in zip(english_left, chinese_left, strict=True):
+                    pair_up(english, chinese)
+        return sorted(changed, key=lambda c: numbers._order(c[1])), source, target
+
+    rng = random.Random(15)
+    for _ in range(3_000):
+        source, target = _random_numbers(rng), _random_numbers(rng)
+        assert numbers._pair_changed(source, target) == by_search(source, target)

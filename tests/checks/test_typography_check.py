@@ -214,3 +214,14 @@ def test_pre_tests_for_doubled_marks_and_both_bracket_widths_agree_with_their_pa
         assert (typography._HAS_DOUBLED.search(text) is not None) == (typography._DOUBLED.search(text) is not None)
         both = re.search(r"[()]", text) is not None and re.search(r"[（）]", text) is not None
         assert typography._both_bracket_widths(text) == both, text
+
+
+def test_edits_inside_protected_ranges_are_those_a_test_of_each_finds():
+    rng = random.Random(16)
+    for _ in range(20_000):
+        ranges = [(start, start + rng.randrange(5)) for start in (rng.randrange(20) for _ in range(rng.randrange(5)))]
+        tag = rng.choice(["insert", "delete", "replace"])
+        at = rng.randrange(22)
+        end = at if tag == "insert" else at + 1
+        expected = any(typography._inside(tag, at, end, start, stop) for start, stop in ranges)
+        assert typography._Protected(ranges).holds(tag, at, end) == expected, (ranges, tag, at)

@@ -1,0 +1,468 @@
+"""Adversarial inputs: how long each check takes on 1 MB built against one pattern.
+
+Each family is an English/Chinese pair whose bodies repeat one fragment (or a few) that a
+regex or a loop of `qa` used to rescan: `"1 " + "a-" * n`, `"<img " * n`, `"](" * n`, a line of
+spaces in code, backtick runs of growing length, thousands of links in one paragraph, and so
+on (FAMILIES below says what each one aims at). For every family, at `--size` bytes of
+Chinese (1 MB by default), the table gives
+
+- slowest check: the slowest of the stages `qa check` runs, each timed on its own in a fresh
+  process (parse of both files, align, and every check family: language, alignment, glossary,
+  numbers, links, images, code, markdown, typography, text signals with the length and
+  untranslated checks, qa-ignore comments), whether or not `qa check` would reach it for that
+  input (a pair check runs on every pair here, even when the documents look unrelated);
+- qa check: `qa check --no-drift --format json` on the pair, a whole command in a fresh process;
+- suggest: `qa glossary suggest EN ZH -o -`, a whole command in a fresh process.
+
+With `--before-src DIR` (a checkout of an older `qa`, e.g. `git worktree add /tmp/old HEAD~1`)
+each column is shown before → after, the older package imported through PYTHONPATH; or with
+`--before-json FILE`, a run saved by `--save FILE` (the older tree takes long: save it once).
+`--src DIR` times that tree instead of this one. A stage or command that runs longer than
+`--cap` seconds (60) is stopped and shown as `>60 s`; stages that need its result show `–`.
+`--detail` adds a table of every stage per family. Target: every check ≤ 5 s on every family
+at 1 MB.
+
+Run: python bench/adversarial.py [--size 1000000] [--family NAME ...] [--before-src DIR | --before-json FILE]
+                                 [--src DIR] [--save FILE] [--detail]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _repeat(fragment: str, size: int) -> str:
+    """`fragment` repeated to about `size` bytes of UTF-8."""
+    return fragment * max(1, size // max(1, len(fragment.encode("utf-8"))))
+
+
+def _numbered(template: str, size: int) -> str:
+    """`template.format(i=…)` for i = 0, 1, … until about `size` bytes."""
+    pieces, total, i = [], 0, 0
+    while total < size:
+        piece = template.format(i=i)
+        pieces.append(piece)
+        total += len(piece.encode("utf-8"))
+        i += 1
+    return "".join(pieces)
+
+
+def _growing_backticks(size: int) -> str:
+    pieces, total, i = [], 0, 1
+    while total < size:
+        pieces.append("x" + "`" * i)
+        total += i + 1
+        i += 1
+    return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class Family:
+    aim: str
+    """What the input is built against."""
+    english: Callable[[int], str]
+    chinese: Callable[[int], str] | None = None
+    """None: the same body as the English."""
+
+    def documents(self, size: int) -> tuple[str, str]:
+        english = self.english(size)
+        chinese = english if self.chinese is None else self.chinese(size)
+        return f"# Title\n\n{english}\n", f"# 标题\n\n{chinese}\n"
+
+
+FAMILIES: dict[str, Family] = {
+    # The cases of issue 20, item 6.
+    "1 a-a-…": Family("numbers' name pattern: a letter chain with no digit", lambda n: "1 " + _repeat("a-", n)),
+    "<img <img …": Family("inline HTML images: `<img` with no `>` after it", lambda n: _repeat("<img ", n)),
+    "](](…": Family("protected spans: `](` with no `)` on its line", lambda n: _repeat("](", n)),
+    "spaces in code": Family(
+        "code comments: a 40,000-space line (then more) that differs between the sides",
+        lambda n: "```\n" + _repeat((" " * 40_000) + "x\n", n) + "```",
+        lambda n: "```\n" + _repeat((" " * 40_000) + "中\n", n) + "```",
+    ),
+    "backtick runs": Family("code spans: runs of growing length, none paired", _growing_backticks),
+    "links in a paragraph": Family(
+        "link checks: thousands of links in one paragraph, each changed",
+        lambda n: _numbered("[a{i}](https://x.org/p/{i}) ", n),
+        lambda n: _numbered("[甲{i}](https://y.org/q/{i}) ", n),
+    ),
+    # Link and image syntax markdown-it and the inline patterns read.
+    "![![…": Family("image labels: openers with no `]`", lambda n: _repeat("![", n)),
+    "![![…]": Family("image labels: openers closed once at the end", lambda n: _repeat("![", n) + "]"),
+    "[[[…": Family("link labels: `[` only", lambda n: _repeat("[", n)),
+    "[a](b[a](b…": Family("link destinations: `(` nested past markdown-it's limit", lambda n: _repeat("[a](b", n)),
+    "<http://<http://…": Family("autolinks with no `>`", lambda n: _repeat("<http://", n)),
+    "long URL": Family("bare URLs", lambda n: "https://x.org/" + _repeat("a", n)),
+    "【a】(【a】(…": Family("broken link syntax", lambda n: _repeat("【a】(", n)),
+    "！[！[…": Family("broken image syntax", lambda n: _repeat("！[", n)),
+    "images in a paragraph": Family(
+        "image checks: thousands of images in one paragraph, each changed",
+        lambda n: _numbered("![](img/{i}.png) ", n),
+        lambda n: _numbered("![](img/{i}x.png) ", n),
+    ),
+    # Code.
+    "code spans in a paragraph": Family(
+        "inline code checks: thousands of spans, each changed",
+        lambda n: _numbered("`c{i}` ", n),
+        lambda n: _numbered("`d{i}` ", n),
+    ),
+    "code lines": Family(
+        "code block comparison: every line differs",
+        lambda n: "```\n" + _numbered("x{i} = 1  # set\n", n) + "```",
+        lambda n: "```\n" + _numbered("y{i} = 2  # 设置\n", n) + "```",
+    ),
+    "backticks": Family("code spans: one long run", lambda n: _repeat("`", n)),
+    # Numbers.
+    "numbers in a paragraph": Family(
+        "number checks: thousands of numbers, each changed",
+        lambda n: _numbered("{i} ", n),
+        lambda n: _numbered("{i}1 ", n),
+    ),
+    "names in a paragraph": Family(
+        "number checks: names written apart in the Chinese (GPT-3 -> GPT 3)",
+        lambda n: _numbered("GPT-{i} ", n),
+        lambda n: _numbered("GPT {i} ", n),
+    ),
+    "digits and commas": Family("number patterns: 1,1,1…", lambda n: _repeat("1,", n)),
+    "version dots": Family("number patterns: 1.1.1…", lambda n: _repeat("1.", n)),
+    "Chinese numerals": Family(
+        "cn2an on one long numeral",
+        lambda n: _repeat("one two three ", n),
+        lambda n: _repeat("一二三四五六七八九十", n),
+    ),
+    # Typography and emphasis.
+    "中1中1…": Family(
+        "typography: a missing-space finding every two characters",
+        lambda n: _repeat("x1 ", n),
+        lambda n: _repeat("中1", n),
+    ),
+    "links and spacing": Family(
+        "typography: spacing findings among many links",
+        lambda n: _numbered("[a](https://x.org/{i}) x1 ", n),
+        lambda n: _numbered("[甲](https://x.org/{i}) 中1", n),
+    ),
+    "，，": Family("doubled punctuation", lambda n: _repeat("a, ", n), lambda n: _repeat("，，", n)),
+    "(中）": Family("mixed brackets", lambda n: _repeat("(a) ", n), lambda n: _repeat("(中）", n)),
+    "**": Family("emphasis: one long run of `*`", lambda n: _repeat("*", n)),
+    "**a": Family("emphasis: unbalanced strong markers", lambda n: _repeat("**a ", n)),
+    "table cells": Family(
+        "table rows: one row of many cells",
+        lambda n: "| a | b |\n|---|---|\n" + _repeat("| a ", n) + "|",
+    ),
+    # Structure.
+    "many paragraphs": Family(
+        "every per-pair loop: 100,000 blocks",
+        lambda n: _repeat("Para 1.\n\n", n),
+        lambda n: _repeat("段落 1。\n\n", n),
+    ),
+    "qa-ignore comments": Family(
+        "suppression comments: one per block",
+        lambda n: _repeat("Text.\n\n", n),
+        lambda n: _repeat("<!-- qa-ignore typography/ -->\n\n文字。\n\n", n),
+    ),
+    "list nesting": Family("deeply indented list items", lambda n: _numbered("- item {i}\n  ", n)),
+    "glossary terms": Family(
+        "glossary: a forbidden rendering everywhere",
+        lambda n: _repeat("The Transformer. ", n),
+        lambda n: _repeat("变压器。", n),
+    ),
+    # `qa glossary suggest` (and `qa check` on the same text).
+    "GPT-XL-XL-…_v2": Family(
+        "suggest's term patterns: a hyphenated chain that fails at its end",
+        lambda n: "GPT" + _repeat("-XL", n) + "_v2",
+        lambda n: _repeat("模型", n),
+    ),
+    "Aa Aa Aa …": Family(
+        "suggest: capitalised words (one multiword term)",
+        lambda n: _repeat("Aa ", n),
+        lambda n: _repeat("模型", n),
+    ),
+    "capitals": Family("suggest's acronym pattern: one run of capitals", lambda n: _repeat("A", n) + "_"),
+}
+
+STAGES = (
+    "parse",
+    "align",
+    "language",
+    "alignment",
+    "glossary",
+    "numbers",
+    "links",
+    "images",
+    "code",
+    "markdown",
+    "typography",
+    "signals",
+    "suppress",
+)
+NEEDS = {"parse": (), "align": ("parse",)}
+"""Stages that need another's result; every check needs align."""
+
+
+def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
+    """Run the stages in this process, one JSON line per stage as it ends."""
+    from qa.align import align
+    from qa.checks import alignment as alignment_checks
+    from qa.checks import code, images, language, length, links, markdown, numbers, typography, untranslated
+    from qa.checks import glossary as glossary_checks
+    from qa.glossary import bundled_glossaries, load_glossaries
+    from qa.markdown import parse_document
+    from qa.model import PairScore
+    from qa.signals import with_text_signals
+    from qa.suppress import apply_comments
+
+    glossary = load_glossaries(bundled_glossaries())
+    source_text, target_text = english.read_text(encoding="utf-8"), chinese.read_text(encoding="utf-8")
+    findings: list = []
+    state: dict = {}
+
+    def run(stage: str) -> None:
+        if stage == "parse":
+            state["source"] = parse_document(str(english), source_text)
+            state["target"] = parse_document(str(chinese), target_text)
+        elif stage == "align":
+            state["alignment"] = align(state["source"], state["target"])
+        elif stage == "language":
+            findings.extend(language.check_documents(state["source"], state["target"]))
+        elif stage == "alignment":
+            findings.extend(alignment_checks.check_alignment(state["alignment"]))
+        elif stage == "glossary":
+            findings.extend(glossary_checks.check_alignment(state["alignment"], glossary))
+        elif stage == "signals":
+            alignment = state["alignment"]
+            scores = tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
+            scores = with_text_signals(scores, alignment.pairs)
+            findings.extend(length.check_scores(alignment, scores))
+            findings.extend(untranslated.check_scores(alignment, scores))
+        elif stage == "suppress":
+            apply_comments(findings, state["target"])
+        else:
+            family = {
+                "numbers": numbers,
+                "links": links,
+                "images": images,
+                "code": code,
+                "markdown": markdown,
+                "typography": typography,
+            }[stage]
+            findings.extend(family.check_alignment(state["alignment"]))
+
+    for stage in STAGES:
+        if stage in skip and stage not in ("parse", "align"):
+            continue
+        started = time.perf_counter()
+        run(stage)
+        if stage not in skip:
+            print(json.dumps({"stage": stage, "seconds": time.perf_counter() - started}), flush=True)
+
+
+def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _environment(source_tree: Path | None) -> dict[str, str]:
+    environment = dict(os.environ)
+    if source_tree is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source_tree), environment.get("PYTHONPATH")]))
+    return environment
+
+
+def measure_stages(english: Path, chinese: Path, source_tree: Path | None, cap: float) -> dict[str, float | None]:
+    """Seconds per stage (inf: stopped at the cap; None: not run, an earlier stage was stopped)."""
+    times: dict[str, float | None] = {}
+    while len(times) < len(STAGES):
+        skip = set(times)
+        command = [sys.executable, __file__, "--worker", str(english), str(chinese), "--skip", ",".join(skip)]
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, env=_environment(source_tree), cwd=english.parent
+        )
+        lines = _lines(process)
+        pending = [stage for stage in STAGES if stage not in times]
+        # Parse and align are run again (untimed) for the checks after a stopped stage; the
+        # cap counts from the start of the pending stage, as far as this process can tell.
+        deadline = time.monotonic() + cap * (1 + sum(stage in skip for stage in ("parse", "align")))
+        for stage in pending:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = ""
+            if not line:
+                process.kill()
+                process.wait()
+                if line == "":  # stopped: this stage at the cap, what needs it not run
+                    times[stage] = float("inf")
+                    if stage in ("parse", "align"):
+                        times.update({later: None for later in STAGES if later not in times})
+                else:
+                    raise RuntimeError(f"the worker for {chinese} failed before {stage}")
+                break
+            result = json.loads(line)
+            times[result["stage"]] = result["seconds"]
+            deadline = time.monotonic() + cap
+        else:
+            process.wait()
+    return times
+
+
+def measure_command(arguments: list[str], cwd: Path, source_tree: Path | None, cap: float) -> float:
+    """Wall seconds of `python -m qa ARGUMENTS` (inf beyond the cap)."""
+    started = time.perf_counter()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "qa", *arguments],
+            cwd=cwd,
+            env=_environment(source_tree),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=cap,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return float("inf")
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Result:
+    stages: dict[str, float | None]
+    check: float
+    suggest: float
+
+    def to_json(self) -> dict:
+        return {"stages": self.stages, "check": self.check, "suggest": self.suggest}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Result:
+        return cls(data["stages"], data["check"], data["suggest"])
+
+    @property
+    def slowest(self) -> tuple[str, float]:
+        measured = [(stage, seconds) for stage, seconds in self.stages.items() if seconds is not None]
+        return max(measured, key=lambda item: item[1])
+
+
+def measure(name: str, size: int, folder: Path, source_tree: Path | None, cap: float) -> Result:
+    english_text, chinese_text = FAMILIES[name].documents(size)
+    english, chinese = folder / "a.en.md", folder / "a.zh.md"
+    english.write_text(english_text, encoding="utf-8")
+    chinese.write_text(chinese_text, encoding="utf-8")
+    stages = measure_stages(english, chinese, source_tree, cap)
+    reports = folder / "reports"
+    check = measure_command(
+        ["check", str(chinese), "--no-drift", "--format", "json", "--report-dir", str(reports)],
+        folder,
+        source_tree,
+        cap,
+    )
+    suggest = measure_command(["glossary", "suggest", str(english), str(chinese), "-o", "-"], folder, source_tree, cap)
+    return Result(stages, check, suggest)
+
+
+def seconds(value: float | None, cap: float) -> str:
+    if value is None:
+        return "–"
+    if value == float("inf"):
+        return f">{cap:.0f} s"
+    return f"{value:.2f} s"
+
+
+def _rows(results: dict[str, tuple[Result | None, Result]], cap: float) -> Iterator[list[str]]:
+    for name, (before, after) in results.items():
+        cells = [name]
+        for pick in (
+            lambda r: f"{seconds(r.slowest[1], cap)} {r.slowest[0]}",
+            lambda r: seconds(r.check, cap),
+            lambda r: seconds(r.suggest, cap),
+        ):
+            cells.append(pick(after) if before is None else f"{pick(before)} → {pick(after)}")
+        yield cells
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |" for row in rows
+    ]
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    head = "| " + " | ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)) + " |"
+    return "\n".join([head, rule, *lines])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000, help="bytes of Chinese per family (1 MB)")
+    parser.add_argument("--family", action="append", choices=sorted(FAMILIES), help="only these (repeatable)")
+    parser.add_argument("--before-src", type=Path, help="a checkout of an older qa, to time as well")
+    parser.add_argument("--before-json", type=Path, help="the before column from a run saved with --save")
+    parser.add_argument("--src", type=Path, help="time this checkout of qa (default: the one installed)")
+    parser.add_argument("--save", type=Path, help="write the results (seconds, inf beyond the cap) as JSON")
+    parser.add_argument("--cap", type=float, default=60.0, help="seconds after which a stage or command is stopped")
+    parser.add_argument("--detail", action="store_true", help="also print every stage of every family")
+    parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.worker:
+        _worker(*arguments.worker, set(filter(None, arguments.skip.split(","))))
+        return
+    names = arguments.family or list(FAMILIES)
+    saved = json.loads(arguments.before_json.read_text()) if arguments.before_json else {}
+    source_tree = arguments.src.resolve() if arguments.src else None
+    results: dict[str, tuple[Result | None, Result]] = {}
+    with tempfile.TemporaryDirectory(prefix="qa-adversarial-") as scratch:
+        for name in names:
+            folder = Path(scratch) / str(len(results))
+            folder.mkdir()
+            before = Result.from_json(saved[name]["after"]) if name in saved else None
+            if arguments.before_src is not None:
+                before = measure(name, arguments.size, folder, arguments.before_src.resolve(), arguments.cap)
+            after = measure(name, arguments.size, folder, source_tree, arguments.cap)
+            results[name] = (before, after)
+            print(f"{name}: {after.slowest[0]} {seconds(after.slowest[1], arguments.cap)}", file=sys.stderr, flush=True)
+    if arguments.save:
+        arguments.save.write_text(
+            json.dumps(
+                {
+                    name: {"before": before and before.to_json(), "after": after.to_json()}
+                    for name, (before, after) in results.items()
+                },
+                indent=1,
+            )
+        )
+    arrow = " (before → after)" if any(before for before, _ in results.values()) else ""
+    header = ["family", f"slowest check{arrow}", f"qa check --no-drift{arrow}", f"qa glossary suggest{arrow}"]
+    print(f"Adversarial inputs, {arguments.size:,} bytes of Chinese each; target: every check ≤ 5 s\n")
+    print(_table(header, list(_rows(results, arguments.cap))))
+    if arguments.detail:
+        print()
+        detail_rows = []
+        for name, (before, after) in results.items():
+            for label, result in (("before", before), ("after", after)):
+                if result is not None:
+                    detail_rows.append([name, label, *(seconds(result.stages.get(s), arguments.cap) for s in STAGES)])
+        print(_table(["family", "", *STAGES], detail_rows))
+
+
+if __name__ == "__main__":
+    main()
