@@ -117,7 +117,6 @@ def check_targets(
 ) -> list[Report]:
     """Every target's report, in the order given; `progress(done, target)` is told as each
     file finishes (on a pool or a cluster, not in order). Serial unless an executor is given."""
-    from qa.checks.glossary import check_run
     from qa.executors import FileCheck, SerialExecutor, check_files
 
     options, notes = _options(targets, settings)
@@ -127,10 +126,28 @@ def check_targets(
     reports = check_files(options, check, executor or SerialExecutor(), progress=tell)
     reports = [replace(r, notes=(n, *r.notes)) if n else r for r, n in zip(reports, notes, strict=True)]
     if len(reports) > 1:
-        # Consistency across the whole run replaces each file's own; filter those findings too.
-        run = check_run(reports, glossary)
-        reports = [replace(r, findings=tuple(settings.selection.filter(r.findings))) for r in run]
+        reports = _run_checks(reports, settings, glossary)
     return reports
+
+
+def _run_checks(reports: list[Report], settings: RunSettings, glossary: Glossary) -> list[Report]:
+    """The checks over the whole run (consistency across files replaces each file's own);
+    their findings pass the same selection, severities and qa-ignore comments as the rest."""
+    from qa.checks import checks_at
+    from qa.markdown import parse_document
+    from qa.rules import Scope
+    from qa.verdict import decide
+
+    for check in checks_at(Scope.RUN):
+        if settings.selection.allows_any(rule.id for rule in check.rules):
+            reports = check.run_reports(reports, glossary)
+    decided = []
+    for report in reports:
+        verdict = decide(
+            report.findings, parse_document(report.target, report.target_text), settings.selection, settings.severity
+        )
+        decided.append(replace(report, findings=verdict.findings))
+    return decided
 
 
 def needs_model(targets: Sequence[Path], settings: RunSettings) -> bool:

@@ -85,6 +85,12 @@ class Segment:
         index = bisect.bisect_right(starts, offset) - 1
         return self.start_line + index, offset - starts[index] + 1
 
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        """Replace `raw[start:end]` with `content`, in the file's coordinates."""
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Edit(line, column, end_line, end_column, content)
+
 
 @lru_cache(maxsize=256)
 def _line_starts(raw: str) -> list[int]:
@@ -158,6 +164,37 @@ class Alignment:
     pairs: tuple[Pair, ...]
 
 
+class Applicability(enum.StrEnum):
+    """Whether `qa fix` applies a fix by default, as Ruff has it: a safe fix keeps the
+    meaning (the aligned English settles it); an unsafe one is a judgement call, applied
+    only with `--unsafe-fixes`."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the characters from (line, column) up to (end_line, end_column) of the target
+    file with `content`: the coordinates of a Finding (1-based, columns in code points, the
+    end exclusive). An insertion has an empty range, a deletion an empty `content`."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    """What applying it does, for a person: "replace '变压器' with 'Transformer'"."""
+    edits: tuple[Edit, ...]
+    """Applied together or not at all; they do not overlap."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place of the target file (or of the source, for a missing block)."""
@@ -174,6 +211,8 @@ class Finding:
     term: str | None = None
     suggestion: str | None = None
     pair: int | None = None
+    fix: Fix | None = None
+    """The edits that resolve it, when they are known exactly; `qa fix` applies the safe ones."""
 
 
 @dataclass(frozen=True)

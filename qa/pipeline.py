@@ -8,26 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa import __version__, windows
 from qa.align import align
-from qa.checks import alignment as alignment_checks
-from qa.checks import consistency as consistency_checks
-from qa.checks import drift as drift_checks
-from qa.checks import glossary as glossary_checks
-from qa.checks import language as language_checks
+from qa.checks import checks_at
 from qa.checks import length as length_checks
 from qa.checks import untranslated as untranslated_checks
+from qa.checks.alignment import UNRELATED_DOCUMENTS
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
 from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
+from qa.rules import CheckInput, Scope
 from qa.selection import RuleSelection
 from qa.signals import with_text_signals
+from qa.verdict import decide
 
 Clock = Callable[[str], AbstractContextManager[object]]
 """Wraps one stage ("read", "parse", "embed", "align", "glossary", "other checks")."""
@@ -52,13 +51,15 @@ class CheckOptions:
     """Which rules report (`--select` / `--ignore`); every rule by default."""
     severity: tuple[tuple[str, str], ...] = ()
     """Per-rule severity overrides from the config file ("off" drops a rule's findings)."""
+    target_text: str | None = None
+    """The Chinese to check in place of the file's text (`qa fix` checking its own result)."""
 
 
 def preload() -> None:
     """Load now what the checks otherwise load on first use: cn2an (~0.1 s), AutoCorrect's
     rules, and the modules `_final` imports. A process that forks workers calls this once
     before forking, so no worker pays for it; nothing here imports torch or an encoder."""
-    from qa import config, numbers, suppress  # noqa: F401 (config, suppress: loaded for `_final`)
+    from qa import numbers
     from qa.checks import typography
 
     numbers.preload()
@@ -91,19 +92,16 @@ def run_check(
     product's own code rather than a copy of it."""
     clock = clock or _untimed
     with clock("read"):
-        target_text = read_text(options.target)
+        target_text = options.target_text if options.target_text is not None else read_text(options.target)
     with clock("parse"):
         target = parse_document(str(options.target), target_text)
     notes: list[str] = []
     if options.source is None:
         notes.append("no English source: alignment, missing-block and drift checks were skipped")
-        with clock("other checks"):
-            findings = language_checks.check_documents(None, target)
-        with clock("glossary"):
-            findings += glossary_checks.check_document(target, glossary)
-        with clock("other checks"):
-            findings += consistency_checks.check_document(target, options.selection)
-            final = _final(findings, target, options, notes)
+        given = CheckInput(target=target, glossary=glossary)
+        findings = _run_scope(Scope.DOCUMENT, given, options.selection, clock)
+        findings += _run_scope(Scope.PAIR, given, options.selection, clock)
+        final = _final(findings, target, options, notes)
         return Report(
             target=target.path,
             source=None,
@@ -145,25 +143,22 @@ def run_check(
 
     with clock("align"):
         alignment = align(source, target, source_vectors, target_vectors)
+    given = CheckInput(target=target, source=source, alignment=alignment, glossary=glossary)
+    findings = _run_scope(Scope.DOCUMENT, given, options.selection, clock)
+    unrelated = any(f.rule == UNRELATED_DOCUMENTS.id for f in findings)
+    if unrelated:
+        notes.append("the target does not look like a translation of the source: only checks that need no English ran")
+        findings += _run_scope(Scope.PAIR, replace(given, alignment=None), options.selection, clock)
+    else:
+        findings += _run_scope(Scope.PAIR, given, options.selection, clock)
     with clock("other checks"):
-        findings = language_checks.check_documents(source, target)
-        findings += alignment_checks.check_alignment(alignment)
-        unrelated = alignment_checks.is_unrelated(findings)
-    with clock("glossary"):
-        if unrelated:
-            findings += glossary_checks.check_document(target, glossary)
-        else:
-            findings += glossary_checks.check_alignment(alignment, glossary)
+        scores = _scores(alignment, source_vectors, target_vectors, calibration, unrelated, notes)
+    if not unrelated:
+        threshold = calibration.threshold if calibration is not None and source_vectors is not None else None
+        findings += _run_scope(
+            Scope.SCORES, replace(given, scores=scores, drift_threshold=threshold), options.selection, clock
+        )
     with clock("other checks"):
-        if unrelated:
-            notes.append(
-                "the target does not look like a translation of the source: only checks that need no English ran"
-            )
-            findings += consistency_checks.check_document(target, options.selection)
-        else:
-            findings += consistency_checks.check_alignment(alignment, options.selection)
-        scores, score_findings = _scores(alignment, source_vectors, target_vectors, calibration, unrelated, notes)
-        findings += score_findings
         reference_score = None
         if reference is not None:
             from qa.reference import score_reference, with_reference_scores
@@ -188,6 +183,20 @@ def run_check(
     )
 
 
+def _run_scope(scope: Scope, given: CheckInput, selection: RuleSelection, clock: Clock) -> list[Finding]:
+    """The findings of every check at `scope`. A check none of whose rules is selected does
+    not run, except at DOCUMENT scope: those checks decide whether the others can run."""
+    findings: list[Finding] = []
+    for check in checks_at(scope):
+        if scope is not Scope.DOCUMENT and not selection.allows_any(rule.id for rule in check.rules):
+            continue
+        if check.needs_english and given.alignment is None and scope is not Scope.DOCUMENT:
+            continue
+        with clock("glossary" if check.family == "glossary" else "other checks"):
+            findings += check.run(given)
+    return findings
+
+
 def _scores(
     alignment: Alignment,
     source_vectors: np.ndarray | None,
@@ -195,23 +204,19 @@ def _scores(
     calibration,
     unrelated: bool,
     notes: list[str],
-) -> tuple[tuple[PairScore, ...], list[Finding]]:
-    """Drift per pair (with vectors), the text signals, and the findings they raise."""
-    findings: list[Finding] = []
+) -> tuple[PairScore, ...]:
+    """Drift per pair (with vectors) and the text signals."""
     if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
         from qa.drift import score_pairs, too_few_scored
 
         scores = score_pairs(alignment.pairs, source_vectors, target_vectors, calibration)
-        findings += drift_checks.check_scores(alignment, scores, calibration.threshold)
         if (note := too_few_scored(scores)) is not None:
             notes.append(note)
     else:
         scores = tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
     if not unrelated:
         scores = with_text_signals(scores, alignment.pairs)
-        findings += length_checks.check_scores(alignment, scores)
-        findings += untranslated_checks.check_scores(alignment, scores)
-    return scores, findings
+    return scores
 
 
 def run_align(
@@ -267,16 +272,7 @@ def _signature(glossary: Glossary, model: str | None, calibration=None, *, with_
 
 
 def _final(findings: list[Finding], target: Document, options: CheckOptions, notes: list[str]) -> tuple[Finding, ...]:
-    """Selected rules, configured severities, minus what `qa-ignore` comments in the file suppress."""
-    from qa.config import apply_severity
-    from qa.suppress import apply_comments
-
-    kept = apply_severity(options.severity, options.selection.filter(findings))
-    kept, suppressed = apply_comments(kept, target)
-    if suppressed:
-        notes.append(f"{suppressed} finding(s) suppressed by qa-ignore comments in {target.path}")
-    return _sorted(kept)
-
-
-def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: (f.line, f.column, f.rule, f.text)))
+    verdict = decide(findings, target, options.selection, options.severity)
+    if verdict.suppressed:
+        notes.append(f"{verdict.suppressed} finding(s) suppressed by qa-ignore comments in {target.path}")
+    return verdict.findings

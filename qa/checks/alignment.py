@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.model import Alignment, Finding, Segment, SegmentKind, Severity
-from qa.rules import Rule
+from qa.rules import Check, Rule, Scope
 
 MISSING_BLOCK = Rule.define(
     "alignment/missing-block",
@@ -200,3 +200,13 @@ def _describe(segment: Segment) -> str:
 def _excerpt(text: str, limit: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+CHECKS = (
+    Check(
+        "alignment",
+        RULES,
+        Scope.DOCUMENT,
+        run=lambda given: check_alignment(given.alignment) if given.alignment is not None else [],
+    ),
+)

@@ -18,8 +18,8 @@ from qa.checks.pairwise import (
 )
 from qa.inline import PartKind, parts, prose_mask
 from qa.matching import Occurrences
-from qa.model import Alignment, Finding, Pair, Segment, SegmentKind, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Finding, Pair, Segment, SegmentKind, Severity
+from qa.rules import Check, Rule, Scope
 
 INLINE_CHANGED = Rule.define(
     "code/inline-changed",
@@ -53,6 +53,7 @@ INLINE_MISSING = Rule.define(
 
     Example: English "call `model.generate()`", Chinese 调用 model.generate().
     """,
+    fix=Applicability.UNSAFE,
 )
 
 BLOCK_CHANGED = Rule.define(
@@ -150,6 +151,7 @@ def _inline(alignment: Alignment, pair: Pair, budget: list[int]) -> list[Finding
                     "put it back in backticks",
                     pair=pair.id,
                     suggestion=f"`{english.code}`",
+                    fix=Applicability.UNSAFE,  # a name the prose may use as a word
                 )
             )
     cost = sum(len(english.code) for english in source) * sum(len(chinese.code) for chinese in target)
@@ -360,3 +362,6 @@ def _only_comments(old: list[_Line], new: list[_Line]) -> bool:
     code_old = [c for c in (_code_part(line.text) for line in old) if c]
     code_new = [c for c in (_code_part(line.text) for line in new) if c]
     return code_old == code_new
+
+
+CHECKS = (Check("code", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from qa.checks.pairwise import flag_scored_pairs
 from qa.model import Alignment, Finding, Pair, PairScore, Segment, Severity
-from qa.rules import Rule
+from qa.rules import Check, Rule, Scope
 
 HIGH_DRIFT = Rule.define(
     "drift/high",
@@ -48,3 +48,17 @@ def check_scores(alignment: Alignment, scores: Sequence[PairScore], threshold: f
 def _quote(segments: tuple[Segment, ...]) -> str:
     text = " ".join(" ".join(s.text for s in segments).split())
     return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
+
+
+CHECKS = (
+    Check(
+        "drift",
+        RULES,
+        Scope.SCORES,
+        run=lambda given: (
+            check_scores(given.alignment, given.scores, given.drift_threshold)
+            if given.drift_threshold is not None
+            else []
+        ),
+    ),
+)

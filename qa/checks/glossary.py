@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 
 from qa.glossary import Glossary, Guard, Tier, WrongRendering, term_key
 from qa.matching import Key, Match, PhraseMatcher, outermost
-from qa.model import Alignment, Document, Finding, Pair, Report, Segment, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Document, Finding, Fix, Pair, Report, Segment, Severity
+from qa.rules import Check, Rule, Scope
 
 FORBIDDEN_TERM = Rule.define(
     "glossary/forbidden-term",
@@ -34,6 +34,7 @@ FORBIDDEN_TERM = Rule.define(
     Example: English "a Transformer-based model", Chinese 基于变压器的模型 -> suggest
     "Transformer"; `qa fix` applies such unambiguous suggestions.
     """,
+    fix=Applicability.SAFE,
 )
 
 MISSING_TERM = Rule.define(
@@ -72,6 +73,7 @@ INCONSISTENT_RENDERING = Rule.define(
     Example: batch normalization rendered 批归一化 three times and 批量归一化 once -> the
     one 批量归一化 is reported, suggesting 批归一化.
     """,
+    fix=Applicability.UNSAFE,
 )
 
 RULES = (FORBIDDEN_TERM, MISSING_TERM, INCONSISTENT_RENDERING)
@@ -89,8 +91,13 @@ class WrongUse:
     entries: tuple[int, ...]
     """The entries it stands for; more than one when the English cannot tell them apart."""
     confirmed: bool
-    """True when the aligned English has the term (an error, and `qa fix` may apply it)."""
+    """True when the aligned English has the term (an error)."""
     pair: int | None
+    exact: bool = False
+    """True when the aligned English has the entry's own term, standing alone: not only a
+    variant ("generation" for "text generation"), not only inside a longer term ("Vision
+    Transformer" for "Transformer"). Only then is replacing it with the entry's rendering
+    certain, a safe fix."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,7 @@ def check_consistency(renderings: Sequence[Rendering], glossary: Glossary, *, sc
                     use.end,
                     term=entry.term,
                     suggestion=majority,
+                    fix=rendering_fix(use.segment, use.start, use.end, majority, Applicability.UNSAFE),
                     message=f"{text!r} renders {entry.term!r} here, but this {scope} uses {majority!r} "
                     f"{_times(counts[majority])} (first at {where}); use one rendering",
                     pair=use.pair,
@@ -250,6 +258,8 @@ class _EnglishTerms:
     """Nested ones included: "Vision Transformer" also has "Transformer"."""
     outermost: frozenset[int]
     """Only the longest of overlapping matches: "Vision Transformer" alone."""
+    exact: frozenset[int] = frozenset()
+    """The outermost ones written as the entry's term itself, not as a variant."""
 
 
 def _each(
@@ -267,6 +277,13 @@ def _english_terms(pairs: Sequence[Pair], glossary: Glossary) -> list[_EnglishTe
         _EnglishTerms(
             frozenset(match.key for matches in segments for match in matches),
             frozenset(match.key for matches in segments if matches for match in outermost(matches)),
+            frozenset(
+                match.key
+                for segment, matches in zip(pair.source, segments, strict=True)
+                if matches
+                for match in outermost(matches)
+                if term_key(segment.raw[match.start : match.end]) == term_key(glossary.entries[match.key].term)
+            ),
         )
         if pair.source
         else None
@@ -296,16 +313,20 @@ def _wrong_uses_in_pairs(
             use
             for segment, matches in zip(pair.target, segments, strict=True)
             if matches
-            for use in _wrong_uses(segment, matches, terms.every if terms is not None else None, pair.id)
+            for use in _wrong_uses(segment, matches, terms, pair.id)
         ]
         for pair, terms, segments in zip(pairs, english, scanned, strict=True)
     ]
 
 
 def _wrong_uses(
-    segment: Segment, matches: Sequence[Match[WrongRendering | Guard]], english: set[int] | None, pair: int | None
+    segment: Segment,
+    matches: Sequence[Match[WrongRendering | Guard]],
+    english: _EnglishTerms | None,
+    pair: int | None,
 ) -> Iterable[WrongUse]:
-    """`matches`: what the wrong matcher found in the segment."""
+    """`matches`: what the wrong matcher found in the segment; `english`: the terms of the
+    aligned English, None without it."""
     by_range: dict[tuple[int, int], list[WrongRendering | Guard]] = {}
     for match in matches:
         by_range.setdefault((match.start, match.end), []).append(match.key)
@@ -313,12 +334,13 @@ def _wrong_uses(
         wrong = [k for k in keys if isinstance(k, WrongRendering)]
         if len(wrong) < len(keys):
             continue  # an ordinary word from `exceptions` covers this place
-        decision = _decide(wrong, english)
+        decision = _decide(wrong, english.every if english is not None else None)
         if decision is not None:
             severity, entries, confirmed = decision
             # A context phrase (基于[变压器]) reports and fixes only its bracketed part.
             lead, trail = wrong[0].lead, wrong[0].trail
-            yield WrongUse(segment, start + lead, end - trail, severity, entries, confirmed, pair)
+            exact = confirmed and english is not None and len(entries) == 1 and entries[0] in english.exact
+            yield WrongUse(segment, start + lead, end - trail, severity, entries, confirmed, pair, exact)
 
 
 def _decide(keys: list[WrongRendering], english: set[int] | None) -> tuple[Severity, tuple[int, ...], bool] | None:
@@ -349,7 +371,7 @@ def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
         why = f"never right for {names} in ML text"
     else:
         why = f"wrong if this means {names} (no English source to confirm)"
-    return _finding_at(
+    finding = _finding_at(
         FORBIDDEN_TERM,
         use.severity,
         path,
@@ -361,6 +383,44 @@ def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
         message=f"{text!r} is a wrong rendering: {why}; use {suggestion!r}",
         pair=use.pair,
     )
+    applicability = _applicability(use)
+    if applicability is None:
+        return finding
+    return replace(finding, fix=rendering_fix(use.segment, use.start, use.end, terms[0].preferred, applicability))
+
+
+def _applicability(use: WrongUse) -> Applicability | None:
+    """Safe when the decision is certain and has one answer: the aligned English has exactly
+    the entry's term, or the rendering is wrong in any ML text (变形金刚, 基于变压器). A
+    rendering that stands for several entries (剪辑: CLIP or CutMix) gets no fix; the other
+    single-entry cases are judgement calls: the English has only a variant or a longer term
+    ("Next Generation" is not "text generation"), or an ordinary word with no English to
+    confirm it (报纸)."""
+    if len(use.entries) != 1:
+        return None
+    if use.exact or (not use.confirmed and use.severity is Severity.ERROR):
+        return Applicability.SAFE
+    return Applicability.UNSAFE
+
+
+def rendering_fix(segment: Segment, start: int, end: int, rendering: str, applicability: Applicability) -> Fix:
+    """Replace `raw[start:end]` with `rendering`, spaced as Chinese typography spaces Latin
+    words among Han characters (基于 Transformer 的)."""
+    raw = segment.raw
+    content = _spaced(raw[start - 1] if start else "", rendering, raw[end] if end < len(raw) else "")
+    return Fix(applicability, f"replace {raw[start:end]!r} with {rendering!r}", (segment.edit(start, end, content),))
+
+
+def _spaced(before: str, new: str, after: str) -> str:
+    if new[:1].isascii() and new[:1].isalnum() and _is_han(before):
+        new = " " + new
+    if new[-1:].isascii() and new[-1:].isalnum() and _is_han(after):
+        new = new + " "
+    return new
+
+
+def _is_han(char: str) -> bool:
+    return bool(char) and ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
 
 
 def _finding_at(
@@ -375,6 +435,7 @@ def _finding_at(
     suggestion: str,
     message: str,
     pair: int | None,
+    fix: Fix | None = None,
 ) -> Finding:
     line, column = segment.position(start)
     end_line, end_column = segment.position(end)
@@ -391,6 +452,7 @@ def _finding_at(
         suggestion=suggestion,
         message=message,
         pair=pair,
+        fix=fix,
     )
 
 
@@ -423,3 +485,24 @@ def _missing(
             + ", ".join(entry.accepted_in_target),
             pair=pair,
         )
+
+
+CHECKS = (
+    Check(
+        "glossary",
+        RULES,
+        Scope.PAIR,
+        run=lambda given: (
+            check_alignment(given.alignment, given.glossary)
+            if given.alignment is not None
+            else check_document(given.target, given.glossary)
+        ),
+        needs_english=False,
+    ),
+    Check(
+        "glossary",
+        (INCONSISTENT_RENDERING,),
+        Scope.RUN,
+        run_reports=lambda reports, glossary: check_run(reports, glossary),
+    ),
+)

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
+from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, replacement, source_place
 from qa.inline import PartKind, parts
 from qa.matching import Occurrences
-from qa.model import Alignment, Finding, Pair, Segment, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Finding, Pair, Segment, Severity
+from qa.rules import Check, Rule, Scope
 
 MISSING = Rule.define(
     "images/missing",
@@ -46,6 +46,7 @@ CHANGED = Rule.define(
 
     Example: English "![](img/d7d4d428.png)", Chinese "![](img/d7d4d482.png)".
     """,
+    fix=Applicability.UNSAFE,
 )
 
 BROKEN_SYNTAX = Rule.define(
@@ -62,6 +63,7 @@ BROKEN_SYNTAX = Rule.define(
 
     Example: English "![](img/f63f1642.png)", Chinese "！[](img/f63f1642.png)".
     """,
+    fix=Applicability.SAFE,
 )
 
 RULES = (MISSING, CHANGED, BROKEN_SYNTAX)
@@ -115,6 +117,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                     f"({source_place(alignment, english.where)})",
                     pair=pair.id,
                     suggestion=_repair(where.text),
+                    fix=Applicability.SAFE,  # the form holds the English image's path
                 )
             )
     if broken:
@@ -129,6 +132,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                     f"the English ({source_place(alignment, english.where)}) shows {english.path!r} here",
                     pair=pair.id,
                     suggestion=english.path,
+                    fix=replacement(chinese.where, english.where.text, Applicability.UNSAFE),
                 )
             )
         source = []
@@ -253,3 +257,6 @@ def _outside(images: list[_Image], broken: list[Located]) -> list[_Image]:
         if holder < 0 or not _inside(image.where, forms[holder]):
             kept.append(image)
     return kept
+
+
+CHECKS = (Check("images", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qa.model import Document, Finding, SegmentKind, Severity
-from qa.rules import Rule
+from qa.rules import Check, Rule, Scope
 
 TARGET_NOT_CHINESE = Rule.define(
     "language/target-not-chinese",
@@ -108,3 +108,6 @@ def _finding(rule: Rule, path: str, message: str) -> Finding:
         text="",
         message=message,
     )
+
+
+CHECKS = (Check("language", RULES, Scope.DOCUMENT, run=lambda given: check_documents(given.source, given.target)),)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from qa.checks.pairwise import flag_scored_pairs
 from qa.model import Alignment, Finding, Pair, PairScore, Severity
-from qa.rules import Rule
+from qa.rules import Check, Rule, Scope
 from qa.signals import LENGTH, length_units
 
 OMISSION = Rule.define(
@@ -69,3 +69,6 @@ def check_scores(alignment: Alignment, scores: Sequence[PairScore]) -> list[Find
         )
 
     return flag_scored_pairs(alignment, scores, judge)
+
+
+CHECKS = (Check("length", RULES, Scope.SCORES, run=lambda given: check_scores(given.alignment, given.scores)),)

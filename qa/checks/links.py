@@ -17,11 +17,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
+from qa.checks.pairwise import (
+    Located,
+    each_translated_pair,
+    finding_at,
+    finding_at_block,
+    replacement,
+    source_place,
+)
 from qa.inline import Part, PartKind, parts, urls
 from qa.matching import Occurrences
-from qa.model import Alignment, Finding, Pair, Segment, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Finding, Fix, Pair, Segment, Severity
+from qa.rules import Check, Rule, Scope
 
 MISSING_URL = Rule.define(
     "links/missing-url",
@@ -56,6 +63,7 @@ CHANGED_URL = Rule.define(
     Example: English "(https://arxiv.org/abs/2103.12731)", Chinese
     "(https://arxiv.org/abs/2103.12713)".
     """,
+    fix=Applicability.UNSAFE,
 )
 
 BROKEN_SYNTAX = Rule.define(
@@ -76,6 +84,7 @@ BROKEN_SYNTAX = Rule.define(
     Example: English "[OpenAI's CLIP](https://cdn.openai.com/papers/CLIP.pdf)", Chinese
     "[OpenAI 的 CLIP](https://cdn.openai.com/papers/CLIP. pdf)".
     """,
+    fix=Applicability.SAFE,
 )
 
 EMPTY_TEXT = Rule.define(
@@ -139,7 +148,8 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
             where,
             f"broken link syntax {where.text!r}: write [text](url) with ASCII brackets and no space",
             pair=pair.id,
-            suggestion=_repair(where.text, source_urls),
+            suggestion=_repair(where.text, source_urls)[0],
+            fix=_repair_fix(where, source_urls),
         )
         for where in broken
     ]
@@ -173,6 +183,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 f"({source_place(alignment, english.where)}) has {english.part.value!r}",
                 pair=pair.id,
                 suggestion=english.part.value,
+                fix=Applicability.SAFE,  # the damaged text squeezes back to exactly this URL
             )
         )
     if all_damaged:
@@ -188,6 +199,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 f"the English ({source_place(alignment, english.where)}) links {english.part.value!r} here",
                 pair=pair.id,
                 suggestion=english.part.value,
+                fix=Applicability.UNSAFE,  # a localised page may be meant
             )
         )
     for english in left_source:
@@ -246,6 +258,7 @@ def _compare_forms(alignment: Alignment, pair: Pair, english: _Url, chinese: _Ur
                 pair=pair.id,
                 severity=Severity.WARNING,
                 suggestion=f"<{chinese.part.value}>",
+                fix=Applicability.SAFE,
             )
         ]
     return []
@@ -314,17 +327,30 @@ class _Spans:
         return self._furthest_end(place, place.end) >= place.start
 
 
-def _repair(broken: str, source_urls: list[_Url]) -> str:
+def _repair(broken: str, source_urls: list[_Url]) -> tuple[str, bool]:
     """The broken text with ASCII brackets, no space before `(`, and the English URL if the
-    MT damaged it too: `【论文】 （https://x. pdf）` -> `[论文](https://x.pdf)`."""
+    MT damaged it too: `【论文】 （https://x. pdf）` -> `[论文](https://x.pdf)`; and whether the
+    repair is certain: its destination is an English URL of the pair, or a link target as the
+    Chinese wrote it (no space squeezed out of it) that looks like one. A destination that is
+    neither (`[1]（见下文）`: a Chinese aside after a bracket) is a guess."""
     fixed = broken.translate(_ASCII_BRACKETS)
     fixed = re.sub(r"\]\s+\(", "](", fixed)
     destination = re.search(r"\]\((.*?)\)?$", fixed, re.DOTALL)
-    if destination is not None:
-        flat = re.sub(r"\s+", "", destination.group(1))
-        english = next((u.part.value for u in source_urls if _url_key(u.part.value) == _url_key(flat)), flat)
-        fixed = fixed[: destination.start(1)] + english + ")"
-    return fixed
+    if destination is None:
+        return fixed, False
+    written = destination.group(1).strip()
+    flat = re.sub(r"\s+", "", written)
+    english = next((u.part.value for u in source_urls if _url_key(u.part.value) == _url_key(flat)), None)
+    certain = english is not None or (flat == written and _LINK_TARGET.match(flat) is not None)
+    return fixed[: destination.start(1)] + (english or flat) + ")", certain
+
+
+_LINK_TARGET = re.compile(r"(?:https?://|www\.|\.{0,2}/|#)\S")
+
+
+def _repair_fix(where: Located, source_urls: list[_Url]) -> Fix:
+    repaired, certain = _repair(where.text, source_urls)
+    return replacement(where, repaired, Applicability.SAFE if certain else Applicability.UNSAFE)
 
 
 @lru_cache(maxsize=1024)
@@ -439,3 +465,6 @@ def _next_to(a: Located, b: Located) -> bool:
 def _label_excerpt(label: str, limit: int = 40) -> str:
     flat = " ".join(label.replace("*", "").split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+CHECKS = (Check("links", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)

@@ -11,8 +11,8 @@ import re
 
 from qa.checks.pairwise import Located, finding_at, translated_pairs
 from qa.inline import PartKind, parts, prose_mask
-from qa.model import Alignment, Finding, Pair, Segment, SegmentKind, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Finding, Fix, Pair, Segment, SegmentKind, Severity
+from qa.rules import Check, Rule, Scope
 
 HEADING_LEVEL = Rule.define(
     "markdown/heading-level",
@@ -29,6 +29,7 @@ HEADING_LEVEL = Rule.define(
 
     Example: English "## Papers", Chinese "### 论文" -> suggest "##".
     """,
+    fix=Applicability.SAFE,
 )
 
 LIST_STRUCTURE = Rule.define(
@@ -77,6 +78,7 @@ EMPHASIS_WRAPPED = Rule.define(
 
     Example: English "![](img/b53b11b7.png)", Chinese "**![](img/b53b11b7.png)**".
     """,
+    fix=Applicability.SAFE,
 )
 
 TABLE_COLUMNS = Rule.define(
@@ -141,6 +143,7 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
                     f"({alignment.source.path}:{source.start_line})",
                     pair=pair.id,
                     suggestion="#" * source.heading_level,
+                    fix=Applicability.UNSAFE,  # a translator may restructure headings
                 )
             )
     elif english and not chinese:
@@ -151,10 +154,12 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
             where = Located(target, broken.start(1), broken.end(1))
             message = f"{broken.group(1)!r} needs a space after it to make a heading"
             suggestion = "#" * level + " "
+            fix = Applicability.SAFE  # the English has a heading here: only the space is missing
         else:
             where = Located(target, 0, len(target.raw.split("\n", 1)[0]))
             message = "this is not a heading"
             suggestion = None
+            fix = None
         findings.append(
             finding_at(
                 HEADING_LEVEL,
@@ -163,6 +168,7 @@ def _headings(alignment: Alignment, pair: Pair) -> list[Finding]:
                 f"{message}; the English has a level-{level} heading ({alignment.source.path}:{english[0].start_line})",
                 pair=pair.id,
                 suggestion=suggestion,
+                fix=fix,
             )
         )
     elif chinese and not english and pair.source[0].kind is not SegmentKind.LINK_CARD:
@@ -292,9 +298,22 @@ def _emphasis(alignment: Alignment, pair: Pair) -> list[Finding]:
                     "the whole block is wrapped in **…**, which the English "
                     f"({alignment.source.path}:{pair.source[0].start_line}) does not have",
                     pair=pair.id,
+                    fix=_unwrap(segment, markers, opening),
                 )
             )
     return findings
+
+
+def _unwrap(segment: Segment, markers: list[re.Match[str]], opening: re.Match[str]) -> Fix | None:
+    """Remove the wrapping `**` at both ends, when they are the block's only markers: in
+    `**a** and **b**` the first and last `**` close and open other spans."""
+    if len(markers) != 2 or any(m.group() != "**" for m in markers) or markers[0].start() != opening.start():
+        return None
+    closing = markers[1]
+    if segment.raw[closing.end() :].strip():
+        return None
+    edits = (segment.edit(opening.start(), opening.end(), ""), segment.edit(closing.start(), closing.end(), ""))
+    return Fix(Applicability.SAFE, "remove the '**' around the whole block", edits)
 
 
 def _tables(alignment: Alignment, pair: Pair) -> list[Finding]:
@@ -355,3 +374,6 @@ def _heading_marker(target: Segment) -> Located:
     """The `##` of a heading, where a level finding points (the block start if MT lost it)."""
     marker = _HEADING_MARKER.match(target.raw)
     return Located(target, marker.start(1), marker.end(1)) if marker else Located(target, 0, 0)
+
+
+CHECKS = (Check("markdown", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)

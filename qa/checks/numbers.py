@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from qa.checks.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.inline import prose_mask
 from qa.matching import Occurrences
-from qa.model import Alignment, Finding, Pair, Segment, Severity
+from qa.model import Alignment, Applicability, Finding, Pair, Segment, Severity
 from qa.numbers import (
     Language,
     Number,
@@ -26,7 +26,7 @@ from qa.numbers import (
     may_have_numbers,
     name_pattern,
 )
-from qa.rules import Rule
+from qa.rules import Check, Rule, Scope
 
 MISSING = Rule.define(
     "numbers/missing",
@@ -81,6 +81,7 @@ CHANGED = Rule.define(
 
     Example: English "b=32, h=3", Chinese b=23，h=3 -> suggest 32.
     """,
+    fix=Applicability.UNSAFE,
 )
 
 RULES = (MISSING, ADDED, CHANGED)
@@ -129,6 +130,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 pair=pair.id,
                 severity=Severity.WARNING,
                 suggestion=english.where.text,
+                fix=Applicability.UNSAFE,
             )
         )
     # Only numbers written with digits are judged from here on: words were only for matching.
@@ -145,6 +147,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 f"where the Chinese has {chinese.where.text!r}",
                 pair=pair.id,
                 suggestion=english.where.text if _PLAIN.match(english.where.text) or _is_name(english) else None,
+                fix=Applicability.UNSAFE,  # a unit or a scale may have been converted on purpose
             )
         )
     for english in source:
@@ -477,3 +480,6 @@ def _order(found: _Found) -> tuple[int, int]:
 
 def _in_order(found: list[_Found]) -> list[_Found]:
     return sorted(found, key=_order)
+
+
+CHECKS = (Check("numbers", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from qa.model import Alignment, Finding, Pair, PairScore, Segment, Severity
+from qa.model import Alignment, Applicability, Finding, Fix, Pair, PairScore, Segment, Severity
 from qa.rules import Rule
 
 
@@ -69,8 +69,12 @@ def finding_at(
     pair: int | None,
     severity: Severity | None = None,
     suggestion: str | None = None,
+    fix: Applicability | Fix | None = None,
 ) -> Finding:
-    """A finding whose `text` is exactly the target characters at its position."""
+    """A finding whose `text` is exactly the target characters at its position. `fix`: a Fix,
+    or how applicable replacing the text with `suggestion` is (the usual fix)."""
+    if isinstance(fix, Applicability):
+        fix = replacement(where, suggestion, fix) if suggestion is not None else None
     line, column = where.segment.position(where.start)
     end_line, end_column = where.segment.position(where.end)
     return Finding(
@@ -85,6 +89,16 @@ def finding_at(
         message=message,
         suggestion=suggestion,
         pair=pair,
+        fix=fix,
+    )
+
+
+def replacement(where: Located, content: str, applicability: Applicability) -> Fix:
+    """A fix that replaces exactly the characters at `where`."""
+    return Fix(
+        applicability,
+        f"replace {where.text!r} with {content!r}",
+        (where.segment.edit(where.start, where.end, content),),
     )
 
 

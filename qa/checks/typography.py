@@ -21,8 +21,8 @@ import autocorrect_py
 
 from qa.checks.pairwise import Located, finding_at
 from qa.inline import PartKind, parts, prose_mask
-from qa.model import Alignment, Document, Finding, Segment, SegmentKind, Severity
-from qa.rules import Rule
+from qa.model import Alignment, Applicability, Document, Finding, Fix, Segment, SegmentKind, Severity
+from qa.rules import Check, Rule, Scope
 
 HALFWIDTH_PUNCTUATION = Rule.define(
     "typography/halfwidth-punctuation",
@@ -38,6 +38,7 @@ HALFWIDTH_PUNCTUATION = Rule.define(
 
     Example: 2015 年 5 月,《辛普森一家》 -> 2015 年 5 月，《辛普森一家》.
     """,
+    fix=Applicability.SAFE,
 )
 
 MISSING_SPACE = Rule.define(
@@ -55,6 +56,7 @@ MISSING_SPACE = Rule.define(
 
     Example: 在ImageNet上达到了84.1%的top-1准确率 -> 在 ImageNet 上达到了 84.1% 的 top-1 准确率.
     """,
+    fix=Applicability.UNSAFE,
 )
 
 MIXED_BRACKETS = Rule.define(
@@ -71,6 +73,7 @@ MIXED_BRACKETS = Rule.define(
 
     Example: 感受野的大小为（b+2h) -> 感受野的大小为（b+2h）.
     """,
+    fix=Applicability.SAFE,
 )
 
 DOUBLED_PUNCTUATION = Rule.define(
@@ -86,6 +89,7 @@ DOUBLED_PUNCTUATION = Rule.define(
 
     Example: 所以，，我们 -> 所以，我们.
     """,
+    fix=Applicability.UNSAFE,
 )
 
 RULES = (HALFWIDTH_PUNCTUATION, MISSING_SPACE, MIXED_BRACKETS, DOUBLED_PUNCTUATION)
@@ -171,6 +175,7 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
                 f"no space between Chinese and {'a number' if _digit_side(raw, at) else 'Latin text'}",
                 pair=pair,
                 suggestion=f"{raw[at - 1]} {raw[at]}",
+                fix=Fix(Applicability.UNSAFE, "insert a space", (segment.edit(at, at, " "),)),  # house style
             )
         elif tag == "replace" and _FULL_WIDTH.get(old) == new:
             yield finding_at(
@@ -180,6 +185,7 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
                 f"half-width {old!r} in a Chinese sentence",
                 pair=pair,
                 suggestion=new,
+                fix=Applicability.SAFE,
             )
 
 
@@ -319,6 +325,7 @@ def _mixed_brackets(path: str, segment: Segment, pair: int | None) -> Iterable[F
                 f"{mask[half]!r} pairs with a full-width {other!r}; use full-width brackets on both sides",
                 pair=pair,
                 suggestion=full,
+                fix=Applicability.SAFE,
             )
 
 
@@ -333,4 +340,18 @@ def _doubled(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]
             f"doubled punctuation {match.group()!r}",
             pair=pair,
             suggestion=match.group()[0],
+            fix=Applicability.UNSAFE,  # 。。。 may stand for an ellipsis
         )
+
+
+CHECKS = (
+    Check(
+        "typography",
+        RULES,
+        Scope.PAIR,
+        run=lambda given: (
+            check_alignment(given.alignment) if given.alignment is not None else check_document(given.target)
+        ),
+        needs_english=False,
+    ),
+)
