@@ -13,7 +13,7 @@ from qa import __version__
 from qa.cli_help import QaGroup, QaTyper
 from qa.errors import ModelLoadError, QaInputError
 from qa.executors import ExecutorError, one_blas_thread_pool
-from qa.model import Report, Severity
+from qa.model import Applicability, Report, Severity
 
 one_blas_thread_pool()  # before anything imports numpy: OpenBLAS reads it when it loads
 
@@ -310,10 +310,21 @@ def rules(
     shown = [rule for rule in ALL_RULES if selection.allows(rule.id)]
     width = max(len(rule.id) for rule in shown)
     for rule in shown:
+        fix = {None: "", Applicability.SAFE: "[*]", Applicability.UNSAFE: "[?]"}[rule.fix]
         if doc:
-            typer.echo(f"{rule.id} ({rule.severity.label})\n\n{rule.doc}\n")
+            typer.echo(f"{rule.id} ({rule.severity.label})\n\n{rule.doc}\n\n{_fix_availability(rule.fix)}\n")
         else:
-            typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<8} {rule.summary}")
+            typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<8} {fix:<3}  {rule.summary}")
+    if not doc:
+        typer.echo("[*]: qa fix fixes some findings; [?]: only unsafe fixes (qa fix --unsafe-fixes)")
+
+
+def _fix_availability(fix: Applicability | None) -> str:
+    if fix is Applicability.SAFE:
+        return "Fix: sometimes available; qa fix applies the safe ones, --unsafe-fixes the others."
+    if fix is Applicability.UNSAFE:
+        return "Fix: sometimes available, always unsafe: applied only with qa fix --unsafe-fixes."
+    return "Fix: none; a human decides."
 
 
 @app.command()
@@ -322,28 +333,48 @@ def fix(
     source: SourceOption = None,
     glossary: GlossaryOption = None,
     no_bundled_glossary: NoBundledOption = None,
+    no_drift: Annotated[
+        bool, typer.Option("--no-drift", help="Check without embeddings, as qa check --no-drift.")
+    ] = False,
+    model: Annotated[str | None, typer.Option(help="Encoder, as for qa check \\[default: use-multilingual].")] = None,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only the findings of these rule ids or prefixes, as for qa check.")
+    ] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Not these rule ids or prefixes, as for qa check.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Settings file \\[default: qa.toml or \\[tool.qa] in pyproject.toml, found upwards]."),
+    ] = None,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option("--unsafe-fixes", help="Also apply the unsafe fixes: judgement calls a person should review."),
+    ] = False,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite TARGET, keeping TARGET.bak.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here \\[default: NAME.zh.fixed.md beside TARGET].")
     ] = None,
 ) -> None:
-    """Apply the unambiguous glossary fixes, print them as a diff, then list what is left and why.
+    """Apply the safe fixes of the findings qa check reports ([*]), print them as a diff, then list what is left.
 
     Example: qa fix examples/issue13.zh.md
     """
     from qa.batch import resolve_source
     from qa.cli_process import check_destination, describe_os_error
     from qa.fix import fixed_path, plan_fixes, write_plan
+    from qa.pipeline import CheckOptions
 
     try:
+        settings_file = _settings(config, None, model, None, None, select, ignore, no_bundled_glossary)
         source_path, source_note = resolve_source(target, source)
-        plan = plan_fixes(
-            target,
-            source_path,
-            _load_glossaries(
-                target, _settings(None, None, None, None, None, None, None, no_bundled_glossary), glossary
-            ),
+        options = CheckOptions(
+            target=target,
+            source=source_path,
+            model=None if no_drift else settings_file.model,
+            drift_threshold=settings_file.drift_threshold,
+            selection=_selection(settings_file),
+            severity=settings_file.severity,
         )
+        plan = plan_fixes(options, _load_glossaries(target, settings_file, glossary), unsafe=unsafe_fixes)
         destination = target if in_place else output or fixed_path(target)
         check_destination(destination, "the fixed file")
         # Rendered before anything is written: a diff that cannot be made must not follow a
@@ -352,17 +383,19 @@ def fix(
         written = write_plan(plan, in_place=in_place, output=output)
     except QaInputError as error:
         _fail(str(error))
+    except ModelLoadError as error:
+        _fail(f"{error}\nqa: run with --no-drift to fix without drift scores")
     except OSError as error:
         _fail(describe_os_error(error))
     sys.stdout.write(diff)
     if source_note:
-        typer.echo(f"note: {source_note}; only renderings wrong in any ML text were fixed", err=True)
+        typer.echo(f"note: {source_note}; only what the Chinese alone tells was checked", err=True)
     for item in plan.left:
-        typer.echo(item.describe(str(target)), err=True)
-    left = f"; {len(plan.left)} left for a human (listed above)" if plan.left else ""
+        typer.echo(item.describe(str(destination)), err=True)
+    left = f"; {len(plan.left)} finding(s) left (listed above)" if plan.left else ""
     where = f"; wrote {', '.join(str(p) for p in written)}" if written else ""
-    fixes = f"{len(plan.fixes)} fix" + ("" if len(plan.fixes) == 1 else "es")
-    typer.echo(f"{target}: {fixes}{left}{where}", err=True)
+    fixes = f"{len(plan.applied)} fix" + ("" if len(plan.applied) == 1 else "es")
+    typer.echo(f"{target}: {fixes} applied{left}{where}", err=True)
 
 
 def _register_glossary_commands() -> None:
@@ -656,12 +689,20 @@ def _renderer(report_format: ReportFormat):
 
 
 def _print_findings(report: Report, *, to_stderr: bool) -> None:
+    safe = unsafe = 0
     for finding in report.findings:
+        # Ruff's mark: `[*]` before the message of a finding `qa fix` would fix.
+        fixable = finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+        safe += fixable
+        unsafe += finding.fix is not None and not fixable
         typer.echo(
             f"{finding.file}:{finding.line}:{finding.column}: "
-            f"{finding.severity.label} [{finding.rule}] {finding.message}",
+            f"{finding.severity.label} [{finding.rule}] {'[*] ' if fixable else ''}{finding.message}",
             err=to_stderr,
         )
+    if safe or unsafe:
+        more = f" ({unsafe} more with `qa fix --unsafe-fixes`)" if unsafe else ""
+        typer.echo(f"[*] {safe} fixable with `qa fix {report.target}`{more}", err=to_stderr)
 
 
 def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:

@@ -1,20 +1,16 @@
-"""`qa fix`: apply the glossary fixes that need no judgement, and show them as a diff.
+"""`qa fix`: apply the fixes of exactly the findings `qa check` reports, and show them as a diff.
 
-A wrong rendering is fixed only when the decision is certain and has one answer: the
-aligned English has the term (变压器 where the English says Transformer), or the rendering
-is wrong in any ML text (变形金刚); and it stands for exactly one glossary entry (剪辑
-without English could be CLIP or CutMix: left for a human). Ordinary words without an
-English source (报纸 alone) are left too. Matching never looks inside URLs, link targets or
-code, so neither do fixes. Edits are made line by line on the file as it is on disk: its
-BOM, line endings and every untouched character are kept.
+The check runs as `qa check` runs it (same alignment, model, selection, severities and
+qa-ignore comments: qa/verdict.py), and every finding that carries a fix (qa/model.py `Fix`)
+is a candidate: safe ones by default, unsafe ones too with `--unsafe-fixes`. Nothing else is
+ever changed, so what `qa fix` does is what `qa check` printed with `[*]`.
 
-Whatever is left is listed with its reason (`Left`), and a term is never half-fixed without
-saying so: a wrong rendering left in the sentence (or, failing that, the block) where the
-same entry was fixed or is already rendered right is reported, even an ordinary word the
-check itself lets pass (基于变压器 fixed, 即变压器 left: the second may be the electrical
-transformer). It is not fixed in turn: the English confirms a term for its whole aligned
-block, so a confirmed occurrence is always fixed already; what is left had no English to
-confirm it, and the fixed neighbour (an always-wrong phrase) does not make it certain.
+A fix is applied whole or not at all. Two fixes whose edits overlap cannot both be applied
+to the text they were computed on: the first in file order (then by rule id) wins, and the
+check runs again on the result, as Ruff does, until no fix is left to apply (at most
+MAX_PASSES passes): a second `qa fix` then changes nothing. No edit may touch a code block or
+a code span. Edits are made on the file as it is on disk: its BOM, line endings and every
+untouched character are kept.
 """
 
 from __future__ import annotations
@@ -23,47 +19,34 @@ import codecs
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.atomic import replace_file
-from qa.checks.glossary import WrongUse, wrong_uses_in_alignment, wrong_uses_in_document
 from qa.errors import QaInputError
-from qa.glossary import Entry, Glossary, Tier, WrongRendering
-from qa.io import read_bytes, read_text
+from qa.glossary import Glossary
+from qa.inline import PartKind, parts
+from qa.io import decode, read_bytes
 from qa.markdown import parse_document
-from qa.model import Document, Segment, Severity
+from qa.model import Applicability, Document, Edit, Finding, Report, SegmentKind
+from qa.pipeline import CheckOptions, run_check
 
+MAX_PASSES = 10
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_SENTENCE_END = re.compile(r"[。！？\n]")
-
-
-@dataclass(frozen=True)
-class Fix:
-    line: int
-    column: int
-    old: str
-    new: str
-    term: str
 
 
 @dataclass(frozen=True)
 class Left:
-    """A wrong rendering `qa fix` did not change, and why: for a human to decide."""
+    """A finding `qa fix` did not change, and why: for a human to decide."""
 
-    line: int
-    column: int
-    text: str
+    finding: Finding
     reason: str
-    """Starts with its kind: "ambiguous", "needs the English" or "judgement call"."""
-    beside: str = ""
-    """When the same entry was fixed or is rendered right in the same sentence (or block):
-    what and where, e.g. "in a sentence where '变压器' was fixed to 'Transformer' (12:8)"."""
 
     def describe(self, path: str) -> str:
-        where = f" {self.beside}" if self.beside else ""
-        return f"{path}:{self.line}:{self.column}: {self.text!r} left unfixed{where} — {self.reason}"
+        """`path`: the file written, whose lines and columns the finding gives."""
+        f = self.finding
+        return f"{path}:{f.line}:{f.column}: {f.rule} {f.text!r} left — {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -72,9 +55,17 @@ class FixPlan:
     source: Path | None
     original: bytes
     fixed: bytes
-    fixes: tuple[Fix, ...]
+    applied: tuple[Finding, ...]
+    """The findings whose fixes were applied, each in the coordinates of the pass that found it."""
     left: tuple[Left, ...]
-    """Wrong renderings found but not fixed, in file order, each with its reason."""
+    """What the last check still reports, in file order, each with why it was not fixed."""
+    passes: int
+    report: Report
+    """The check of the fixed text: what `qa check` reports after writing it."""
+
+    @property
+    def fixes(self) -> tuple[Finding, ...]:
+        return self.applied
 
     def diff(self, to_name: str) -> str:
         old = self.original.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -173,33 +164,149 @@ class _KnownOpcodes(difflib.SequenceMatcher):
         return list(self._known)
 
 
-def plan_fixes(target: Path, source: Path | None, glossary: Glossary) -> FixPlan:
+def plan_fixes(
+    options: CheckOptions,
+    glossary: Glossary,
+    *,
+    unsafe: bool = False,
+    encoder_factory: Callable[[str], object] | None = None,
+) -> FixPlan:
     """Everything `qa fix` would change, computed without writing anything."""
-    original = read_bytes(target)
+    original = read_bytes(options.target)
     if original.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise QaInputError(str(target), "is UTF-16: qa fix rewrites UTF-8 files only; convert it first", 1)
-    document = parse_document(str(target), read_text(target))
-    if source is not None:
-        from qa.align import align
-
-        english = parse_document(str(source), read_text(source))
-        uses = wrong_uses_in_alignment(align(english, document), glossary)
-    else:
-        uses = wrong_uses_in_document(document, glossary)
-    fixable = [use for use in uses if _fixable(use)]
-    fixes = [_fix(use, glossary) for use in fixable]
-    left = _left_for_a_human(document, uses, glossary, have_source=source is not None)
+        raise QaInputError(str(options.target), "is UTF-16: qa fix rewrites UTF-8 files only; convert it first", 1)
     bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
-    raw = original[len(bom) :].decode("utf-8")
-    fixed = _apply(raw, fixes, str(target))
+    try:
+        raw = original[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = original[: error.start].count(b"\n") + 1
+        raise QaInputError(str(options.target), "is not UTF-8: qa fix rewrites UTF-8 files only", line) from None
+    wanted = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
+    applied: list[Finding] = []
+    passes = 0
+    while True:
+        passes += 1
+        text = decode(raw.encode("utf-8"), str(options.target))
+        report = run_check(replace(options, target_text=text), glossary, encoder_factory)
+        document = parse_document(str(options.target), text)
+        chosen = choose_fixes(report.findings, wanted, code_ranges(document))
+        if not chosen or passes > MAX_PASSES:
+            break
+        raw = apply_fixes(raw, chosen, str(options.target))
+        applied += chosen
+    left = [Left(f, _why_left(f, wanted, code_ranges(document))) for f in report.findings]
+    if passes > MAX_PASSES:
+        left.insert(0, Left(chosen[0], f"still fixable after {MAX_PASSES} passes: run qa fix again"))
     return FixPlan(
-        target=target,
-        source=source,
+        target=options.target,
+        source=options.source,
         original=original,
-        fixed=bom + fixed.encode("utf-8"),
-        fixes=tuple(fixes),
+        fixed=bom + raw.encode("utf-8"),
+        applied=tuple(applied),
         left=tuple(left),
+        passes=passes,
+        report=report,
     )
+
+
+def choose_fixes(
+    findings: Sequence[Finding], wanted: set[Applicability], code: Sequence[tuple[int, int, int, int]]
+) -> list[Finding]:
+    """The findings whose fixes to apply in one pass: of the `wanted` applicability, touching
+    no code, and not overlapping a fix chosen before them (in file order, then rule id)."""
+    candidates = [f for f in findings if f.fix is not None and f.fix.applicability in wanted and f.fix.edits]
+    candidates = [f for f in candidates if not any(_touches_code(edit, code) for edit in f.fix.edits)]
+    candidates.sort(
+        key=lambda f: (min(_start(e) for e in f.fix.edits), f.rule, [(_end(e), e.content) for e in f.fix.edits])
+    )
+    chosen: list[Finding] = []
+    taken: list[Edit] = []
+    for finding in candidates:
+        if any(_overlap(edit, other) for edit in finding.fix.edits for other in taken):
+            continue
+        chosen.append(finding)
+        taken += finding.fix.edits
+    return chosen
+
+
+def _why_left(finding: Finding, wanted: set[Applicability], code: Sequence[tuple[int, int, int, int]]) -> str:
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return "no fix is known: a human decides"
+    if any(_touches_code(edit, code) for edit in fix.edits):
+        return "its fix would edit code"
+    if fix.applicability not in wanted:
+        return f"unsafe fix ({fix.message}): a judgement call, applied with --unsafe-fixes"
+    return "its fix overlaps another one"
+
+
+def _start(edit: Edit) -> tuple[int, int]:
+    return edit.line, edit.column
+
+
+def _end(edit: Edit) -> tuple[int, int]:
+    return edit.end_line, edit.end_column
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    """Whether applying both is undefined: they share a character, start at the same place,
+    or one inserts inside the other's range."""
+    return _start(a) == _start(b) or (_start(a) < _end(b) and _start(b) < _end(a))
+
+
+def code_ranges(document: Document) -> list[tuple[int, int, int, int]]:
+    """(line, column, end_line, end_column) of every code block and code span: never edited."""
+    ranges = []
+    for segment in document.segments:
+        if segment.kind is SegmentKind.CODE:
+            ranges.append((segment.start_line, 1, segment.end_line + 1, 1))
+            continue
+        if "`" not in segment.raw:
+            continue
+        for part in parts(segment):
+            if part.kind is PartKind.CODE:
+                ranges.append((*segment.position(part.start), *segment.position(part.end)))
+    return ranges
+
+
+def _touches_code(edit: Edit, code: Sequence[tuple[int, int, int, int]]) -> bool:
+    start, end = _start(edit), _end(edit)
+    for line, column, end_line, end_column in code:
+        code_start, code_end = (line, column), (end_line, end_column)
+        if (start < code_end and code_start < end) or code_start < start < code_end:
+            return True
+    return False
+
+
+def apply_fixes(raw: str, findings: Sequence[Finding], name: str) -> str:
+    """`raw` (line endings as on disk) with every edit of the fixes applied; the edits must not
+    overlap (choose_fixes). Each edit's (line, column) is a code point of the line as parsed."""
+    lines = _LINES.findall(raw)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        if not 1 <= line <= len(lines) + 1:
+            raise QaInputError(name, f"internal error: a fix edits line {line} of {len(lines)}", line)
+        if line == len(lines) + 1:
+            return starts[-1]
+        body = lines[line - 1].rstrip("\r\n")
+        if column - 1 > len(body):
+            raise QaInputError(name, f"internal error: a fix edits column {column} past the line's end", line)
+        return starts[line - 1] + column - 1
+
+    edits = sorted(
+        (
+            (offset(e.line, e.column), offset(e.end_line, e.end_column), e.content)
+            for f in findings
+            for e in f.fix.edits
+        ),
+        reverse=True,
+    )
+    for start, end, content in edits:
+        raw = raw[:start] + content + raw[end:]
+    return raw
 
 
 def fixed_path(target: Path) -> Path:
@@ -231,169 +338,6 @@ def write_plan(plan: FixPlan, *, in_place: bool, output: Path | None = None) -> 
     _write(backup, plan.original)
     _write(plan.target, plan.fixed)
     return [plan.target, backup]
-
-
-def _fixable(use: WrongUse) -> bool:
-    return use.severity is Severity.ERROR and len(use.entries) == 1
-
-
-def _fix(use: WrongUse, glossary: Glossary) -> Fix:
-    entry = glossary.entries[use.entries[0]]
-    line, column = use.segment.position(use.start)
-    end_line, _ = use.segment.position(use.end)
-    if end_line != line:
-        raise AssertionError(f"a wrong rendering spans lines {line}-{end_line}")  # patterns hold no newline
-    return Fix(line, column, use.segment.raw[use.start : use.end], entry.preferred, entry.term)
-
-
-@dataclass(frozen=True)
-class _Place:
-    """A rendering of an entry in a block: fixed by this plan, or approved as it stands."""
-
-    start: int
-    entries: tuple[int, ...]
-    text: str
-    fixed_to: str | None
-
-
-def _left_for_a_human(document: Document, uses: list[WrongUse], glossary: Glossary, *, have_source: bool) -> list[Left]:
-    """The wrong renderings not fixed, each with its reason and, when the same entry was fixed
-    or is approved in its sentence or block, where: one scan of the wrong renderings, one of
-    the approved ones in the blocks where something is left."""
-    by_place = {(use.segment.index, use.start): use for use in uses}
-    segments = document.segments
-    scanned = glossary.wrong_matcher.find_each([(segment.raw, segment.protected) for segment in segments])
-    candidates: dict[int, list[tuple[int, int, tuple[int, ...], str]]] = {}
-    wrong_ranges: dict[int, list[tuple[int, int]]] = {}
-    for segment, matches in zip(segments, scanned, strict=True):
-        for start, end, keys in _grouped(matches):
-            wrong_ranges.setdefault(segment.index, []).append((start, end))
-            wrong = [k for k in keys if isinstance(k, WrongRendering)]
-            if len(wrong) < len(keys):
-                continue  # an exception (视频剪辑) or an approved rendering covers it: ordinary here
-            start, end = start + wrong[0].lead, end - wrong[0].trail
-            use = by_place.get((segment.index, start))
-            if use is not None:
-                if not _fixable(use):
-                    reason = _reason(use, glossary, have_source=have_source)
-                    candidates.setdefault(segment.index, []).append((start, end, use.entries, reason))
-                continue
-            # Ordinary Chinese the check lets pass (the aligned English lacks the term). Only
-            # worth a word beside a fixed or approved rendering of the same entry; `forbidden_
-            # with_source` words (关注, 整体) are too common to point at even there.
-            ordinary = tuple(dict.fromkeys(k.entry for k in wrong if k.tier is Tier.ORDINARY))
-            if ordinary:
-                candidates.setdefault(segment.index, []).append((start, end, ordinary, _judgement(ordinary, glossary)))
-    if not candidates:
-        return []
-    fixed: dict[int, list[_Place]] = {}
-    for use in uses:
-        if _fixable(use):
-            text = use.segment.raw[use.start : use.end]
-            preferred = glossary.entries[use.entries[0]].preferred
-            fixed.setdefault(use.segment.index, []).append(_Place(use.start, use.entries, text, preferred))
-    with_left = [segments[i] for i in sorted(candidates)]
-    approved = glossary.accepted_matcher.find_each([(s.raw, s.protected) for s in with_left])
-    left: list[Left] = []
-    for segment, matches in zip(with_left, approved, strict=True):
-        # An approved rendering inside a wrong one (块 in 斑块) is no rendering of its own.
-        taken = wrong_ranges[segment.index]
-        places = fixed.get(segment.index, []) + [
-            _Place(start, keys, segment.raw[start:end], None)
-            for start, end, keys in _grouped(matches)
-            if not any(start < w_end and w_start < end for w_start, w_end in taken)
-        ]
-        for start, end, entries, reason in candidates[segment.index]:
-            line, column = segment.position(start)
-            beside = _beside(segment, start, entries, places)
-            if beside or not reason.startswith("judgement call"):
-                left.append(Left(line, column, segment.raw[start:end], reason, beside))
-    return sorted(left, key=lambda item: (item.line, item.column))
-
-
-def _grouped(matches: list) -> list[tuple[int, int, tuple]]:
-    """(start, end, every key matched there): several entries may share a rendering (剪辑)."""
-    by_range: dict[tuple[int, int], list] = {}
-    for match in matches:
-        by_range.setdefault((match.start, match.end), []).append(match.key)
-    return [(start, end, tuple(keys)) for (start, end), keys in by_range.items()]
-
-
-def _beside(segment: Segment, start: int, entries: tuple[int, ...], places: list[_Place]) -> str:
-    """Where the same entry is fixed or approved: in the same sentence if it is, else in the block."""
-    mates = [place for place in places if set(place.entries) & set(entries)]
-    if not mates:
-        return ""
-    sentence = _sentence(segment.raw, start)
-    same = [place for place in mates if _sentence(segment.raw, place.start) == sentence]
-    where = "a sentence" if same else f"a {segment.kind.value.replace('_', ' ')}"
-    mate = min(same or mates, key=lambda place: (place.fixed_to is None, abs(place.start - start)))
-    line, column = segment.position(mate.start)
-    if mate.fixed_to is not None:
-        return f"in {where} where {mate.text!r} was fixed to {mate.fixed_to!r} ({line}:{column})"
-    return f"in {where} that has the approved {mate.text!r} ({line}:{column})"
-
-
-def _sentence(raw: str, offset: int) -> int:
-    """Which sentence of a block `offset` is in: they end at 。！？ and at line ends."""
-    return len(_SENTENCE_END.findall(raw, 0, offset))
-
-
-def _reason(use: WrongUse, glossary: Glossary, *, have_source: bool) -> str:
-    entries = [glossary.entries[i] for i in use.entries]
-    if len(entries) > 1:
-        if use.confirmed:
-            why = "the aligned English has all of them"
-        elif not have_source:
-            why = "no English source to tell which"
-        elif use.severity is Severity.WARNING:
-            why = "no aligned English block to tell which"
-        else:  # always wrong, whichever it is
-            why = "nothing in the aligned English tells which"
-        return f"ambiguous: stands for several glossary entries ({', '.join(map(_named, entries))}); {why}"
-    missing = "no English source" if not have_source else "no aligned English block"
-    return f"needs the English: {missing} confirms it means {_named(entries[0])}"
-
-
-def _judgement(entries: tuple[int, ...], glossary: Glossary) -> str:
-    meant = " or ".join(_named(glossary.entries[i]) for i in entries)
-    return f"judgement call: an ordinary Chinese word the aligned English does not confirm as {meant}"
-
-
-def _named(entry: Entry) -> str:
-    """'Transformer', or "'paper' (use '论文')" when the rendering to use is not the term itself."""
-    return repr(entry.term) if entry.preferred == entry.term else f"{entry.term!r} (use {entry.preferred!r})"
-
-
-def _apply(raw: str, fixes: list[Fix], name: str) -> str:
-    lines = _LINES.findall(raw)
-    by_line: dict[int, list[Fix]] = {}
-    for fix in fixes:
-        by_line.setdefault(fix.line, []).append(fix)
-    for number, line_fixes in by_line.items():
-        line = lines[number - 1]
-        for fix in sorted(line_fixes, key=lambda f: f.column, reverse=True):
-            start = fix.column - 1
-            end = start + len(fix.old)
-            if line[start:end] != fix.old:
-                raise QaInputError(name, f"internal error: expected {fix.old!r} at column {fix.column}", number)
-            new = _spaced(line[start - 1] if start else "", fix.new, line[end] if end < len(line) else "")
-            line = line[:start] + new + line[end:]
-        lines[number - 1] = line
-    return "".join(lines)
-
-
-def _spaced(before: str, new: str, after: str) -> str:
-    """Chinese typography puts a space between Han characters and Latin words: 基于 Transformer 的."""
-    if new[:1].isascii() and new[:1].isalnum() and _is_han(before):
-        new = " " + new
-    if new[-1:].isascii() and new[-1:].isalnum() and _is_han(after):
-        new = new + " "
-    return new
-
-
-def _is_han(char: str) -> bool:
-    return bool(char) and ("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff")
 
 
 def _write(path: Path, data: bytes) -> None:

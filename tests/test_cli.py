@@ -326,13 +326,20 @@ def test_fix_lists_what_it_left_for_a_human_after_the_diff(tmp_path):
     result = run_qa("fix", "h.zh.md", "-g", str(REPO / "glossaries" / "ml-terms.csv"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "+基于 Transformer 的模型，即变压器有用。" in result.stdout
+    # Without English, 即变压器 may be an electrical transformer and 报纸 a newspaper: both are
+    # reported (warnings) with unsafe fixes, left for a human, with lines of the file written.
     assert result.stderr.splitlines()[1:] == [
-        "h.zh.md:1:11: '变压器' left unfixed in a sentence where '变压器' was fixed to 'Transformer' (1:3)"
-        " — needs the English: no English source confirms it means 'Transformer'",
-        "h.zh.md:3:4: '报纸' left unfixed"
-        " — needs the English: no English source confirms it means 'paper' (use '论文')",
-        "h.zh.md: 1 fix; 2 left for a human (listed above); wrote h.zh.fixed.md",
+        "h.zh.fixed.md:1:21: glossary/forbidden-term '变压器' left"
+        " — unsafe fix (replace '变压器' with 'Transformer'): a judgement call, applied with --unsafe-fixes",
+        "h.zh.fixed.md:3:4: glossary/forbidden-term '报纸' left"
+        " — unsafe fix (replace '报纸' with '论文'): a judgement call, applied with --unsafe-fixes",
+        "h.zh.md: 1 fix applied; 2 finding(s) left (listed above); wrote h.zh.fixed.md",
     ]
+    unsafe = run_qa("fix", "h.zh.md", "--unsafe-fixes", "-o", "all.md", cwd=tmp_path)
+    assert (tmp_path / "all.md").read_text(
+        encoding="utf-8"
+    ) == "基于 Transformer 的模型，即 Transformer 有用。\n\n我们看论文。\n"
+    assert unsafe.stderr.splitlines()[-1] == "h.zh.md: 3 fixes applied; wrote all.md"
 
 
 MDX_EN = """<FrameworkSwitchCourse {fw} />
@@ -600,3 +607,12 @@ def test_fix_renders_its_diff_before_it_writes_and_checks_where_it_writes(tmp_pa
     result = CliRunner().invoke(app, ["fix", "issue13.zh.md", "--in-place"])
     assert result.exit_code == 2 and result.stderr.startswith("qa: error: cannot write:"), result.output
     assert target.read_bytes() == before and not (tmp_path / "issue13.zh.md.bak").exists()
+
+
+def test_check_marks_what_qa_fix_would_fix(tmp_path):
+    (tmp_path / "m.zh.md").write_text("基于变压器的模型，即变压器有用。\n", encoding="utf-8")
+    result = run_qa("check", "m.zh.md", cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    assert "m.zh.md:1:3: error [glossary/forbidden-term] [*] '变压器' is a wrong rendering" in "\n".join(lines)
+    assert any(line.startswith("m.zh.md:1:11: warning [glossary/forbidden-term] '变压器'") for line in lines)
+    assert "[*] 1 fixable with `qa fix m.zh.md` (1 more with `qa fix --unsafe-fixes`)" in lines

@@ -282,13 +282,20 @@ def _english_terms(pairs: Sequence[Pair], glossary: Glossary) -> list[_EnglishTe
                 for segment, matches in zip(pair.source, segments, strict=True)
                 if matches
                 for match in outermost(matches)
-                if term_key(segment.raw[match.start : match.end]) == term_key(glossary.entries[match.key].term)
+                if _is_term_itself(segment.raw[match.start : match.end], glossary.entries[match.key].term)
             ),
         )
         if pair.source
         else None
         for pair, segments in zip(pairs, scanned, strict=True)
     ]
+
+
+def _is_term_itself(matched: str, term: str) -> bool:
+    """Whether English text the matcher found is the term, not a variant: in any case or
+    spacing, with the plural ending the matcher allows (Transformers)."""
+    found, wanted = term_key(matched), term_key(term)
+    return found in (wanted, wanted + "s", wanted + "es")
 
 
 def _accepted_matches(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+
 from qa.checks.pairwise import Located, finding_at, translated_pairs
 from qa.inline import PartKind, parts, prose_mask
 from qa.model import Alignment, Applicability, Finding, Fix, Pair, Segment, SegmentKind, Severity
@@ -305,15 +307,34 @@ def _emphasis(alignment: Alignment, pair: Pair) -> list[Finding]:
 
 
 def _unwrap(segment: Segment, markers: list[re.Match[str]], opening: re.Match[str]) -> Fix | None:
-    """Remove the wrapping `**` at both ends, when they are the block's only markers: in
-    `**a** and **b**` the first and last `**` close and open other spans."""
-    if len(markers) != 2 or any(m.group() != "**" for m in markers) or markers[0].start() != opening.start():
+    """Remove the `**` at both ends, when Markdown reads them as one strong span around the
+    whole content: `## **[**title**](url)**` loses its outer pair, but in `**a** and **b**`
+    the first `**` closes after `a`, so there is no wrapper to remove (no fix)."""
+    closing = markers[-1] if markers else None
+    if closing is None or opening.group() != "**" or closing.group() != "**" or closing.start() <= opening.start():
         return None
-    closing = markers[1]
     if segment.raw[closing.end() :].strip():
+        return None
+    if not _one_strong_span(segment.raw[opening.start() : closing.end()]):
         return None
     edits = (segment.edit(opening.start(), opening.end(), ""), segment.edit(closing.start(), closing.end(), ""))
     return Fix(Applicability.SAFE, "remove the '**' around the whole block", edits)
+
+
+def _one_strong_span(text: str) -> bool:
+    """Whether markdown-it parses `text` as a single strong span from its first character to its last."""
+    tokens = [t for t in _INLINE.parseInline(text)[0].children or [] if t.type != "text" or t.content]
+    if not tokens or tokens[0].type != "strong_open" or tokens[-1].type != "strong_close":
+        return False
+    depth = 0
+    for token in tokens[:-1]:
+        depth += token.nesting
+        if depth == 0:
+            return False
+    return True
+
+
+_INLINE = MarkdownIt("commonmark")
 
 
 def _tables(alignment: Alignment, pair: Pair) -> list[Finding]:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from qa.model import Alignment, Finding, Pair, PairScore, ReferenceScore, Report, Severity
+from qa.model import Alignment, Finding, Fix, Pair, PairScore, ReferenceScore, Report, Severity
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "schema/report-v1.schema.json"
@@ -115,4 +115,23 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "suggestion": finding.suggestion,
         "message": finding.message,
         "pair": finding.pair,
+        "fix": None if finding.fix is None else fix_to_json(finding.fix),
+    }
+
+
+def fix_to_json(fix: Fix) -> dict[str, Any]:
+    """Ruff's shape: applicability, message, and edits in the finding's coordinates."""
+    return {
+        "applicability": fix.applicability.value,
+        "message": fix.message,
+        "edits": [
+            {
+                "line": edit.line,
+                "column": edit.column,
+                "end_line": edit.end_line,
+                "end_column": edit.end_column,
+                "content": edit.content,
+            }
+            for edit in fix.edits
+        ],
     }

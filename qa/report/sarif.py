@@ -7,7 +7,7 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from qa.model import Finding, Report, Severity
+from qa.model import Applicability, Finding, Report, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -84,7 +84,31 @@ def _result(finding: Finding, rule_index: dict[str, int] | None) -> dict[str, An
         result["ruleIndex"] = rule_index[finding.rule]
     if finding.suggestion:
         result["properties"] = {"suggestion": finding.suggestion, "term": finding.term}
+    if finding.fix is not None:
+        result["fixes"] = [_fix(finding)]
     return result
+
+
+def _fix(finding: Finding) -> dict[str, Any]:
+    """SARIF has no applicability: an unsafe fix says so in its description."""
+    fix = finding.fix
+    prefix = "" if fix.applicability is Applicability.SAFE else "unsafe (qa fix --unsafe-fixes): "
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": edit.line,
+                "startColumn": edit.column,
+                "endLine": edit.end_line,
+                "endColumn": edit.end_column,
+            },
+            "insertedContent": {"text": edit.content},
+        }
+        for edit in fix.edits
+    ]
+    return {
+        "description": {"text": prefix + fix.message},
+        "artifactChanges": [{"artifactLocation": _location(finding.file), "replacements": replacements}],
+    }
 
 
 def _fingerprint(finding: Finding) -> str:

@@ -1,6 +1,11 @@
 import json
+from dataclasses import replace
+from importlib.resources import files
 
-from qa.model import Finding, Pair, PairScore, Report, Severity, Signature
+import jsonschema
+import pytest
+
+from qa.model import Applicability, Edit, Finding, Fix, Pair, PairScore, Report, Severity, Signature
 from qa.report.json import render, to_dict
 from tests.conftest import doc
 
@@ -64,6 +69,7 @@ def test_version_1_contract():
         "suggestion": "CLIP",
         "message": "m",
         "pair": 0,
+        "fix": None,
     }
 
 
@@ -72,3 +78,24 @@ def test_no_source_has_null_source_and_drift():
     data = to_dict(report)
     assert data["source"] is None and data["summary"]["drift_mean"] is None and data["pairs"] == []
     assert "剪辑" in render(sample_report())  # Chinese stays readable, not \u-escaped
+
+
+def with_fix(report: Report) -> Report:
+    edit = Edit(1, 3, 1, 5, "CLIP")
+    finding = replace(report.findings[0], fix=Fix(Applicability.SAFE, "replace '剪辑' with 'CLIP'", (edit,)))
+    return replace(report, findings=(finding,))
+
+
+def test_a_fix_is_written_in_ruffs_shape_and_validates():
+    data = json.loads(render(with_fix(sample_report())))
+    data["signature"]["glossaries"] = {"g.csv": "sha256:" + "ab" * 32}  # the sample's is short
+    assert data["findings"][0]["fix"] == {
+        "applicability": "safe",
+        "message": "replace '剪辑' with 'CLIP'",
+        "edits": [{"line": 1, "column": 3, "end_line": 1, "end_column": 5, "content": "CLIP"}],
+    }
+    schema = json.loads(files("qa.schema").joinpath("report-v1.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    data["findings"][0]["fix"]["applicability"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

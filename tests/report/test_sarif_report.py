@@ -42,3 +42,19 @@ def test_a_broken_document_does_not_validate(sarif_schema):
     document["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(sarif_schema).validate(document)
+
+
+def test_a_fix_becomes_a_sarif_fix(sarif_schema):
+    from tests.report.test_json_report import with_fix
+
+    log = json.loads(render(with_fix(sample_report())))
+    jsonschema.validate(log, sarif_schema)
+    (fix,) = log["runs"][0]["results"][0]["fixes"]
+    assert fix["description"]["text"] == "replace '剪辑' with 'CLIP'"
+    (change,) = fix["artifactChanges"]
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"startLine": 1, "startColumn": 3, "endLine": 1, "endColumn": 5},
+            "insertedContent": {"text": "CLIP"},
+        }
+    ]
