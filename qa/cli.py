@@ -14,6 +14,7 @@ from qa.cli_help import QaGroup, QaTyper
 from qa.errors import ModelLoadError, QaInputError
 from qa.executors import ExecutorError, one_blas_thread_pool
 from qa.model import Applicability, Report, Severity
+from qa.report import FORMATS
 
 one_blas_thread_pool()  # before anything imports numpy: OpenBLAS reads it when it loads
 
@@ -49,13 +50,9 @@ app = QaTyper(
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class ReportFormat(enum.StrEnum):
-    md = "md"
-    json = "json"
-    html = "html"
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
+ReportFormat = enum.StrEnum("ReportFormat", {name: name for name in FORMATS})
+"""`--format` choices: the registry of report formats (qa/report/__init__.py)."""
+DEFAULT_FORMAT = ReportFormat("md")
 
 
 class AlignFormat(enum.StrEnum):
@@ -68,16 +65,6 @@ class AlignFormat(enum.StrEnum):
 # Format -> (module in qa/report/, file extension, how it stays intact on a stdout that is not
 # UTF-8: qa/cli_process.py print_document). `github` writes to stdout by default: the workflow
 # runner reads annotations from there.
-_FORMATS = {
-    ReportFormat.md: ("markdown", "md", "text"),
-    ReportFormat.json: ("json", "json", "json"),
-    ReportFormat.html: ("html", "html", "markup"),
-    ReportFormat.sarif: ("sarif", "sarif", "json"),
-    ReportFormat.junit: ("junit", "junit.xml", "markup"),
-    ReportFormat.github: ("github", None, "text"),
-}
-
-
 class TerminalOutput(enum.StrEnum):
     full = "full"
     concise = "concise"
@@ -164,7 +151,7 @@ def check(
         Path | None,
         typer.Option("--reference", help="A human reference translation: chrF and BLEU per pair and overall."),
     ] = None,
-    report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
+    report_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = DEFAULT_FORMAT,
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Report file, or '-' for stdout \\[default: REPORT_DIR/NAME.review.EXT]."),
@@ -588,7 +575,7 @@ def _report_destinations(paths, report_format: ReportFormat, output: str | None,
     """Where each report goes; None: to stdout."""
     from qa.batch import report_paths
 
-    extension = _FORMATS[report_format][1]
+    extension = FORMATS[report_format].extension
     if output == "-" or (output is None and extension is None):
         return None
     return [Path(output)] if output else report_paths(paths, report_dir, extension)
@@ -612,7 +599,7 @@ def _write_reports(reports, report_format: ReportFormat, destinations: list[Path
         from qa.cli_process import print_document
 
         for report in reports:
-            print_document(_renderer(report_format)(report), _FORMATS[report_format][2])
+            print_document(FORMATS[report_format].render(report), FORMATS[report_format].kind)
         return ["-"] * len(reports)
     return [_write_report(report, report_format, path) for report, path in zip(reports, destinations, strict=True)]
 
@@ -676,16 +663,10 @@ def _write_report(report: Report, report_format: ReportFormat, path: Path) -> st
     from qa.io import write_atomic
 
     try:
-        write_atomic(path, _renderer(report_format)(report))
+        write_atomic(path, FORMATS[report_format].render(report))
     except OSError as error:
         raise QaInputError(str(path), f"cannot write report: {error.strerror or error}") from None
     return str(path)
-
-
-def _renderer(report_format: ReportFormat):
-    from importlib import import_module
-
-    return import_module(f"qa.report.{_FORMATS[report_format][0]}").render
 
 
 def _print_findings(report: Report, *, to_stderr: bool) -> None:
