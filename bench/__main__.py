@@ -160,9 +160,9 @@ def measure(name: str, model: str, shared: Path) -> dict[str, object]:
     # floor's "2 threads" row sets its own limit for its encode calls, after everything else.
     threadpool_limits(limits=1, user_api="blas")
     from bench.stages import pure_embedding, pure_embedding_fresh, pure_embedding_on, run_stages, workloads
-    from qa.embed import load_encoder
+    from qa.embed.encoders import load_encoder
     from qa.executors import FileCheck, ProcessExecutor
-    from qa.glossary import discover_glossaries, load_glossaries
+    from qa.glossary.load import discover_glossaries, load_glossaries
 
     workload = next(w for w in workloads(REPO, shared, model) if w.name == name)
     glossary = load_glossaries(discover_glossaries(REPO / "examples", REPO))

@@ -214,15 +214,15 @@ NEEDS = {"parse": (), "align": ("parse",)}
 
 def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
     """Run the stages in this process, one JSON line per stage as it ends."""
-    from qa.align import align
-    from qa.checks import alignment as alignment_checks
-    from qa.checks import code, images, language, length, links, markdown, numbers, typography, untranslated
-    from qa.checks import glossary as glossary_checks
-    from qa.glossary import bundled_glossaries, load_glossaries
-    from qa.markdown import parse_document
+    from qa.align.pairs import align
+    from qa.glossary.load import bundled_glossaries, load_glossaries
     from qa.model import PairScore
-    from qa.signals import with_text_signals
-    from qa.suppress import apply_comments
+    from qa.read.markdown import parse_document
+    from qa.rules import alignment as alignment_checks
+    from qa.rules import code, images, language, length, links, markdown, numbers, typography, untranslated
+    from qa.rules import glossary as glossary_checks
+    from qa.rules.suppress import apply_comments
+    from qa.score.signals import with_text_signals
 
     glossary = load_glossaries(bundled_glossaries())
     source_text, target_text = english.read_text(encoding="utf-8"), chinese.read_text(encoding="utf-8")

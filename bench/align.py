@@ -31,10 +31,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from qa.align import align
-from qa.io import read_text
-from qa.markdown import parse_document
+from qa.align.pairs import align
 from qa.model import Document, Segment, SegmentKind
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
 
 SEED = 13
 HERE = Path(__file__).resolve().parent
@@ -332,7 +332,7 @@ def speed(cases: Sequence[Case], encode, blocks: int = 2000) -> list[tuple[str, 
 
 def detection(cases: Sequence[Case], encode) -> list[tuple[str, str]]:
     """How often a truncated target or another article's target gets its one finding."""
-    from qa.checks.alignment import TRUNCATED_TARGET, UNRELATED_DOCUMENTS, check_alignment
+    from qa.rules.alignment import TRUNCATED_TARGET, UNRELATED_DOCUMENTS, check_alignment
 
     def rules(source: Document, target: Document) -> set[str]:
         vectors = (_vectors(encode, source), _vectors(encode, target)) if encode else (None, None)
@@ -370,7 +370,7 @@ def main() -> None:
 
     encode = None
     if not args.no_encoder:
-        from qa.embed import load_encoder
+        from qa.embed.encoders import load_encoder
 
         encoder = load_encoder()
         memo: dict[str, np.ndarray] = {}

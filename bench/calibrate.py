@@ -3,13 +3,13 @@
 Uses the fully mirrored en/zh pairs of shared/corpus/parallel (MANIFEST `mirror=FULL`) whose
 parsed block sequences have the same length, so block i of the English is block i of the
 Chinese (gold 1-1 pairs). Prints:
-- log(len(zh) / len(en)) of gold prose pairs: mean and sd (qa/align.py LENGTH_LOG_RATIO_*);
-- the length model of qa/signals.py LENGTH, fitted by maximum likelihood, the percentiles
-  of gold length_z that qa/checks/length.py OMISSION_Z / ADDITION_Z are set from, and how
+- log(len(zh) / len(en)) of gold prose pairs: mean and sd (qa/align/pairs.py LENGTH_LOG_RATIO_*);
+- the length model of qa/score/signals.py LENGTH, fitted by maximum likelihood, the percentiles
+  of gold length_z that qa/rules/length.py OMISSION_Z / ADDITION_Z are set from, and how
   often each candidate threshold fires on gold pairs;
-- the share of ordinary English words gold translations keep (qa/checks/untranslated.py);
+- the share of ordinary English words gold translations keep (qa/rules/untranslated.py);
 - for each encoder (--model, repeatable): raw cosine of gold vs mismatched pairs, and the
-  calibration of qa/drift.py CALIBRATIONS (good_relative, good_margin, and the threshold:
+  calibration of qa/score/drift.py CALIBRATIONS (good_relative, good_margin, and the threshold:
   the 99th percentile of gold drift rounded up to 0.05).
 
 Run: python bench/calibrate.py [--model use-multilingual --model multilingual-e5-small] [--no-model]
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.drift import MIN_PAIRS, NEIGHBOURS, Calibration, components, score_pairs, scoreable
-from qa.io import read_text
-from qa.markdown import parse_document
 from qa.model import Pair
-from qa.signals import LENGTH, english_kept, length_units, length_z
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
+from qa.score.drift import MIN_PAIRS, NEIGHBOURS, Calibration, components, score_pairs, scoreable
+from qa.score.signals import LENGTH, english_kept, length_units, length_z
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus/parallel"
 
@@ -90,7 +90,7 @@ def fit_length_model(pairs: list[Pair], iterations: int = 20) -> tuple[float, fl
 
 
 def document_vectors(document: GoldDocument, vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays indexed by segment index, as the pipeline hands them to qa.drift.score_pairs."""
+    """Arrays indexed by segment index, as the pipeline hands them to qa.score.drift.score_pairs."""
     dimension = len(next(iter(vectors.values())))
     size = 1 + max(max(p.source[0].index, p.target[0].index) for p in document.pairs)
     source, target = np.zeros((size, dimension), np.float32), np.zeros((size, dimension), np.float32)
@@ -101,7 +101,7 @@ def document_vectors(document: GoldDocument, vectors: dict[str, np.ndarray]) -> 
 
 
 def measure_drift(model: str, documents: list[GoldDocument], vectors: dict[str, np.ndarray]) -> Calibration:
-    """good_relative and good_margin of qa/drift.py for one model, and its threshold: the 99th
+    """good_relative and good_margin of qa/score/drift.py for one model, and its threshold: the 99th
     percentile of gold drift rounded up to 0.05."""
     similarities = []
     for document in documents:
@@ -163,14 +163,14 @@ def main() -> None:
 
     mean, per_unit, floor, var_per_unit = fit_length_model(pairs)
     print(
-        f"length model (qa/signals.py LENGTH): mean {mean:.3f} mean_per_unit {per_unit:.2f} "
+        f"length model (qa/score/signals.py LENGTH): mean {mean:.3f} mean_per_unit {per_unit:.2f} "
         f"sd_floor {floor:.3f} var_per_unit {var_per_unit:.2f}"
     )
     zs = np.array([z for p in pairs if (z := length_z(p)) is not None])
     print(f"length_z of gold pairs under LENGTH as set: n {zs.size}, mean {zs.mean():.2f}, sd {zs.std():.2f}")
     print(
         f"  1st percentile {np.percentile(zs, 1):.2f}, 99th percentile {np.percentile(zs, 99):.2f} "
-        "(qa/checks/length.py OMISSION_Z and ADDITION_Z: about 1 gold pair in 100 flagged by each)"
+        "(qa/rules/length.py OMISSION_Z and ADDITION_Z: about 1 gold pair in 100 flagged by each)"
     )
     for threshold in (2.5, 2.75, 3.0, 3.5):
         print(
@@ -183,7 +183,7 @@ def main() -> None:
         + " / ".join(f"{np.percentile(kept, q):.2f}" for q in (50, 95, 99, 100))
     )
 
-    from qa.embed import load_encoder
+    from qa.embed.encoders import load_encoder
 
     for model in [] if args.no_model else args.model or ["use-multilingual"]:
         encoder = load_encoder(model)

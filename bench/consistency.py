@@ -31,10 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from qa.align import align  # noqa: E402
-from qa.checks import consistency  # noqa: E402
-from qa.markdown import parse_document  # noqa: E402
+from qa.align.pairs import align  # noqa: E402
 from qa.model import Finding  # noqa: E402
+from qa.read.markdown import parse_document  # noqa: E402
+from qa.rules import consistency  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 DATA = REPO / "bench" / "data"

@@ -9,7 +9,7 @@ Chinese document are corrupted, in turn
 - dropped: one sentence removed from a block of two or more;
 - untranslated: the English block copied in its place;
 and every other block is left intact. Each pair is then scored exactly as `qa check` scores
-an aligned pair (qa.drift.score_pairs with the model's calibration, qa.signals), and the
+an aligned pair (qa.score.drift.score_pairs with the model's calibration, qa.score.signals), and the
 ROC AUC of each score separates each corruption type from the intact pairs. "combined" is
 the largest of the rule scores, each divided by its rule's threshold: the number `qa check`
 effectively compares with 1. The flag rates are at the default thresholds.
@@ -38,12 +38,12 @@ from pathlib import Path
 import numpy as np
 from calibrate import DEFAULT_CORPUS, GoldDocument, gold_documents
 
-from qa.checks.length import ADDITION_Z, OMISSION_Z
-from qa.checks.untranslated import KEPT_THRESHOLD
-from qa.drift import calibration_for, score_pairs
-from qa.markdown import parse_document
 from qa.model import Pair, Segment, SegmentKind
-from qa.signals import english_kept, length_z
+from qa.read.markdown import parse_document
+from qa.rules.length import ADDITION_Z, OMISSION_Z
+from qa.rules.untranslated import KEPT_THRESHOLD
+from qa.score.drift import calibration_for, score_pairs
+from qa.score.signals import english_kept, length_z
 
 REPO = Path(__file__).resolve().parents[1]
 CORRUPTIONS = ("replaced", "truncated", "dropped", "untranslated")
@@ -239,7 +239,7 @@ def cost(model: str, texts: list[str], repeats: int) -> dict[str, float]:
         qa = [sys.executable, "-m", "qa", "check", "examples/issue13.zh.md", "--model", model, "--report-dir", reports]
         figures: dict[str, float] = {}
         if model == "multilingual-e5-small":
-            build = [sys.executable, "-c", "from qa.e5 import ensure_built; ensure_built()"]
+            build = [sys.executable, "-c", "from qa.embed.e5 import ensure_built; ensure_built()"]
             first = measure(build, env)
             figures["first-use build s"] = first["wall"]
             figures["first-use build MB"] = first["rss_mb"]
@@ -256,7 +256,7 @@ def cost(model: str, texts: list[str], repeats: int) -> dict[str, float]:
         throughput = [
             sys.executable,
             "-c",
-            "import json, sys, time; from qa.embed import load_encoder; "
+            "import json, sys, time; from qa.embed.encoders import load_encoder; "
             "texts = json.load(open(sys.argv[1])); e = load_encoder(sys.argv[2], cache=False); "
             "t = time.perf_counter(); e.encode(texts); print(len(texts) / (time.perf_counter() - t))",
         ]
@@ -286,7 +286,7 @@ def main() -> None:
     print(f"{len(documents)} gold documents, {args.rounds} rounds: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     texts = sorted({t for ds in rounds for d in ds for p in d.pairs for t in (p.source_text, p.target_text)})
 
-    from qa.embed import load_encoder
+    from qa.embed.encoders import load_encoder
 
     results = {}
     for model in models:
@@ -312,8 +312,7 @@ def main() -> None:
 def prompt_table(rounds: list[list[LabelledDocument]], texts: list[str]) -> list[str]:
     """e5 was trained with "query: " and "passage: " prefixes; which separates best here?
     Raw cosine distance (no calibration, so no constant measured with one prefix favours it)."""
-    from qa import e5
-    from qa.embed import SentenceTransformerEncoder
+    from qa.embed.encoders import SentenceTransformerEncoder, e5
 
     path = str(e5.ensure_built())
     lines = ["| e5 prefix (raw 1 - cos) | " + " | ".join(CORRUPTIONS) + " |", "|---|" + "---|" * len(CORRUPTIONS)]

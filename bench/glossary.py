@@ -30,12 +30,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.checks.glossary import FORBIDDEN_TERM, MISSING_TERM, check_document
-from qa.glossary import COLUMNS, Glossary, load_glossaries
-from qa.io import read_text
-from qa.markdown import parse_document
+from qa.glossary.load import COLUMNS, Glossary, load_glossaries
 from qa.model import Finding, Severity
 from qa.pipeline import CheckOptions, run_check
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
+from qa.rules.glossary import FORBIDDEN_TERM, MISSING_TERM, check_document
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO / "bench" / "data" / "glossary_dev.tsv"
@@ -202,7 +202,7 @@ def throughput(glossary: Glossary, corpus: Path) -> tuple[float, float, int]:
 
 LOAD = (
     "import sys, time; t = time.perf_counter(); from pathlib import Path; "
-    "from qa.glossary import load_glossaries; g = load_glossaries([Path(p) for p in sys.argv[1:]]); "
+    "from qa.glossary.load import load_glossaries; g = load_glossaries([Path(p) for p in sys.argv[1:]]); "
     "l, lc = time.perf_counter() - t, time.process_time(); "
     "g.wrong_matcher; g.english_matcher; g.accepted_matcher; "
     "print(l, lc, time.perf_counter() - t, time.process_time())"

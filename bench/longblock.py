@@ -104,7 +104,7 @@ def main() -> None:
         for label, extra in (("drift", ["--model", arguments.model]), ("--no-drift", ["--no-drift"])):
             cache = folder / f"cache-{label}"
             if arguments.model == "multilingual-e5-small" and label == "drift":
-                measure([sys.executable, "-c", "from qa.e5 import ensure_built; ensure_built()"], cache)
+                measure([sys.executable, "-c", "from qa.embed.e5 import ensure_built; ensure_built()"], cache)
             report = folder / f"{label}.json"
             command = [sys.executable, "-m", "qa", "check", str(target), "--format", "json", "-o", str(report)]
             result = measure(command + extra, cache)

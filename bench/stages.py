@@ -17,11 +17,11 @@ from functools import partial
 from pathlib import Path
 
 from qa.batchembed import EmbeddedTexts, MemoryEncoder, embed_documents, segment_texts
-from qa.glossary import Glossary
-from qa.io import read_text
-from qa.markdown import parse_document
+from qa.glossary.load import Glossary
 from qa.model import Document, Report
 from qa.pipeline import CheckOptions, english_source_for, run_check
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
 from qa.report import markdown as markdown_report
 
 STAGES = ("read", "parse", "align", "glossary", "other checks", "embed", "report")
@@ -209,6 +209,6 @@ def pure_embedding_fresh(model: str, texts: Sequence[str], parts: int, repeats: 
 def embed_chunk(model: str, texts: list[str]) -> int:
     """Embed in a worker with its (inherited or loaded) model, uncached; return only a count,
     so shipping the vectors back is not timed as embedding."""
-    from qa.embed import load_encoder
+    from qa.embed.encoders import load_encoder
 
     return len(load_encoder(model, threads=1, cache=False).encode(texts))

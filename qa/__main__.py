@@ -1,3 +1,3 @@
-from qa.cli import app
+from qa.cli.main import app
 
 app(prog_name="qa")

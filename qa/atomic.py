@@ -1,6 +1,6 @@
 """Replace a user's file without ever leaving it half-written or losing its permissions.
 
-qa/io.py `write_atomic` writes reports (new files, text, mode 0600 from mkstemp is fine
+qa/read/io.py `write_atomic` writes reports (new files, text, mode 0600 from mkstemp is fine
 there). Glossary edits and `qa fix --in-place` rewrite files the user owns: they need the
 exact bytes (a BOM, CRLF line endings kept), the file's mode kept, and the data on disk
 before the rename, so a crash leaves either the old file or the new one.

@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from qa.errors import QaInputError
 from qa.executors import Executor
-from qa.glossary import Glossary
+from qa.glossary.load import Glossary
 from qa.model import Report, Severity
 from qa.pipeline import MARKDOWN_EXTENSIONS, CheckOptions, english_source_for
-from qa.selection import RuleSelection
+from qa.rules.selection import RuleSelection
 
 TARGET_PATTERNS = ("*.zh.md", "*.zh.mdx")
 """What a folder given as a target stands for: its Chinese Markdown and MDX pages."""
@@ -60,7 +60,7 @@ def expand_targets(arguments: Sequence[str]) -> list[Path]:
         if path.is_dir():
             # Regular files only (is_file follows a symlink to its file): a FIFO would block the
             # run for ever and /dev/zero never ends; a file named on the command line is refused
-            # with its reason instead (qa/io.py).
+            # with its reason instead (qa/read/io.py).
             found = sorted(
                 {
                     p
@@ -133,10 +133,10 @@ def check_targets(
 def _run_checks(reports: list[Report], settings: RunSettings, glossary: Glossary) -> list[Report]:
     """The checks over the whole run (consistency across files replaces each file's own);
     their findings pass the same selection, severities and qa-ignore comments as the rest."""
-    from qa.checks import checks_at
-    from qa.markdown import parse_document
-    from qa.rules import Scope
-    from qa.verdict import decide
+    from qa.read.markdown import parse_document
+    from qa.rules import checks_at
+    from qa.rules.rule import Scope
+    from qa.rules.verdict import decide
 
     for check in checks_at(Scope.RUN):
         if settings.selection.allows_any(rule.id for rule in check.rules):

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.io import read_text
-from qa.markdown import parse_document
+from qa.embed.windows import window_texts
 from qa.model import Document
 from qa.pipeline import CheckOptions
-from qa.windows import window_texts
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
 
 BATCH_TEXTS = 4096
 """Texts per model call: large enough that per-call overhead vanishes (the encoders batch
@@ -87,14 +87,14 @@ def documents_to_embed(options: CheckOptions) -> list[Document]:
 
 def segment_texts(documents: Iterable[Document]) -> list[str]:
     """Distinct texts the pipeline sends the encoder for these documents' blocks (blank ones
-    get a zero vector, not a model call; a long one is sent as its windows, qa/windows.py),
+    get a zero vector, not a model call; a long one is sent as its windows, qa/embed/windows.py),
     in first-seen order so the batches are reproducible."""
     blocks = (s.text for d in documents for s in d.segments if s.text.strip())
     return list(dict.fromkeys(window_texts(blocks)))
 
 
 def embed_texts(encoder, texts: Sequence[str], batch: int = BATCH_TEXTS) -> EmbeddedTexts:
-    """Every distinct text through `encoder` (normally `qa.embed.load_encoder`'s cached one:
+    """Every distinct text through `encoder` (normally `qa.embed.encoders.load_encoder`'s cached one:
     cached vectors are looked up, only the misses reach the model) in batches of `batch`."""
     distinct = tuple(dict.fromkeys(texts))
     parts = [

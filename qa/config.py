@@ -193,7 +193,7 @@ def _most_specific(overrides: tuple[tuple[str, str], ...], rule: str) -> str | N
 
 
 def _read(path: Path) -> str:
-    from qa.io import read_text
+    from qa.read.io import read_text
 
     return read_text(path)
 

@@ -12,7 +12,7 @@ another qa version, or relative paths from another working directory.
 - `SerialExecutor` (default): no engine, no extra process.
 - `ProcessExecutor`: a local pool, one process per core, each parsing, embedding and
   checking whole files. Forked after `FileCheck.warm()` loaded the glossary and encoder
-  here, so the workers share them instead of loading their own (README, Performance).
+  here, so the workers share them instead of loading their own (docs/performance.md).
 - `DaskExecutor`: dask.distributed, on a scheduler address or, with None, a LocalCluster.
 
 Why Dask rather than Ray: both install from PyPI here (`pip install --dry-run` resolves
@@ -56,7 +56,7 @@ from qa.errors import ModelLoadError, QaInputError
 
 if TYPE_CHECKING:
     from qa.batchembed import EmbeddedTexts
-    from qa.glossary import Glossary
+    from qa.glossary.load import Glossary
     from qa.model import Report
     from qa.pipeline import CheckOptions
 
@@ -135,7 +135,7 @@ class ProcessExecutor(_Closing):
     `start_method="fork"` (default, Linux): workers are copies of this process, so a
     glossary and an encoder loaded here before the first `map` (`FileCheck.warm()`) are
     theirs at no cost and their memory is shared copy-on-write — on the corpus this ran in
-    2.2 s where fork-server workers that each load USE took 3.7 s (README, Performance).
+    2.2 s where fork-server workers that each load USE took 3.7 s (docs/performance.md).
     Fork copies a process safely only when no other thread of it holds a lock the workers
     need: workers here only compute and return data. Use "forkserver" when that is in
     doubt (Python 3.14's default): workers then start from a server that imported the
@@ -364,7 +364,7 @@ class FileCheck:
     threads: int = 1
     """Math threads for an encoder the worker loads. One: each worker process already has a
     core, and on a busy 2-core machine two BLAS threads per USE call were measured 8x slower
-    than one (README, Performance)."""
+    than one (docs/performance.md)."""
     preload_model: str | None = None
     """Load this encoder in `warm()`; None when the tasks carry their vectors, run --no-drift,
     or find their blocks in the embedding cache (`model_needed`): the model is then loaded
@@ -406,7 +406,7 @@ class FileCheck:
             return
         from pathlib import Path
 
-        from qa.glossary import is_bundled
+        from qa.glossary.load import is_bundled
 
         glossaries = (Path(p) for p, _ in self.glossary_files if not is_bundled(p))  # bundled: in the package
         paths = [options.target, options.source, options.reference, *glossaries]
@@ -425,7 +425,7 @@ class FileCheck:
         preload()
         worker_glossary(self.glossary_files).prepare()
         if self.preload_model is not None:
-            from qa.embed import load_encoder
+            from qa.embed.encoders import load_encoder
 
             load_encoder(self.preload_model, threads=self.threads)
         # What is loaded now lives as long as the process (the encoder's vocabulary alone is
@@ -435,7 +435,7 @@ class FileCheck:
         gc.freeze()
 
     def _encoder_factory(self, task: FileTask) -> Callable[[str], object]:
-        from qa.embed import load_encoder
+        from qa.embed.encoders import load_encoder
 
         def load(model: str):
             # Lazy: loaded by `warm()` already, or here at the first block the cache lacks.
@@ -450,7 +450,7 @@ class FileCheck:
 
 
 def plan_tasks(options: Sequence[CheckOptions], encoder: object | None = None) -> list[FileTask]:
-    """One task per target, in order. With `encoder` (loaded here once, e.g. `qa.embed.load_encoder(model)`),
+    """One task per target, in order. With `encoder` (loaded here once, e.g. `qa.embed.encoders.load_encoder(model)`),
     every file with a source is read and parsed here and all their blocks are embedded in one
     pass — distinct texts once, cached ones looked up together, the rest in large batches —
     and each task carries its own rows, so workers need no model. Without it, workers embed.
@@ -523,8 +523,8 @@ def model_needed(options: Sequence[CheckOptions]) -> bool:
     vector size only loading tells (not bundled, nothing cached for it). A file that cannot be
     read says yes: the run itself reports it, in order."""
     from qa.batchembed import documents_to_embed, segment_texts
-    from qa.cache import missing_texts
-    from qa.embed import known_identity
+    from qa.embed.cache import missing_texts
+    from qa.embed.encoders import known_identity
 
     embedding = [o for o in options if o.source is not None and o.model is not None]
     if not embedding:
@@ -612,7 +612,7 @@ def worker_glossary(files: tuple[tuple[str, str], ...]) -> Glossary:
         return _GLOSSARIES[files]
     from pathlib import Path
 
-    from qa.glossary import is_bundled, load_glossaries
+    from qa.glossary.load import is_bundled, load_glossaries
 
     # A bundled glossary is named `bundled:NAME`, which only a string says (not a Path).
     glossary = load_glossaries([path if is_bundled(path) else Path(path) for path, _ in files])
@@ -727,7 +727,7 @@ def one_blas_thread_pool() -> None:
     call). A new pool thread spins for about 0.1 CPU-s before it sleeps, on the core the
     other worker needs: measured, a pool of two took 0.2 CPU-s more than the same work in one
     process, and a pool started for a run embedded the corpus in 1.18-1.24 s where a pool
-    that had already run took 1.11 s (README, Performance). A value the user set is kept, and
+    that had already run took 1.11 s (docs/performance.md). A value the user set is kept, and
     a later request for more threads (threads=2) still grows the pool."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

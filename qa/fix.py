@@ -1,7 +1,7 @@
 """`qa fix`: apply the fixes of exactly the findings `qa check` reports, and show them as a diff.
 
 The check runs as `qa check` runs it (same alignment, model, selection, severities and
-qa-ignore comments: qa/verdict.py), and every finding that carries a fix (qa/model.py `Fix`)
+qa-ignore comments: qa/rules/verdict.py), and every finding that carries a fix (qa/model.py `Fix`)
 is a candidate: safe ones by default, unsafe ones too with `--unsafe-fixes`. Nothing else is
 ever changed, so what `qa fix` does is what `qa check` printed with `[*]`.
 
@@ -25,12 +25,12 @@ from pathlib import Path
 
 from qa.atomic import replace_file
 from qa.errors import QaInputError
-from qa.glossary import Glossary
-from qa.inline import PartKind, parts
-from qa.io import decode, read_bytes
-from qa.markdown import parse_document
+from qa.glossary.load import Glossary
 from qa.model import Applicability, Document, Edit, Finding, Report, SegmentKind
 from qa.pipeline import CheckOptions, run_check
+from qa.read.inline import PartKind, parts
+from qa.read.io import decode, read_bytes
+from qa.read.markdown import parse_document
 
 MAX_PASSES = 10
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")

@@ -219,7 +219,7 @@ class Finding:
 class PairScore:
     pair: int
     drift: float | None
-    """Calibrated drift (qa/drift.py): 0 as close as a good translation, 1 as far as an
+    """Calibrated drift (qa/score/drift.py): 0 as close as a good translation, 1 as far as an
     unrelated block of the same document; None where a score would mislead."""
     cosine: float | None = None
     """Raw cosine similarity of the pair's embeddings, before calibration."""
@@ -255,7 +255,7 @@ class Signature:
     model: str | None
     thresholds: tuple[tuple[str, float], ...] = ()
     calibration: str | None = None
-    """How drift was calibrated (qa/drift.py Calibration.describe); None without drift."""
+    """How drift was calibrated (qa/score/drift.py Calibration.describe); None without drift."""
 
     def glossary_label(self, location: str) -> str:
         """A glossary as a report names it: a bundled one with the qa version that ships it."""

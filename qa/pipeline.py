@@ -13,20 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import __version__, windows
-from qa.align import align
-from qa.checks import checks_at
-from qa.checks import length as length_checks
-from qa.checks import untranslated as untranslated_checks
-from qa.checks.alignment import UNRELATED_DOCUMENTS
-from qa.glossary import Glossary
-from qa.io import read_text
-from qa.markdown import parse_document
+from qa import __version__
+from qa.align.pairs import align
+from qa.embed import windows
+from qa.glossary.load import Glossary
 from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
-from qa.rules import CheckInput, Scope
-from qa.selection import RuleSelection
-from qa.signals import with_text_signals
-from qa.verdict import decide
+from qa.read.io import read_text
+from qa.read.markdown import parse_document
+from qa.rules import checks_at
+from qa.rules import length as length_checks
+from qa.rules import untranslated as untranslated_checks
+from qa.rules.alignment import UNRELATED_DOCUMENTS
+from qa.rules.rule import CheckInput, Scope
+from qa.rules.selection import RuleSelection
+from qa.rules.verdict import decide
+from qa.score.signals import with_text_signals
 
 Clock = Callable[[str], AbstractContextManager[object]]
 """Wraps one stage ("read", "parse", "embed", "align", "glossary", "other checks")."""
@@ -44,7 +45,7 @@ class CheckOptions:
     model: str | None
     """None: no embeddings (`--no-drift`); alignment uses anchors and lengths only."""
     drift_threshold: float | None = None
-    """None: the model's measured threshold (qa/drift.py CALIBRATIONS)."""
+    """None: the model's measured threshold (qa/score/drift.py CALIBRATIONS)."""
     reference: Path | None = None
     """A human reference translation: chrF and BLEU per pair and for the document."""
     selection: RuleSelection = field(default_factory=RuleSelection)
@@ -59,8 +60,8 @@ def preload() -> None:
     """Load now what the checks otherwise load on first use: cn2an (~0.1 s), AutoCorrect's
     rules, and the modules `_final` imports. A process that forks workers calls this once
     before forking, so no worker pays for it; nothing here imports torch or an encoder."""
-    from qa import numbers
-    from qa.checks import typography
+    from qa.read import numbers
+    from qa.rules import typography
 
     numbers.preload()
     typography.preload()
@@ -122,10 +123,10 @@ def run_check(
     source_vectors = target_vectors = reference_vectors = None
     calibration = encoder = None
     if options.model is not None:
-        from qa.drift import calibration_for
+        from qa.score.drift import calibration_for
 
         if encoder_factory is None:
-            from qa.embed import load_encoder as encoder_factory
+            from qa.embed.encoders import load_encoder as encoder_factory
         with clock("embed"):
             encoder = encoder_factory(options.model)
             source_vectors, target_vectors = _embed(encoder, source, target)
@@ -161,7 +162,7 @@ def run_check(
     with clock("other checks"):
         reference_score = None
         if reference is not None:
-            from qa.reference import score_reference, with_reference_scores
+            from qa.score.reference import score_reference, with_reference_scores
 
             reference_alignment = align(source, reference, source_vectors, reference_vectors)
             per_pair, reference_score = score_reference(reference.path, alignment, reference_alignment)
@@ -207,7 +208,7 @@ def _scores(
 ) -> tuple[PairScore, ...]:
     """Drift per pair (with vectors) and the text signals."""
     if not unrelated and source_vectors is not None and target_vectors is not None and calibration is not None:
-        from qa.drift import score_pairs, too_few_scored
+        from qa.score.drift import score_pairs, too_few_scored
 
         scores = score_pairs(alignment.pairs, source_vectors, target_vectors, calibration)
         if (note := too_few_scored(scores)) is not None:
@@ -232,8 +233,8 @@ def run_align(
         alignment = align(source, target)
         return alignment, tuple(PairScore(pair=p.id, drift=None) for p in alignment.pairs)
     if encoder_factory is None:
-        from qa.embed import load_encoder as encoder_factory
-    from qa.drift import calibration_for, score_pairs
+        from qa.embed.encoders import load_encoder as encoder_factory
+    from qa.score.drift import calibration_for, score_pairs
 
     source_vectors, target_vectors = _embed(encoder_factory(model), source, target)
     alignment = align(source, target, source_vectors, target_vectors)
@@ -242,7 +243,7 @@ def run_align(
 
 def _embed(encoder, source: Document, target: Document) -> tuple[np.ndarray, np.ndarray]:
     """One batch for both documents; blocks without prose get a zero vector, and a long
-    block the pooled vector of its windows (qa/windows.py), so the encoder's memory stays bounded."""
+    block the pooled vector of its windows (qa/embed/windows.py), so the encoder's memory stays bounded."""
     texts = [s.text for s in source.segments] + [s.text for s in target.segments]
     wanted = [i for i, text in enumerate(texts) if text.strip()]
     encoded = windows.encode_blocks(encoder, [texts[i] for i in wanted])

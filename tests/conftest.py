@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from qa.glossary import Glossary, load_glossaries
-from qa.markdown import parse_document
+from qa.glossary.load import Glossary, load_glossaries
 from qa.model import Document
+from qa.read.markdown import parse_document
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -74,7 +74,7 @@ class FolderModel(KeywordEncoder):
 
     @property
     def cache_key(self) -> str:
-        from qa.embed import SentenceTransformerEncoder
+        from qa.embed.encoders import SentenceTransformerEncoder
 
         fields = SimpleNamespace(key=None, name=self.name, path=None, prompt=None)
         return SentenceTransformerEncoder.cache_key.fget(fields)

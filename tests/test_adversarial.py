@@ -22,17 +22,17 @@ from functools import partial
 
 import pytest
 
-from qa.align import align
-from qa.checks import alignment as alignment_checks
-from qa.checks import code, images, language, length, links, markdown, numbers, typography, untranslated
-from qa.checks import glossary as glossary_checks
+from qa.align.pairs import align
 from qa.fix import unified_diff
-from qa.glossary import Glossary
-from qa.markdown import parse_document
+from qa.glossary.load import Glossary
+from qa.glossary.suggest import english_terms, mine
 from qa.model import Alignment, Document, PairScore
-from qa.signals import with_text_signals
-from qa.suggest import english_terms, mine
-from qa.suppress import apply_comments
+from qa.read.markdown import parse_document
+from qa.rules import alignment as alignment_checks
+from qa.rules import code, images, language, length, links, markdown, numbers, typography, untranslated
+from qa.rules import glossary as glossary_checks
+from qa.rules.suppress import apply_comments
+from qa.score.signals import with_text_signals
 
 SIZE = 2_000
 """Characters of the smaller input; the larger has four times as many."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qa.cli import app
+from qa.cli.main import app
 from tests.conftest import EXAMPLES, REPO
 
 EN = (EXAMPLES / "issue13.en.md").read_text(encoding="utf-8")

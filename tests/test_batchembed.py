@@ -16,12 +16,12 @@ from qa.batchembed import (
     embed_texts,
     segment_texts,
 )
-from qa.cache import CachedEncoder, EmbeddingStore
+from qa.embed.cache import CachedEncoder, EmbeddingStore
+from qa.embed.windows import WINDOW_CHARS
 from qa.errors import QaInputError
 from qa.executors import plan_tasks
 from qa.pipeline import CheckOptions, run_check
 from qa.report.json import render
-from qa.windows import WINDOW_CHARS
 from tests.conftest import EXAMPLES, KeywordEncoder, doc
 
 KEYWORDS = {"Transformer": 0, "CLIP": 1, "GAN": 2, "模型": 3, "model": 3, "数据": 4, "data": 4}

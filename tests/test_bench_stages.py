@@ -63,7 +63,7 @@ def suppressed(tmp_path):
 )
 def test_stages_give_run_checks_report(glossary, unrelated_source, suppressed, case):
     encoder = KeywordEncoder(KEYWORDS)
-    from qa.selection import RuleSelection
+    from qa.rules.selection import RuleSelection
 
     options = {
         "with drift": CheckOptions(ZH, EN, encoder.name),

@@ -29,7 +29,7 @@ from qa.executors import (
     plan_tasks,
     worker_glossary,
 )
-from qa.glossary import load_glossaries
+from qa.glossary.load import load_glossaries
 from qa.pipeline import CheckOptions, run_check
 from qa.report.json import render
 from tests.conftest import EXAMPLES, REPO, FolderModel, KeywordEncoder, in_fresh_python
@@ -181,7 +181,7 @@ import sys
 from pathlib import Path
 from qa.errors import QaInputError
 from qa.executors import FileCheck, ProcessExecutor, check_files
-from qa.glossary import load_glossaries
+from qa.glossary.load import load_glossaries
 from qa.pipeline import CheckOptions, english_source_for
 
 if __name__ == "__main__":
@@ -285,9 +285,9 @@ def _record_load(model: str, threads: int | None = None) -> None:
 
 
 def test_a_process_pool_loads_the_encoder_once_here_for_its_workers(glossary, monkeypatch):
-    import qa.embed
+    import qa.embed.encoders
 
-    monkeypatch.setattr(qa.embed, "load_encoder", _record_load)
+    monkeypatch.setattr(qa.embed.encoders, "load_encoder", _record_load)
     monkeypatch.setattr(sys.modules[__name__], "LOADED", [])
     check = FileCheck.for_glossary(glossary, preload_model="use-multilingual")
     with make_executor("process", workers=2, check=check) as executor:
@@ -348,7 +348,7 @@ def test_a_no_drift_batch_on_a_pool_imports_no_model_and_no_engine(corpus):
 import sys
 from pathlib import Path
 from qa.executors import FileCheck, ProcessExecutor, check_files
-from qa.glossary import load_glossaries
+from qa.glossary.load import load_glossaries
 from qa.pipeline import CheckOptions
 
 def loaded(_):
@@ -413,7 +413,7 @@ def test_warming_a_check_loads_what_checks_load_lazily():
     """So forked workers inherit cn2an instead of each importing it on its first file."""
     script = (
         "import sys; from pathlib import Path; from qa.executors import FileCheck; "
-        "from qa.glossary import load_glossaries; "
+        "from qa.glossary.load import load_glossaries; "
         "FileCheck.for_glossary(load_glossaries(sorted(Path('glossaries').glob('*.csv')))).warm(); "
         "print('cn2an' in sys.modules, 'torch' in sys.modules)"
     )
@@ -422,7 +422,7 @@ def test_warming_a_check_loads_what_checks_load_lazily():
 
 
 def test_the_model_is_needed_when_the_first_file_sent_out_misses_the_cache(corpus, glossary, tmp_path, monkeypatch):
-    import qa.embed
+    import qa.embed.encoders
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
     loads: list[str] = []
@@ -431,7 +431,7 @@ def test_the_model_is_needed_when_the_first_file_sent_out_misses_the_cache(corpu
         loads.append(model)
         return KeywordEncoder({"Transformer": 0, "注意力": 1}, dimension=512)
 
-    monkeypatch.setattr(qa.embed, "_load", load)
+    monkeypatch.setattr(qa.embed.encoders, "_load", load)
     drift = [replace(o, model="use-multilingual") for o in corpus]
     assert not model_needed(corpus)  # --no-drift
     assert not model_needed([o for o in drift if o.source is None])  # nothing to compare with
@@ -447,7 +447,7 @@ def test_the_model_is_needed_when_the_first_file_sent_out_misses_the_cache(corpu
 
 
 def test_a_model_that_is_not_bundled_is_not_needed_once_its_vectors_are_cached(corpus, glossary, tmp_path, monkeypatch):
-    import qa.embed
+    import qa.embed.encoders
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "my-model"
@@ -459,7 +459,7 @@ def test_a_model_that_is_not_bundled_is_not_needed_once_its_vectors_are_cached(c
         loads.append(model)
         return FolderModel(model)
 
-    monkeypatch.setattr(qa.embed, "_load", load)
+    monkeypatch.setattr(qa.embed.encoders, "_load", load)
     drift = [replace(o, model=str(folder)) for o in corpus]
     assert model_needed(drift) and loads == []  # nothing cached for it: only loading tells the size
     first = check_files(drift, FileCheck.for_glossary(glossary), SerialExecutor())
@@ -476,14 +476,14 @@ def test_the_model_is_needed_for_a_model_only_loading_tells_about_or_an_unreadab
 
 
 def test_a_model_that_cannot_load_at_a_cache_miss_in_a_worker_stops_the_run(corpus, glossary, tmp_path, monkeypatch):
-    import qa.embed
+    import qa.embed.encoders
     from qa.errors import ModelLoadError
 
     def broken(model: str, threads: int) -> None:
         raise ModelLoadError(f"cannot load model {model!r}: damaged weights")
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(qa.embed, "_load", broken)
+    monkeypatch.setattr(qa.embed.encoders, "_load", broken)
     drift = [replace(o, model="use-multilingual") for o in corpus]
     with ProcessExecutor(2) as pool, pytest.raises(ModelLoadError, match="damaged weights"):
         check_files(drift, FileCheck.for_glossary(glossary), pool)
@@ -511,7 +511,7 @@ def test_closing_a_pool_does_not_wait_for_its_workers_to_exit():
 
 _WORKER_THREADS = """
 import os
-import qa.cli  # as the `qa` command starts, before numpy is imported
+import qa.cli.main  # as the `qa` command starts, before numpy is imported
 import numpy
 from qa.executors import ProcessExecutor
 
@@ -584,7 +584,7 @@ def held(self, task):
 executors.FileCheck.__call__ = held
 if sys.argv[2] == "watchdog":
     executors._parent_death_signal = lambda signum: False  # as where there is no prctl
-from qa.cli import app
+from qa.cli.main import app
 app(sys.argv[3:], prog_name="qa")
 """
 

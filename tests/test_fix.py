@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.checks import ALL_RULES
 from qa.errors import QaInputError
 from qa.fix import (
     _in_place_opcodes,
@@ -19,7 +18,8 @@ from qa.fix import (
 )
 from qa.model import Applicability, Edit, Finding, Fix, Severity
 from qa.pipeline import CheckOptions, run_check
-from qa.selection import RuleSelection
+from qa.rules import ALL_RULES
+from qa.rules.selection import RuleSelection
 from tests.conftest import EXAMPLES, REPO, SHARED
 
 EN = "# Papers\n\nA Transformer-based model and [CLIP](https://x.dev/剪辑).\n\nWe read the newspaper.\n"

@@ -50,4 +50,4 @@ def test_the_wheel_holds_the_bundled_glossary_its_readme_and_the_schema(wheel):
 
 def test_the_wheel_installs_the_qa_command(wheel):
     (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
-    assert "qa = qa.cli:app" in wheel.read(entry_points).decode()
+    assert "qa = qa.cli.main:app" in wheel.read(entry_points).decode()

@@ -1,5 +1,5 @@
+from qa.embed.windows import WINDOW_CHARS
 from qa.pipeline import CheckOptions, run_check
-from qa.windows import WINDOW_CHARS
 from tests.conftest import KeywordEncoder, in_fresh_python
 
 

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.align import align
-from qa.checks import alignment as alignment_checks
-from qa.checks import glossary as glossary_checks
+from qa.align.pairs import align
 from qa.errors import QaInputError
-from qa.glossary import load_glossaries
-from qa.io import decode
-from qa.markdown import _PARSER, parse_document
+from qa.glossary.load import load_glossaries
 from qa.model import Report, SegmentKind, Signature
+from qa.read.io import decode
+from qa.read.markdown import _PARSER, parse_document
 from qa.report.json import schema, to_dict
+from qa.rules import alignment as alignment_checks
+from qa.rules import glossary as glossary_checks
 from tests.conftest import REPO
 
 EXAMPLES = int(os.environ.get("QA_FUZZ_EXAMPLES", "150"))

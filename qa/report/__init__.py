@@ -20,7 +20,7 @@ class Format:
     extension: str | None
     """Of the report file; None for a format only ever printed (GitHub annotations)."""
     kind: str
-    """How a stdout that cannot encode it escapes it: "text", "json" or "markup" (qa/cli_process.py)."""
+    """How a stdout that cannot encode it escapes it: "text", "json" or "markup" (qa/cli/process.py)."""
 
     def render(self, report: Report) -> str:
         return renderer(self.module)(report)

@@ -208,7 +208,7 @@ def _unpaired(report: Report, by_pair: dict[int | None, list[Finding]]) -> list[
     findings = by_pair.get(None, [])
     if report.pairs or not (findings or report.target_text):
         return [_finding_list(findings)] if findings else []
-    from qa.markdown import parse_document
+    from qa.read.markdown import parse_document
 
     document = parse_document(report.target, report.target_text)
     by_line: dict[int, Segment] = {line: s for s in document.segments for line in range(s.start_line, s.end_line + 1)}

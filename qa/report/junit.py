@@ -13,7 +13,7 @@ from qa.model import Finding, Report, Severity
 
 
 def render(report: Report) -> str:
-    from qa.checks import ALL_RULES
+    from qa.rules import ALL_RULES
 
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:

@@ -15,7 +15,7 @@ _INFORMATION_URI = "https://pypi.org/project/qa/"
 
 
 def render(report: Report) -> str:
-    from qa.checks import ALL_RULES
+    from qa.rules import ALL_RULES
 
     rules = list(ALL_RULES)
     known = {rule.id for rule in rules}

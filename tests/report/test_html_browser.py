@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.glossary import load_glossaries
+from qa.glossary.load import load_glossaries
 from qa.model import Report
 from qa.pipeline import CheckOptions, run_check
 from qa.report.html import BLOCK_LEVEL_FAMILIES, render

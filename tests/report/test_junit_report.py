@@ -1,7 +1,7 @@
 from xml.etree import ElementTree as ET
 
-from qa.checks import ALL_RULES
 from qa.report.junit import render
+from qa.rules import ALL_RULES
 from tests.report.test_json_report import sample_report
 
 

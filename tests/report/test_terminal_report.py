@@ -1,6 +1,6 @@
 from rich.console import Console
 
-from qa.align import align
+from qa.align.pairs import align
 from qa.model import PairScore
 from qa.report.terminal import print_alignment
 from tests.conftest import doc

@@ -1,0 +1,349 @@
+"""Multi-pattern phrase matching that works on Chinese and English alike.
+
+CJK text has no word boundaries (Okapi #442), so a regex `\\b` cannot find 变压器 inside
+基于变压器的模型. We scan with one Aho-Corasick automaton over a length-preserving
+normalisation of the text (full-width ASCII folded, hyphens as spaces, optionally lower
+case) and apply word boundaries only where both the pattern's edge and its neighbour are
+Latin letters or digits: "CLIP" must not match inside "CLIPPED", but 剪辑 matches
+anywhere. A Latin pattern may take a plural "s"/"es" (Transformers, GANs).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import operator
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+from qa.model import Span
+
+Key = TypeVar("Key", bound=Hashable)
+
+_FOLD = {0x3000: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ", ord("-"): " ", ord("_"): " "}
+_FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+_FOLD[0xFF0D] = " "  # full-width hyphen-minus folds like "-"
+_FOLD_CHARS = {chr(code): folded for code, folded in _FOLD.items()}
+
+_LATIN_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def normalise(text: str, *, case_sensitive: bool) -> str:
+    """Fold text for matching without changing its length, so offsets stay valid."""
+    folded = text.translate(_FOLD)  # short phrases: faster than a _Folder
+    return folded if case_sensitive else _lower(folded)
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """Applies part of the fold table. Not str.translate: on non-ASCII text that looks every
+    character up in the table, three times slower than replacing only what is there."""
+
+    ascii: tuple[tuple[str, str], ...]
+    """The ASCII ones ("-", "_"): str.replace, one pass in C each."""
+    others: re.Pattern[str] | None
+    """The rest, rare in text: a regex visits only them."""
+
+    @classmethod
+    def of(cls, chars: Iterable[str]) -> _Folder:
+        chosen = set(chars)
+        others = sorted(ch for ch in chosen if not ch.isascii())
+        return cls(
+            tuple((ch, _FOLD_CHARS[ch]) for ch in sorted(chosen) if ch.isascii()),
+            re.compile("[" + "".join(map(re.escape, others)) + "]") if others else None,
+        )
+
+    def __call__(self, text: str) -> str:
+        for old, new in self.ascii:
+            text = text.replace(old, new)
+        return self.others.sub(_fold_match, text) if self.others is not None else text
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _FOLD_CHARS[match.group()]
+
+
+def _lower(folded: str) -> str:
+    lowered = folded.lower()
+    # No character lower-cases to nothing, so equal lengths mean every character mapped to
+    # one: the fast path keeps offsets. Only a few (İ -> i̇) grow; fold those one by one.
+    if len(lowered) == len(folded):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in folded)
+
+
+@dataclass(frozen=True)
+class Match(Generic[Key]):
+    start: int
+    end: int
+    key: Key
+
+
+class PhraseMatcher(Generic[Key]):
+    """Finds every occurrence of many phrases at once; built once, then used on many texts."""
+
+    def __init__(self, phrases: Iterable[tuple[str, Key, bool]]) -> None:
+        """`phrases` are (phrase, key, case_sensitive); several keys may share a phrase."""
+        self._automata: dict[bool, ahocorasick.Automaton] = {}
+        grouped: dict[tuple[bool, str], list[Key]] = {}
+        for phrase, key, case_sensitive in phrases:
+            folded = " ".join(normalise(phrase, case_sensitive=case_sensitive).split())
+            if folded:
+                grouped.setdefault((case_sensitive, folded), []).append(key)
+        # Folding a character can only change what matches if a phrase contains what it
+        # folds to, or if that is a Latin letter or digit (word boundaries, plurals). The
+        # rest (，：（）, most of what Chinese text has to fold) is left alone: no match
+        # covers it and no boundary looks at it either way.
+        every_phrase = "\n".join(folded for _, folded in grouped)
+        self._fold = _Folder.of(ch for ch, to in _FOLD_CHARS.items() if to in _LATIN_WORD_CHARS or to in every_phrase)
+        for (case_sensitive, folded), keys in grouped.items():
+            automaton = self._automata.setdefault(case_sensitive, ahocorasick.Automaton())
+            # Word boundaries (and plurals) apply only where the phrase has a Latin letter or
+            # digit at an edge: CJK phrases, most of the Chinese side, skip those checks.
+            bounded = folded[0] in _LATIN_WORD_CHARS or folded[-1] in _LATIN_WORD_CHARS
+            automaton.add_word(_as_bytes(folded), (len(folded), tuple(dict.fromkeys(keys)), bounded))
+        for automaton in self._automata.values():
+            automaton.make_automaton()
+        insensitive = "".join(folded for case_sensitive, folded in grouped if not case_sensitive)
+        self._ascii_lowering = all(_caseless_or_ascii(ch) for ch in set(insensitive))
+        """The case-insensitive phrases can be found over text whose ASCII letters alone are
+        lower-cased (see _lowered_bytes)."""
+
+    def find(self, text: str, protected: Sequence[Span] = (), *, nested: bool = False) -> list[Match[Key]]:
+        """Matches outside the protected spans, left to right.
+
+        By default only the longest of overlapping matches is kept (视觉变形金刚, not also
+        变形金刚); with `nested`, every match is kept ("Vision Transformer" is also a
+        "Transformer").
+        """
+        return self.find_each([(text, protected)], nested=nested)[0]
+
+    def find_each(self, texts: Sequence[tuple[str, Sequence[Span]]], *, nested: bool = False) -> list[list[Match[Key]]]:
+        """`find` for each (text, protected spans), in one scan of them all.
+
+        A document's blocks are short and most have no term: scanned one by one, the calls
+        around the automaton cost more than the scan. The texts are joined with "\n", which
+        no phrase contains (phrases are whitespace-normalised) and which is no Latin word
+        character: no match crosses it, and word boundaries see it as the end of a text.
+        """
+        # A text that one protected span covers from end to end (a code block, front matter)
+        # can have no match: every match is non-empty and within its text, so it would overlap
+        # that span. It is scanned as "" (the others' offsets follow from what is joined).
+        # Testing the first span suffices for opaque blocks, whose one span is the whole text.
+        strings = [
+            "" if protected and protected[0].start <= 0 and protected[0].end >= len(text) else text
+            for text, protected in texts
+        ]
+        # Where each text starts in the joined one: the lengths before it, plus one "\n" each.
+        starts = list(map(operator.add, itertools.accumulate(map(len, strings[:-1]), initial=0), itertools.count()))
+        folded = self._fold("\n".join(strings))
+        candidates: list[list[tuple[int, int, tuple[Key, ...]]]] = [[] for _ in texts]
+        for case_sensitive, automaton in self._automata.items():
+            if case_sensitive:
+                haystack, encoded = folded, _as_bytes(folded)
+            elif self._ascii_lowering and _LOWERS_TO_ASCII[0] not in folded and _LOWERS_TO_ASCII[1] not in folded:
+                # See _lowered_bytes: the boundary tests read the folded text, as they would
+                # read the lower-cased one.
+                haystack, encoded = folded, _lowered_bytes(folded)
+            else:
+                haystack = _lower_each(folded, strings, self._fold)
+                encoded = _as_bytes(haystack)
+            char_end = _char_ends(haystack, encoded)
+            for last_byte, (length, keys, bounded) in automaton.iter(encoded):
+                stop = char_end(last_byte)
+                start = stop - length
+                end = _word_end(haystack, start, stop) if bounded else stop
+                if end is None:
+                    continue
+                index = bisect.bisect_right(starts, start) - 1
+                offset = starts[index]
+                start, end = start - offset, end - offset
+                protected = texts[index][1]
+                if not (protected and _inside(start, end, protected)):
+                    candidates[index].append((start, end, keys))
+        # Most texts have no match: skip the call for them.
+        return [_chosen(found, nested=nested) if found else [] for found in candidates]
+
+
+def _chosen(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
+    if len(candidates) == 1:
+        # Half the texts with a match have one range: its keys are already distinct (the
+        # automaton's values are deduplicated) and in order, and outermost keeps every match
+        # of a single range, so _sorted_unique would return these, in this order.
+        start, end, keys = candidates[0]
+        return [Match(start, end, key) for key in keys]
+    return _sorted_unique(candidates, nested=nested)
+
+
+def _sorted_unique(candidates: list[tuple[int, int, tuple[Key, ...]]], *, nested: bool) -> list[Match[Key]]:
+    # dict.fromkeys: drop duplicates but keep the automaton's (deterministic) order, so
+    # ties sort stably without comparing keys.
+    unique = dict.fromkeys((start, end, key) for start, end, keys in candidates for key in keys)
+    matches = [Match(start, end, key) for start, end, key in sorted(unique, key=_RANGE)]
+    return matches if nested else outermost(matches)
+
+
+_RANGE = operator.itemgetter(0, 1)
+
+
+def _lower_each(folded: str, strings: Sequence[str], fold: Callable[[str], str]) -> str:
+    """`_lower` of each string, joined. Lower-casing the whole is the same when no string
+    changes length: the one context rule (final sigma) stops at "\n". Otherwise (İ) each is
+    folded and lowered on its own, as when it is scanned alone."""
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "\n".join(_lower(fold(text)) for text in strings)
+
+
+def outermost(matches: Sequence[Match[Key]]) -> list[Match[Key]]:
+    """Only the longest of overlapping matches, as `find` keeps by default: from what
+    `find(..., nested=True)` returned, one scan serves a caller that needs both."""
+    # Several keys may match the same range (剪辑 is wrong for CLIP and CutMix): keep them all.
+    chosen: list[Match[Key]] = []
+    taken_until = -1
+    taken_range: tuple[int, int] | None = None
+    for match in sorted(matches, key=lambda m: (m.start, -m.end)):
+        if (match.start, match.end) == taken_range:
+            chosen.append(match)
+        elif match.start >= taken_until:
+            chosen.append(match)
+            taken_until, taken_range = match.end, (match.start, match.end)
+    return chosen
+
+
+_LOWERS_TO_ASCII = ("\u212a", "\u0130")
+"""The non-ASCII characters whose lower case has an ASCII letter: the Kelvin sign (k), İ (i̇)."""
+
+
+def _caseless_or_ascii(ch: str) -> bool:
+    """ASCII, or neither changed by case mapping nor what another character lower-cases to:
+    of the caseless characters only U+0307 is (from İ). tests/glossary/test_match.py checks both
+    lists against every code point."""
+    return ch.isascii() or (ch.lower() == ch == ch.upper() and ch != "\u0307")
+
+
+def _lowered_bytes(folded: str) -> str:
+    """`_as_bytes(_lower_each(folded, ...))` as far as matching can tell, without str.lower()
+    (a Unicode table lookup per character, 1.2 ms over the corpus' Chinese side): the UTF-8
+    bytes with their ASCII letters lower-cased.
+
+    Only for phrases that are all `_caseless_or_ascii` and text without _LOWERS_TO_ASCII.
+    Where the two differ, the text has a non-ASCII character that str.lower() changes (É, Σ);
+    its lower case is neither ASCII (that would be _LOWERS_TO_ASCII) nor in any phrase (it
+    is cased, or U+0307), so no phrase matches there either way, no word boundary sees a
+    Latin letter there either way, and a plural "s"/"es" is read from neither. The bytes of
+    both decode to as many characters as the text has, so character offsets agree.
+    """
+    return folded.encode("utf-8").lower().decode("latin-1")
+
+
+def _as_bytes(text: str) -> str:
+    """The UTF-8 bytes of `text`, one character per byte (latin-1).
+
+    pyahocorasick's unicode automaton searches a node's children one by one; with CJK
+    patterns the root has thousands of them and a scan costs microseconds per character
+    (0.9 MB/s against 5,000 entries). Over bytes no node has more than 256 children: about
+    100 times faster. UTF-8 is self-synchronising, so a pattern's bytes only ever match at
+    character boundaries.
+    """
+    return text.encode("utf-8").decode("latin-1")
+
+
+def _char_ends(text: str, encoded: str) -> Callable[[int], int]:
+    """Maps the byte offset of a match's last byte to the character offset just after it.
+
+    The automaton reports matches in the order of their ends, so each call decodes (in C)
+    only the bytes since the previous one: linear in the text, however many matches."""
+    if len(encoded) == len(text):  # ASCII: bytes are characters
+        return lambda last_byte: last_byte + 1
+    done_bytes = done_chars = 0
+
+    def char_end(last_byte: int) -> int:
+        nonlocal done_bytes, done_chars
+        done_chars += len(encoded[done_bytes : last_byte + 1].encode("latin-1").decode("utf-8"))
+        done_bytes = last_byte + 1
+        return done_chars
+
+    return char_end
+
+
+def _word_end(text: str, start: int, end: int) -> int | None:
+    """The match end after an optional plural, or None when it splits a Latin word."""
+    word = _LATIN_WORD_CHARS
+    if start > 0 and text[start - 1] in word and text[start] in word:
+        return None
+    if end == len(text) or text[end] not in word or text[end - 1] not in word:
+        return end
+    if text[end - 1].isdigit():
+        return None
+    # A letter followed by a letter or digit: only a plural "s"/"es" may end the word.
+    for suffix in ("es", "s"):
+        stop = end + len(suffix)
+        if text[end:stop].lower() == suffix and (stop == len(text) or text[stop] not in word):
+            return stop
+    return None
+
+
+def _inside(start: int, end: int, protected: Sequence[Span]) -> bool:
+    # A loop, not any() over a generator: a block has one or two spans, and this runs for
+    # every match in a block that has any.
+    for span in protected:  # noqa: SIM110 (see above)
+        if start < span.end and span.start < end:
+            return True
+    return False
+
+
+_SHORT_KEY = 64
+"""Longest string `Occurrences` looks for with its automaton; longer ones are searched alone."""
+
+
+class Occurrences:
+    """Every place in a text where any of many strings stands, overlapping places included.
+
+    For strings taken from a document (URLs, code spans, names) to look up in another: one
+    Aho-Corasick scan finds them all, where a search per string reads the text once each.
+    pyahocorasick reports a match by walking the suffix links from where the scan stands, as
+    deep as the longest string: a string of 10,000 `a` over a text of them costs 10,000 steps
+    a character. So only strings up to `_SHORT_KEY` characters go into the automaton; each
+    longer one (a few at most per text of that length) is searched for on its own by str.find.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        distinct = {key for key in keys if key}
+        self._long = sorted(key for key in distinct if len(key) > _SHORT_KEY)
+        self._automaton: ahocorasick.Automaton | None = None
+        short = [key for key in distinct if len(key) <= _SHORT_KEY]
+        if short:
+            self._automaton = ahocorasick.Automaton()
+            for key in short:
+                self._automaton.add_word(key, key)
+            self._automaton.make_automaton()
+
+    def __call__(self, text: str) -> Iterator[tuple[int, str]]:
+        """(start, string) of each place: a string's places come in the order of their starts."""
+        if self._automaton is not None:
+            for last, key in self._automaton.iter(text):
+                yield last + 1 - len(key), key
+        for key in self._long:
+            at = text.find(key)
+            while at >= 0:
+                yield at, key
+                at = text.find(key, at + 1)
+
+    def first(self, text: str) -> dict[str, int]:
+        """Where each string that stands in `text` first does."""
+        found: dict[str, int] = {}
+        if self._automaton is not None:
+            for last, key in self._automaton.iter(text):
+                if key not in found:
+                    found[key] = last + 1 - len(key)
+        for key in self._long:
+            at = text.find(key)
+            if at >= 0:
+                found[key] = at
+        return found

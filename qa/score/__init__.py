@@ -1,0 +1,1 @@
+"""Score: drift per aligned pair (calibrated), text signals (length, English kept), reference scores."""

@@ -1,0 +1,122 @@
+import random
+import re
+
+import pytest
+
+from qa.errors import QaInputError
+from qa.glossary import suggest
+from qa.glossary.lint import lint_sources
+from qa.glossary.load import term_key
+from qa.glossary.suggest import Candidate, english_terms, mine, pair_paths, to_csv
+from tests.conftest import doc
+
+
+def test_english_terms_are_camelcase_acronyms_and_capitalised_names():
+    text = "The EfficientNet and GPT-3 models from Hugging Face beat YOLOv4. This Week we train BERT."
+    assert english_terms(text) >= {"EfficientNet", "GPT-3", "Hugging Face", "YOLOv4", "BERT"}
+    assert not english_terms(text) & {"The", "This", "This Week", "Week"}
+
+
+def segments(en: str, zh: str):
+    return (doc(en).segments, doc(zh).segments)
+
+
+def test_mines_recurring_renderings_and_kept_terms():
+    pairs = [
+        segments("We train a Transformer on text.", "我们在文本上训练一个变压器。"),
+        segments("The Transformer is large.", "这个变压器很大。"),
+        segments("A Transformer for images.", "一个用于图像的变压器。"),
+        segments("Use PyTorch for this.", "用 PyTorch 来做。"),
+        segments("PyTorch is popular.", "PyTorch 很流行。"),
+        segments("Images are large.", "图像很大。"),
+    ]
+    found = {c.term: c for c in mine(pairs, None, min_count=2)}
+    assert found["Transformer"].renderings[0] == ("变压器", 3)
+    assert (found["Transformer"].kept, found["PyTorch"].kept) == (0, 2)
+    assert "很大" not in dict(found["Transformer"].renderings)  # also in a pair without the term
+
+
+def test_known_terms_are_left_out(glossary):
+    pairs = [segments("CLIP and Zorblax.", "CLIP 和 Zorblax。")] * 2
+    assert [c.term for c in mine(pairs, glossary, min_count=2)] == ["Zorblax"]
+
+
+def test_csv_is_a_valid_glossary_with_the_evidence_in_the_note():
+    candidates = [
+        Candidate("Zorblax", 5, 4, ()),
+        Candidate("Transformer", 3, 0, (("变压器", 3),)),
+        Candidate("Nothing", 2, 0, ()),
+    ]
+    text, skipped = to_csv(candidates)
+    assert skipped == 1
+    assert lint_sources([("s.csv", text.encode())]) == []
+    rows = text.splitlines()
+    assert rows[1].startswith("Zorblax,,,,,,true,")
+    assert rows[2].startswith("Transformer,变压器,,,,,false,")
+    assert "rendered 变压器 ×3. Review: move wrong renderings to forbidden" in rows[2]
+
+
+def test_pairs_from_two_folders_or_a_list(tmp_path):
+    en, zh = tmp_path / "en", tmp_path / "zh"
+    en.mkdir()
+    zh.mkdir()
+    for name in ("a", "b"):
+        (en / f"{name}.en.md").write_text("x", encoding="utf-8")
+        (zh / f"{name}.zh.md").write_text("x", encoding="utf-8")
+    (zh / "orphan.zh.md").write_text("x", encoding="utf-8")
+    assert pair_paths([en, zh]) == [(en / "a.en.md", zh / "a.zh.md"), (en / "b.en.md", zh / "b.zh.md")]
+    assert pair_paths([en / "a.en.md", zh / "b.zh.md"]) == [(en / "a.en.md", zh / "b.zh.md")]
+    with pytest.raises(QaInputError, match="has no partner"):
+        pair_paths([en / "a.en.md", zh / "a.zh.md", en / "b.en.md"])
+    with pytest.raises(QaInputError, match="no Chinese file has an English partner"):
+        pair_paths([zh, en])
+
+
+def test_mdx_pages_pair_with_mdx_pages(tmp_path):
+    for name in ("a.en.md", "a.zh.md", "b.en.mdx", "b.zh.mdx", "c.zh.mdx", "c.en.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert pair_paths([tmp_path, tmp_path]) == [
+        (tmp_path / "a.en.md", tmp_path / "a.zh.md"),
+        (tmp_path / "b.en.mdx", tmp_path / "b.zh.mdx"),
+    ]
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula():
+    from qa.glossary.suggest import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert [spreadsheet_safe(c) for c in ("+1", "-2", "@SUM(A1)", "\tx")] == ["'+1", "'-2", "'@SUM(A1)", "'\tx"]
+    assert spreadsheet_safe("Transformer") == "Transformer" and spreadsheet_safe("") == ""
+
+
+# The term patterns as they were written before they were made linear (see qa/glossary/suggest.py).
+_CAMEL = r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*"
+_ACRONYM = r"[A-Z][A-Z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]+[0-9][A-Za-z0-9]*"
+_WORD = rf"(?:{_CAMEL}|{_ACRONYM})(?:-[A-Za-z0-9]+)*"
+NESTED_TECH = re.compile(rf"(?<![\w-])(?:{_WORD})(?![\w-])")
+NESTED_MULTIWORD = re.compile(
+    rf"(?<![\w-])(?:{_WORD}|[A-Z][a-z]+[A-Za-z0-9]*)(?:[ -](?:{_WORD}|[A-Z][a-z]+[A-Za-z0-9]*))+(?![\w-])"
+)
+TERM_PIECES = [
+    *("GPT", "XL", "Neo", "x1", "a", "Aa", "AB", "aB", "iPhone", "T5", "v2", "Face", "the", "1", "A1", "B"),
+    *("Hugging", "ab", "Ab1", "AbC", "-", "-", "-", " ", " ", " ", "_", ".", "中", "é"),
+]
+
+
+def test_the_term_patterns_match_what_the_nested_ones_did():
+    rng = random.Random(20)
+    for _ in range(20_000):
+        text = "".join(rng.choice(TERM_PIECES) for _ in range(rng.randrange(1, 16)))
+        for linear, nested in ((suggest._TECH, NESTED_TECH), (suggest._MULTIWORD, NESTED_MULTIWORD)):
+            assert [m.span() for m in linear.finditer(text)] == [m.span() for m in nested.finditer(text)], text
+
+
+def test_terms_kept_in_the_chinese_are_those_a_search_per_term_finds():
+    rng = random.Random(21)
+    words = ["gpt", "neo", "a1", "hugging face", "x", "face", "gpt neo", "ab"]
+    for _ in range(3_000):
+        chinese = "".join(rng.choice([*words, " ", "中", "1", "-", "b"]) for _ in range(rng.randrange(12)))
+        terms = {rng.choice(words).title() for _ in range(rng.randrange(1, 5))}
+        folded = term_key(chinese)
+        expected = {t for t in terms if re.search(rf"(?<![a-z0-9]){re.escape(term_key(t))}(?![a-z0-9])", folded)}
+        assert suggest._kept_in(terms, folded) == expected, (chinese, terms)

@@ -1,0 +1,108 @@
+"""code/*: snapshot per rule."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import re
+
+import pytest
+
+from qa.read.inline import prose_mask
+from qa.rules import code
+from qa.rules.pairwise import Located
+from tests.conftest import doc
+from tests.rules.snapshots import assert_snapshot, fixture_and_cases, paired
+
+
+@pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
+def test_rule_snapshot(rule):
+    assert_snapshot(rule, lambda english, chinese: code.check_alignment(paired(english, chinese)))
+
+
+BLOCKS = [
+    "```python\nx = 1  # set x\n```",
+    "```\n```",
+    "```python\n",
+    "    indented = True\n    # a comment",
+    "~~~js\nlet a = 1; // 设置\n~~~",
+    "```python\nprint('你好')\n```",
+]
+
+
+@pytest.mark.parametrize("rule", code.RULES, ids=lambda rule: rule.id)
+def test_identical_blocks_skip_the_line_comparison_and_nothing_else(monkeypatch, rule):
+    alignments = fixture_and_cases(rule, [(block, block) for block in BLOCKS])
+    fast = [code.check_alignment(alignment) for alignment in alignments]
+    monkeypatch.setattr(code, "_compare_block", code._compare_lines)
+    assert [code.check_alignment(alignment) for alignment in alignments] == fast
+
+
+def test_the_code_part_of_a_line_is_what_the_trailing_comment_pattern_left():
+    trailing = re.compile(r"\s+(?:#|//|--)\s.*$")
+    rng = random.Random(3)
+    pieces = [" ", "\t", "#", "/", "-", "x", "中", "\u3000", "\xa0", "--", "//", "\x0b", "\x1c"]
+    for _ in range(20_000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randrange(15)))
+        expected = "" if code._COMMENT_LINE.match(line) else trailing.sub("", line).rstrip()
+        assert code._code_part(line) == expected, repr(line)
+
+
+def _spans(codes: list[str]) -> list[code._Span]:
+    segment = doc("x").segments[0]
+    return [code._Span(text, Located(segment, i, i + 1)) for i, text in enumerate(codes)]
+
+
+def test_unmatched_spans_are_those_the_first_equal_span_leaves():
+    rng = random.Random(4)
+    for _ in range(3_000):
+        source = _spans([rng.choice("abc") for _ in range(rng.randrange(6))])
+        target = _spans([rng.choice("abcd") for _ in range(rng.randrange(6))])
+        left_target, left_source = list(target), []
+        for english in source:
+            chinese = next((t for t in left_target if t.code == english.code), None)
+            if chinese is None:
+                left_source.append(english)
+            else:
+                left_target.remove(chinese)
+        assert code._unmatched(source, target) == (left_source, left_target)
+
+
+def test_the_most_similar_span_is_the_first_of_the_highest_ratio():
+    def similarity(a: str, b: str) -> float:
+        return difflib.SequenceMatcher(a=a.lower(), b=b.lower(), autojunk=False).ratio()
+
+    rng = random.Random(5)
+    for _ in range(3_000):
+        english = "".join(rng.choice("abAB") for _ in range(rng.randrange(1, 7)))
+        target = _spans(["".join(rng.choice("abAB") for _ in range(rng.randrange(1, 7))) for _ in range(4)])
+        best = max(target, key=lambda t: similarity(english, t.code))
+        expected = best if similarity(english, best.code) >= code._SIMILAR else None
+        assert code._most_similar(english, target) is expected
+
+
+def test_unquoted_code_is_found_where_a_search_per_code_finds_it():
+    rng = random.Random(6)
+    for _ in range(2_000):
+        segments = doc(
+            "\n\n".join("".join(rng.choice(["ab", "c", " ", "`x`", "中"]) for _ in range(6)) for _ in range(2))
+        )
+        codes = ["".join(rng.choice("abcx中") for _ in range(rng.randrange(1, 3))) for _ in range(4)]
+        expected = {}
+        for text in codes:
+            for segment in segments.segments:
+                at = prose_mask(segment).find(text)
+                if at >= 0:
+                    expected[text] = (segment.index, at)
+                    break
+        found = code._find_unquoted_each(codes, segments.segments)
+        assert {text: (where.segment.index, where.start) for text, where in found.items()} == expected
+
+
+def test_past_the_edit_search_budget_spans_pair_in_order(monkeypatch):
+    alignment = paired(doc("Use `alpha` and `beta`.\n"), doc("用 `betx` 和 `alphx`。\n"))
+    by_similarity = {f.text: f.suggestion for f in code.check_alignment(alignment)}
+    monkeypatch.setattr(code, "_EDIT_SEARCH_BUDGET", 0)
+    in_order = {f.text: f.suggestion for f in code.check_alignment(alignment)}
+    assert by_similarity == {"alphx": "alpha", "betx": "beta"}
+    assert in_order == {"betx": "alpha", "alphx": "beta"}

@@ -1,0 +1,90 @@
+"""--select / --ignore: prefix matching, specificity, config layering, and the CLI wiring."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.rules import ALL_RULES
+from qa.rules.selection import RuleSelection, SelectionError
+from tests.conftest import REPO
+
+KNOWN = [rule.id for rule in ALL_RULES]
+
+
+def allowed(select, ignore) -> set[str]:
+    selection = RuleSelection.parse(select, ignore, KNOWN)
+    return {rule for rule in KNOWN if selection.allows(rule)}
+
+
+def test_by_default_every_rule_runs():
+    assert allowed(None, None) == set(KNOWN)
+    assert RuleSelection().is_default
+
+
+def test_select_takes_families_with_or_without_slash_and_exact_ids():
+    chosen = allowed(["numbers,links/"], None)
+    assert chosen == {r for r in KNOWN if r.startswith(("numbers/", "links/"))}
+    assert allowed(["typography/missing-space"], None) == {"typography/missing-space"}
+
+
+def test_the_more_specific_selector_wins_and_ignore_wins_ties():
+    typography = {r for r in KNOWN if r.startswith("typography/")}
+    assert allowed(["typography"], ["typography/missing-space"]) == typography - {"typography/missing-space"}
+    assert allowed(["typography/missing-space"], ["typography"]) == {"typography/missing-space"}
+    assert allowed(["numbers"], ["numbers"]) == set()
+    assert allowed(None, ["ALL"]) == set()
+
+
+def test_a_prefix_must_be_a_whole_family():
+    with pytest.raises(SelectionError, match="unknown rule or prefix 'num'"):
+        RuleSelection.parse(["num"], None, KNOWN)
+    with pytest.raises(SelectionError, match="'links/nope'"):
+        RuleSelection.parse(None, ["links/nope"], KNOWN)
+
+
+def test_the_command_line_overrides_a_config_selection():
+    config = RuleSelection.parse(["numbers", "links"], ["links/empty-text"], KNOWN)
+    cli = RuleSelection.parse(None, ["numbers/added"], KNOWN)
+    merged = config.override(cli)
+    assert merged.select == ("numbers", "links")
+    assert not merged.allows("links/empty-text") and not merged.allows("numbers/added")
+    assert merged.allows("numbers/changed")
+    assert config.override(RuleSelection.parse(["typography"], None, KNOWN)).select == ("typography",)
+
+
+def run_qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_check_select_and_ignore_filter_the_report(tmp_path):
+    common = ("check", "examples/issue13.zh.md", "--no-drift", "--format", "json", "--output", "-")
+    everything = {f["rule"] for f in json.loads(run_qa(*common).stdout)["findings"]}
+    assert {"numbers/missing", "typography/missing-space", "glossary/forbidden-term"} <= everything
+    numbers_only = json.loads(run_qa(*common, "--select", "numbers").stdout)
+    assert {f["rule"] for f in numbers_only["findings"]} == {"numbers/missing", "numbers/added"}
+    ignored = json.loads(run_qa(*common, "--ignore", "typography/,numbers/added").stdout)
+    rules = {f["rule"] for f in ignored["findings"]}
+    assert "numbers/missing" in rules and not {"numbers/added", "typography/missing-space"} & rules
+
+
+def test_check_with_an_unknown_selector_exits_2_with_one_line():
+    result = run_qa("check", "examples/issue13.zh.md", "--no-drift", "--select", "bogus")
+    assert result.returncode == 2
+    assert result.stderr.startswith("qa: error: --select/--ignore: unknown rule or prefix 'bogus'")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_rules_lists_ids_severities_and_docstrings():
+    listing = run_qa("rules").stdout
+    for rule in ALL_RULES:
+        line = next(line for line in listing.splitlines() if line.split()[0] == rule.id)
+        assert line.split()[1] == rule.severity.label and line.endswith(rule.summary)
+    doc = run_qa("rules", "links/broken-syntax", "--doc").stdout
+    assert doc.startswith("links/broken-syntax (error)")
+    assert "What it does:" in doc and "Why is this bad:" in doc and "Example:" in doc
