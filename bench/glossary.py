@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.glossary.load import COLUMNS, Glossary, load_glossaries
+from qa.glossary.load import Glossary, load_glossaries
+from qa.glossary.schema import COLUMNS
 from qa.model import Finding, Severity
 from qa.pipeline import CheckOptions, run_check
 from qa.read.io import read_text

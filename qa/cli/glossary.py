@@ -10,6 +10,7 @@ import typer
 
 from qa.cli.help import QaTyper
 from qa.errors import QaInputError
+from qa.glossary.schema import help_for
 
 app = QaTyper(
     no_args_is_help=True,
@@ -94,33 +95,23 @@ def show(
 
 @app.command()
 def add(
-    term: Annotated[str, typer.Argument(help="The English term, as written in English text.")],
-    zh: Annotated[
-        list[str] | None, typer.Option("--zh", help="An approved rendering (repeatable; first = suggested).")
-    ] = None,
-    forbidden: Annotated[
-        list[str] | None, typer.Option(help="A wrong rendering that is also an ordinary word (repeatable).")
-    ] = None,
-    forbidden_always: Annotated[
-        list[str] | None, typer.Option(help="A rendering wrong in any ML text (repeatable).")
-    ] = None,
-    forbidden_with_source: Annotated[
-        list[str] | None, typer.Option(help="A wrong rendering checked only against English (repeatable).")
-    ] = None,
-    exception: Annotated[
-        list[str] | None, typer.Option(help="An ordinary word that contains a wrong rendering (repeatable).")
-    ] = None,
-    variant: Annotated[list[str] | None, typer.Option(help="Another English spelling (repeatable).")] = None,
+    term: Annotated[str, typer.Argument(help=help_for("term"))],
+    zh: Annotated[list[str] | None, typer.Option("--zh", help=help_for("zh"))] = None,
+    forbidden: Annotated[list[str] | None, typer.Option(help=help_for("forbidden"))] = None,
+    forbidden_always: Annotated[list[str] | None, typer.Option(help=help_for("forbidden_always"))] = None,
+    forbidden_with_source: Annotated[list[str] | None, typer.Option(help=help_for("forbidden_with_source"))] = None,
+    exception: Annotated[list[str] | None, typer.Option(help=help_for("exceptions"))] = None,
+    variant: Annotated[list[str] | None, typer.Option(help=help_for("variants"))] = None,
     keep_english: Annotated[
-        bool | None, typer.Option("--keep-english/--translate", help="The term stays in English in Chinese text.")
+        bool | None, typer.Option("--keep-english/--translate", help=help_for("keep_english"))
     ] = None,
     case_sensitive: Annotated[
-        bool | None, typer.Option("--case-sensitive/--ignore-case", help="Case tells the term apart.")
+        bool | None, typer.Option("--case-sensitive/--ignore-case", help=help_for("case_sensitive"))
     ] = None,
     report_missing: Annotated[
-        bool | None, typer.Option("--report-missing/--no-report-missing", help="Warn when the rendering is missing.")
+        bool | None, typer.Option("--report-missing/--no-report-missing", help=help_for("report_missing"))
     ] = None,
-    note: Annotated[str, typer.Option(help="A note for maintainers.")] = "",
+    note: Annotated[str, typer.Option(help=help_for("note"))] = "",
     file: Annotated[Path | None, typer.Option("--file", "-f", help=_FILE_HELP)] = None,
 ) -> None:
     """Append an entry; every other row is kept byte for byte. Refused if it adds a lint problem.

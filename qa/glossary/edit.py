@@ -23,7 +23,8 @@ from pathlib import Path
 from qa.atomic import edit_lock, real_path, replace_file
 from qa.errors import QaInputError
 from qa.glossary.lint import lint_sources
-from qa.glossary.load import COLUMNS, SEPARATOR, Entry, Glossary, read_glossary_bytes, term_key
+from qa.glossary.load import Entry, Glossary, read_glossary_bytes, term_key
+from qa.glossary.schema import COLUMNS, SCHEMA, SEPARATOR, Kind
 from qa.glossary.table import Positions, Row, scan
 
 
@@ -44,25 +45,17 @@ class NewEntry:
     note: str = ""
 
     def cells(self) -> dict[str, str]:
-        def flag(value: bool | None) -> str:
-            return "" if value is None else str(value).lower()
-
-        def joined(values: tuple[str, ...]) -> str:
-            return SEPARATOR.join(v.strip() for v in values)
-
-        return {
-            "term": self.term.strip(),
-            "zh": joined(self.zh),
-            "forbidden": joined(self.forbidden),
-            "forbidden_always": joined(self.forbidden_always),
-            "forbidden_with_source": joined(self.forbidden_with_source),
-            "exceptions": joined(self.exceptions),
-            "keep_english": flag(self.keep_english),
-            "case_sensitive": flag(self.case_sensitive),
-            "report_missing": flag(self.report_missing),
-            "variants": joined(self.variants),
-            "note": self.note.strip(),
-        }
+        """The row's cell per column of the schema."""
+        cells = {}
+        for column in SCHEMA:
+            value = getattr(self, column.name)
+            if column.kind is Kind.LIST:
+                cells[column.name] = SEPARATOR.join(v.strip() for v in value)
+            elif column.kind is Kind.FLAG:
+                cells[column.name] = "" if value is None else str(value).lower()
+            else:
+                cells[column.name] = value.strip()
+        return cells
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.glossary.load import (
-    COLUMNS,
-    FLAG_DEFAULTS,
-    LIST_COLUMNS,
-    REQUIRED_COLUMNS,
-    SEPARATOR,
-    WRONG_COLUMNS,
     parse_flag,
     plain,
     read_glossary_bytes,
@@ -28,6 +22,7 @@ from qa.glossary.load import (
     term_key,
 )
 from qa.glossary.match import normalise
+from qa.glossary.schema import COLUMNS, FLAG_DEFAULTS, LIST_COLUMNS, REQUIRED_COLUMNS, SEPARATOR, WRONG_COLUMNS
 from qa.glossary.table import Cell, Positions, Row, scan, starts_formula
 
 _MAX_BAD_BYTES = 5

@@ -1,6 +1,7 @@
 """CSV glossaries -> one immutable Glossary, validated, with its matchers built once.
 
-Schema (documented for maintainers in glossaries/README.md): one row per concept.
+Schema (declared in qa/glossary/schema.py, documented for maintainers in glossaries/README.md):
+one row per concept.
 
     term                   English term, as written in English text (required)
     zh                     approved Chinese renderings, "|"-separated; the first is the suggestion
@@ -34,27 +35,15 @@ from pathlib import Path
 
 from qa.errors import QaInputError
 from qa.glossary.match import PhraseMatcher, normalise
+from qa.glossary.schema import (  # the schema's names, also imported from here
+    COLUMNS,
+    FLAG_DEFAULTS,
+    REQUIRED_COLUMNS,
+    SEPARATOR,
+)
 from qa.glossary.table import MAX_CELL_CHARS
 from qa.read.io import decode, read_bytes
 
-REQUIRED_COLUMNS = ("term",)
-COLUMNS = (
-    "term",
-    "zh",
-    "forbidden",
-    "forbidden_always",
-    "forbidden_with_source",
-    "exceptions",
-    "keep_english",
-    "case_sensitive",
-    "report_missing",
-    "variants",
-    "note",
-)
-LIST_COLUMNS = ("zh", "forbidden", "forbidden_always", "forbidden_with_source", "exceptions", "variants")
-WRONG_COLUMNS = ("forbidden", "forbidden_always", "forbidden_with_source")
-FLAG_DEFAULTS = {"keep_english": False, "case_sensitive": False, "report_missing": True}
-SEPARATOR = "|"
 BUNDLED_PACKAGE = "qa.glossaries"
 BUNDLED_PREFIX = "bundled:"
 """A glossary location naming a CSV shipped in the package (the repo's glossaries/ folder)."""

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QaInputError
-from qa.glossary.load import COLUMNS, Glossary, term_key
+from qa.glossary.load import Glossary, term_key
 from qa.glossary.match import Occurrences
+from qa.glossary.schema import COLUMNS
 from qa.glossary.table import spreadsheet_safe
 from qa.model import Document, Segment
 
