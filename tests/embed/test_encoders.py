@@ -9,10 +9,10 @@ from qa.embed.encoders import (
     DEFAULT_MODEL,
     E5_MODEL,
     LazyEncoder,
-    UseEncoder,
     check_cross_lingual,
     load_encoder,
 )
+from qa.embed.use import UseEncoder
 from qa.errors import ModelLoadError
 from tests.conftest import FolderModel, KeywordEncoder
 
