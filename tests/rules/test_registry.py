@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from qa.pipeline import CheckOptions, run_check
 from qa.rules import ALL_RULES, CHECKS, FAMILIES
 from qa.rules.rule import Scope
@@ -91,3 +93,108 @@ def test_a_family_left_out_by_the_selection_is_not_reported(tmp_path, glossary):
     selection = RuleSelection.parse(["numbers", "links/broken-syntax"], None, [r.id for r in ALL_RULES])
     report = run_check(CheckOptions(target=target, source=source, model=None, selection=selection), glossary)
     assert rules_of(report) == {"numbers/changed", "links/broken-syntax"}
+
+
+NEW_FAMILY = '''"""Emoji check: a new family, written as a contributor would."""
+
+from qa.model import Applicability, Finding, Severity
+from qa.rules.pairwise import Located, finding_at
+from qa.rules.rule import Check, Rule, Scope
+
+STRAY = Rule.define(
+    "emoji/stray",
+    Severity.WARNING,
+    """An emoji in the Chinese text.
+
+    What it does: finds U+1F600-U+1F64F. Why is this bad: house style. Example: 好😀.
+    """,
+    fix=Applicability.SAFE,
+)
+RULES = (STRAY,)
+
+
+def check(given):
+    findings = []
+    for segment in given.target.segments:
+        for offset, char in enumerate(segment.raw):
+            if "\\U0001F600" <= char <= "\\U0001F64F":
+                where = Located(segment, offset, offset + 1)
+                findings.append(finding_at(STRAY, given.target.path, where, "an emoji", pair=None,
+                                           suggestion="", fix=Applicability.SAFE))
+    return findings
+
+
+CHECKS = (Check("emoji", RULES, Scope.PAIR, run=check, needs_english=False),)
+'''
+
+NEW_RULE = '''
+DOUBLE_SPACE = Rule.define(
+    "typography/double-space",
+    Severity.INFO,
+    """Two spaces in a row.
+
+    What it does: finds them. Why is this bad: noise. Example: a  b.
+    """,
+)
+RULES = (*RULES, DOUBLE_SPACE)
+_check_before = CHECKS[0].run
+
+
+def _with_double_space(given):
+    found = _check_before(given)
+    for segment in given.target.segments:
+        at = segment.raw.find("  ")
+        if at >= 0:
+            where = Located(segment, at, at + 2)
+            found.append(finding_at(DOUBLE_SPACE, given.target.path, where, "two spaces", pair=None))
+    return found
+
+
+CHECKS = (Check("typography", RULES, Scope.PAIR, run=_with_double_space, needs_english=False),)
+'''
+
+
+def test_adding_a_family_touches_two_files_and_a_rule_one(tmp_path):
+    """The aim of the rule interface, measured by doing it: a new family is its module plus one
+    line in the registry; a new rule of a family is its family's module. Fixtures aside."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    package = tmp_path / "src" / "qa"
+    shutil.copytree(REPO / "qa", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "glossaries", tmp_path / "src" / "qa" / "glossaries", dirs_exist_ok=True)
+    touched = []
+    (package / "rules" / "emoji.py").write_text(NEW_FAMILY, encoding="utf-8")
+    touched.append("qa/rules/emoji.py")
+    registry = package / "rules" / "__init__.py"
+    text = registry.read_text(encoding="utf-8")
+    text = text.replace("from qa.rules import (\n", "from qa.rules import (\n    emoji,\n", 1)
+    text = text.replace("FAMILIES = (\n", "FAMILIES = (\n    emoji,\n", 1)
+    registry.write_text(text, encoding="utf-8")
+    touched.append("qa/rules/__init__.py")
+    with (package / "rules" / "typography.py").open("a", encoding="utf-8") as family:
+        family.write(NEW_RULE)
+    touched.append("qa/rules/typography.py")
+    target = tmp_path / "work" / "e.zh.md"
+    target.parent.mkdir()
+    target.write_text("好😀。\n\n中文  两个空格。\n", encoding="utf-8")
+
+    def qa(*arguments):
+        env = {"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin", "QA_CACHE_DIR": str(tmp_path / "c")}
+        command = [sys.executable, "-m", "qa", *arguments]
+        return subprocess.run(command, cwd=target.parent, env=env, capture_output=True, text=True, check=False)
+
+    listed = qa("rules", "emoji", "typography/double-space").stdout
+    assert "emoji/stray" in listed and "typography/double-space" in listed
+    checked = qa("check", "e.zh.md", "--no-drift", "--format", "json", "--output", "-", "--fail-on", "never")
+    rules = [f["rule"] for f in json.loads(checked.stdout)["findings"]]
+    assert "emoji/stray" in rules and "typography/double-space" in rules
+    selected = qa("check", "e.zh.md", "--no-drift", "-f", "json", "-o", "-", "--select", "emoji", "--fail-on", "never")
+    assert [f["rule"] for f in json.loads(selected.stdout)["findings"]] == ["emoji/stray"]
+    qa("fix", "e.zh.md", "--no-drift", "--in-place")
+    assert target.read_text(encoding="utf-8") == "好。\n\n中文  两个空格。\n"
+    # Two files for the new family, one for the new rule.
+    assert touched == ["qa/rules/emoji.py", "qa/rules/__init__.py", "qa/rules/typography.py"]
