@@ -648,16 +648,10 @@ def _print_results(reports, written: list[str], index: Path | None, terminal: Te
 
 
 def _print_shared_notes(reports: list[Report], *, to_stderr: bool) -> None:
-    """A note many files share is said once, with how many; the rest stay in each report."""
-    from collections import Counter
+    from qa.report.terminal import shared_note_lines
 
-    shared = Counter(note for report in reports for note in dict.fromkeys(report.notes))
-    for note, files in shared.items():
-        if files > 1 or len(reports) == 1:
-            typer.echo(f"note: {note}" + (f" ({files} files)" if files > 1 else ""), err=to_stderr)
-    own = sum(1 for report in reports for note in report.notes if shared[note] == 1)
-    if own and len(reports) > 1:
-        typer.echo(f"note: {own} more notes, one file each: in the reports (--output-format full)", err=to_stderr)
+    for line in shared_note_lines(reports):
+        typer.echo(line, err=to_stderr)
 
 
 def _write_report(report: Report, report_format: ReportFormat, path: Path) -> str:
@@ -671,30 +665,16 @@ def _write_report(report: Report, report_format: ReportFormat, path: Path) -> st
 
 
 def _print_findings(report: Report, *, to_stderr: bool) -> None:
-    safe = unsafe = 0
-    for finding in report.findings:
-        # Ruff's mark: `[*]` before the message of a finding `qa fix` would fix.
-        fixable = finding.fix is not None and finding.fix.applicability is Applicability.SAFE
-        safe += fixable
-        unsafe += finding.fix is not None and not fixable
-        typer.echo(
-            f"{finding.file}:{finding.line}:{finding.column}: "
-            f"{finding.severity.label} [{finding.rule}] {'[*] ' if fixable else ''}{finding.message}",
-            err=to_stderr,
-        )
-    if safe or unsafe:
-        more = f" ({unsafe} more with `qa fix --unsafe-fixes`)" if unsafe else ""
-        typer.echo(f"[*] {safe} fixable with `qa fix {report.target}`{more}", err=to_stderr)
+    from qa.report.terminal import finding_lines
+
+    for line in finding_lines(report):
+        typer.echo(line, err=to_stderr)
 
 
 def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:
-    mean = report.drift_mean
-    drift = "drift not scored" if mean is None else f"mean drift {mean:.2f}"
-    pairs = f"{len(report.pairs)} aligned pairs" if report.source else "no English source"
-    typer.echo(
-        f"{report.target}: {report.counts()}; {pairs}; {drift}" + ("" if written == "-" else f"; report: {written}"),
-        err=to_stderr,
-    )
+    from qa.report.terminal import summary_line
+
+    typer.echo(summary_line(report, written), err=to_stderr)
 
 
 def _exit_code(report: Report, fail_on: FailOn) -> int:

@@ -1,13 +1,17 @@
-"""Alignment -> a side-by-side table for the terminal (`qa align`), drawn with rich."""
+"""What the terminal shows: a check's findings and summary lines, and the side-by-side table
+of an alignment (`qa align`, drawn with rich, imported only there)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+from qa.model import Alignment, Applicability, PairScore, PairType, Report
 
-from qa.model import Alignment, PairScore, PairType
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 _EXCERPT = 60
 _TYPE_STYLE = {PairType.ONE_ZERO: "bold red", PairType.ZERO_ONE: "bold yellow"}
@@ -15,6 +19,8 @@ _TYPE_STYLE = {PairType.ONE_ZERO: "bold red", PairType.ZERO_ONE: "bold yellow"}
 
 def alignment_table(alignment: Alignment, scores: Sequence[PairScore]) -> Table:
     drift = {s.pair: s.drift for s in scores}
+    from rich.table import Table
+
     table = Table(title=f"{alignment.source.path} ↔ {alignment.target.path}", show_lines=False)
     for name, justify in (
         ("#", "right"),
@@ -44,6 +50,8 @@ def alignment_table(alignment: Alignment, scores: Sequence[PairScore]) -> Table:
 
 
 def print_alignment(alignment: Alignment, scores: Sequence[PairScore], console: Console | None = None) -> None:
+    from rich.console import Console
+
     (console or Console()).print(alignment_table(alignment, scores))
 
 
@@ -57,3 +65,44 @@ def _lines(span: tuple[int, int] | None) -> str:
 def _excerpt(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= _EXCERPT else flat[: _EXCERPT - 1] + "…"
+
+
+def finding_lines(report: Report) -> list[str]:
+    """One line per finding (`file:line:col: severity [rule] message`), Ruff's `[*]` before the
+    message of a finding `qa fix` would fix, and a count of the fixable ones."""
+    lines = []
+    safe = unsafe = 0
+    for finding in report.findings:
+        fixable = finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+        safe += fixable
+        unsafe += finding.fix is not None and not fixable
+        lines.append(
+            f"{finding.file}:{finding.line}:{finding.column}: "
+            f"{finding.severity.label} [{finding.rule}] {'[*] ' if fixable else ''}{finding.message}"
+        )
+    if safe or unsafe:
+        more = f" ({unsafe} more with `qa fix --unsafe-fixes`)" if unsafe else ""
+        lines.append(f"[*] {safe} fixable with `qa fix {report.target}`{more}")
+    return lines
+
+
+def summary_line(report: Report, written: str) -> str:
+    """`file: 1 error, …; N aligned pairs; mean drift D; report: PATH` (no path when printed)."""
+    mean = report.drift_mean
+    drift = "drift not scored" if mean is None else f"mean drift {mean:.2f}"
+    pairs = f"{len(report.pairs)} aligned pairs" if report.source else "no English source"
+    return f"{report.target}: {report.counts()}; {pairs}; {drift}" + ("" if written == "-" else f"; report: {written}")
+
+
+def shared_note_lines(reports: Sequence[Report]) -> list[str]:
+    """A note many files share is said once, with how many; the rest stay in each report."""
+    shared = Counter(note for report in reports for note in dict.fromkeys(report.notes))
+    lines = [
+        f"note: {note}" + (f" ({files} files)" if files > 1 else "")
+        for note, files in shared.items()
+        if files > 1 or len(reports) == 1
+    ]
+    own = sum(1 for report in reports for note in report.notes if shared[note] == 1)
+    if own and len(reports) > 1:
+        lines.append(f"note: {own} more notes, one file each: in the reports (--output-format full)")
+    return lines
