@@ -106,9 +106,10 @@ def main() -> None:
     group.add_argument("--compare", type=Path)
     parser.add_argument("--src", type=Path, default=REPO)
     parser.add_argument("--ignore-key", action="append", default=[])
+    parser.add_argument("--drift", action="store_true", help="default settings: drift scored (slower)")
     parser.add_argument("flags", nargs="*", help="flags for qa check (after --) [default: --no-drift]")
     arguments = parser.parse_args()
-    found = run(arguments.src.resolve(), arguments.flags or ["--no-drift"])
+    found = run(arguments.src.resolve(), arguments.flags or ([] if arguments.drift else ["--no-drift"]))
     if arguments.save:
         arguments.save.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"saved {sum(len(f) for c in found.values() for f in c.values())} findings to {arguments.save}")
