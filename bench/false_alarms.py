@@ -112,7 +112,8 @@ def main() -> None:
     print(_row("**all**", total, per100))
     print()
     print(
-        f"default gate (fail on error): {failing} of {files} files fail; {failing_real} of them have a judged-true error"
+        f"default gate (fail on error): {failing} of {files} files fail; "
+        f"{failing_real} of them have a judged-true error"
     )
     if arguments.unjudged:
         print("\nunjudged findings (file, line, column, rule, text, message):")
