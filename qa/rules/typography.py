@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import autocorrect_py
 
@@ -31,7 +32,9 @@ HALFWIDTH_PUNCTUATION = Rule.define(
 
     What it does: reports the ASCII `,` `.` `:` `;` `!` `?` that AutoCorrect turns
     full-width because they stand next to Chinese text, outside code and URLs, and
-    suggests the full-width mark.
+    suggests the full-width mark; in a document whose own convention is full-width marks
+    (most of its marks after Chinese are full-width). A document that consistently writes
+    half-width `:` after Chinese follows a house style and gets no finding.
 
     Why is this bad: Chinese text uses full-width punctuation (GB/T 15834); a half-width
     comma between Chinese words looks like an MT artefact and sets badly.
@@ -48,8 +51,9 @@ MISSING_SPACE = Rule.define(
 
     What it does: reports each place where AutoCorrect would insert a space between a CJK
     character and a Latin letter or digit (使用PEFT训练 -> 使用 PEFT 训练), outside code and
-    URLs. Info only: many human translations do not follow this convention, and the same
-    text often mixes both.
+    URLs, in a document whose own convention is to space them (most of its Chinese/Latin
+    boundaries have a space): a deviation from the house style. A document that mostly
+    writes them together follows another house style, and gets no finding. Info only.
 
     Why is this bad: mixed CJK/Latin text without spaces is harder to scan, and a page
     that spaces some terms and not others looks unedited.
@@ -132,12 +136,13 @@ def check_document(document: Document) -> list[Finding]:
 
 def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
     mixed, doubled = _document_may_have(document)
+    convention = house_style(document)
     for segment in document.segments:
         if segment.kind in _SKIPPED_KINDS:
             continue
         pair = pair_of.get(segment.index)
         if _may_have_findings(segment):
-            yield from _autocorrect(document.path, segment, pair)
+            yield from _autocorrect(document.path, segment, pair, convention)
         if mixed:
             yield from _mixed_brackets(document.path, segment, pair)
         if doubled:
@@ -157,7 +162,35 @@ def _both_bracket_widths(text: str) -> bool:
     return ("(" in text or ")" in text) and ("（" in text or "）" in text)
 
 
-def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Finding]:
+@dataclass(frozen=True)
+class HouseStyle:
+    """A document's own typography, by majority: judged against it, a consistent house style
+    is not a finding, a deviation from it is."""
+
+    spaces_latin: bool
+    """Chinese and Latin words or numbers are mostly separated by a space."""
+    full_width: bool
+    """Marks after Chinese are mostly full-width."""
+
+
+def house_style(document: Document) -> HouseStyle:
+    """Counted on the blocks typography reads (not code, HTML or images). A tie, or nothing to
+    count, keeps the GB/T conventions (space, full-width)."""
+    text = "\n".join(s.raw for s in document.segments if s.kind not in _SKIPPED_KINDS)
+    spaced = len(_SPACED_BOUNDARY.findall(text))
+    tight = len(_TIGHT_BOUNDARY.findall(text))
+    full = len(_FULL_AFTER_CJK.findall(text))
+    half = len(_HALF_AFTER_CJK.findall(text))
+    return HouseStyle(spaces_latin=spaced >= tight, full_width=full >= half)
+
+
+_SPACED_BOUNDARY = re.compile(f"{_CJK.pattern} (?=[A-Za-z0-9])|(?<=[A-Za-z0-9%]) (?={_CJK.pattern})")
+_TIGHT_BOUNDARY = re.compile(f"{_CJK.pattern}(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%]){_CJK.pattern}")
+_FULL_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[，。：；！？]")
+_HALF_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[,.:;!?](?=[ \t]|{_CJK.pattern}|$)", re.MULTILINE)
+
+
+def _autocorrect(path: str, segment: Segment, pair: int | None, style: HouseStyle) -> Iterable[Finding]:
     """Findings from AutoCorrect's edits; call only where `_may_have_findings`."""
     raw = segment.raw
     formatted = _formatted(raw)
@@ -168,6 +201,8 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
         if protected.holds(tag, at, at + len(old)):
             continue
         if tag == "insert" and new == " " and 0 < at < len(raw) and _cjk_latin_boundary(raw[at - 1], raw[at]):
+            if not style.spaces_latin:
+                continue
             yield finding_at(
                 MISSING_SPACE,
                 path,
@@ -177,7 +212,7 @@ def _autocorrect(path: str, segment: Segment, pair: int | None) -> Iterable[Find
                 suggestion=f"{raw[at - 1]} {raw[at]}",
                 fix=Fix(Applicability.UNSAFE, "insert a space", (segment.edit(at, at, " "),)),  # house style
             )
-        elif tag == "replace" and _FULL_WIDTH.get(old) == new:
+        elif tag == "replace" and _FULL_WIDTH.get(old) == new and style.full_width:
             yield finding_at(
                 HALFWIDTH_PUNCTUATION,
                 path,
@@ -250,7 +285,8 @@ def _same_run(a: str, i: int, b: str, j: int) -> int:
 
 
 def preload() -> None:
-    """Build AutoCorrect's rules now (its first call takes ~15 ms): once in a process that forks workers."""
+    """Build AutoCorrect's rules now (its first call builds them): once in a process that forks
+    workers, rather than once in each worker."""
     _formatted("预热 warm-up,好")
 
 
