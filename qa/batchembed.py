@@ -5,8 +5,8 @@ model call per file, and every worker process loading the model. Instead the pro
 holds the model reads and parses every file, embeds each distinct block text once — one
 cache lookup for all of them, the misses in large batches — and hands each file's check its
 own rows (`EmbeddedTexts`) and a `MemoryEncoder` that serves them. Workers then need no model
-(no torch, no 200 MB-1.2 GB of weights each), and a block repeated across an archive (a
-footer, a sign-up blurb) is embedded once.
+(no torch, no copy of the weights each: docs/benchmarks.md, Encoder cost), and a block
+repeated across an archive (a footer, a sign-up blurb) is embedded once.
 
 The vectors are exactly the ones `qa.pipeline.run_check` would get from the same encoder
 (the same cached encoder, the same texts), so a report does not depend on which path ran it.

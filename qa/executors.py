@@ -16,18 +16,18 @@ another qa version, or relative paths from another working directory.
 - `DaskExecutor`: dask.distributed, on a scheduler address or, with None, a LocalCluster.
 
 Why Dask rather than Ray: both install from PyPI here (`pip install --dry-run` resolves
-ray 2.60.0), but `distributed` is a pure-Python wheel of a few MB whose Client.map/gather is
-exactly this module's `map`, a LocalCluster starts in under a second (what the tests run
-on), and `dask scheduler`/`dask worker` are two commands on any machine with ssh, SLURM
-(dask-jobqueue) or Kubernetes. Ray is a 79 MB compiled wheel (plus grpcio and
+ray 2.60.0), but `distributed` is a small pure-Python wheel whose Client.map/gather is
+exactly this module's `map`, a LocalCluster starts fast enough for the tests to run on one,
+and `dask scheduler`/`dask worker` are two commands on any machine with ssh, SLURM
+(dask-jobqueue) or Kubernetes. Ray is a large compiled wheel (plus grpcio and
 opentelemetry for its dashboard) that runs its own object store and raylet per node — a
-lot of machinery for independent file-sized tasks.
+lot of machinery for independent file-sized tasks (docs/cluster.md).
 
 Lifetime: a pool's workers die with the qa process however it dies, SIGKILL included
 (`_die_with_parent`), and a run left by an exception (an input error, SIGTERM, Ctrl-C) stops
 its workers rather than waiting for them (`terminate`). A LocalCluster's workers need nothing
-of this: distributed ends each when the pipe from its parent closes (measured: gone within
-1 s of a SIGKILL to `qa check --executor dask`). The workers of a scheduler elsewhere are
+of this: distributed ends each when the pipe from its parent closes (a SIGKILL to
+`qa check --executor dask` leaves none running). The workers of a scheduler elsewhere are
 not qa's to end.
 
 Errors: a file the pipeline cannot read raises QaInputError in the worker. That exception
@@ -66,7 +66,8 @@ R = TypeVar("R")
 EXECUTORS = ("auto", "serial", "process", "dask")
 DASK_WORKERS = 2
 DASK_MEMORY_LIMIT = "2GiB"
-"""Per LocalCluster worker: USE needs about 250 MB, multilingual-e5-small about 1.3 GB."""
+"""Per LocalCluster worker: room for the larger of the bundled encoders, multilingual-e5-small
+(the memory each encoder needs per worker is in docs/cluster.md and docs/benchmarks.md)."""
 CONNECT_TIMEOUT = "10s"
 TERMINATE_TIMEOUT = 10.0
 """Seconds a stopped run waits for its killed workers to be reaped (milliseconds, normally)."""
@@ -134,8 +135,9 @@ class ProcessExecutor(_Closing):
 
     `start_method="fork"` (default, Linux): workers are copies of this process, so a
     glossary and an encoder loaded here before the first `map` (`FileCheck.warm()`) are
-    theirs at no cost and their memory is shared copy-on-write — on the corpus this ran in
-    2.2 s where fork-server workers that each load USE took 3.7 s (docs/performance.md).
+    theirs at no cost and their memory is shared copy-on-write, where fork-server workers
+    each load USE again before their first file (docs/performance.md, "Workers embed their
+    own files").
     Fork copies a process safely only when no other thread of it holds a lock the workers
     need: workers here only compute and return data. Use "forkserver" when that is in
     doubt (Python 3.14's default): workers then start from a server that imported the
@@ -198,8 +200,8 @@ class ProcessExecutor(_Closing):
 
     def close(self) -> None:
         """Tell the workers to exit and return without waiting for them: from the request to its
-        exit a worker takes 15-20 ms (measured: 3-6 ms of it the kernel freeing its memory, the
-        rest its own shutdown), which a run spends rendering and writing its reports instead.
+        exit a worker shuts itself down and the kernel frees its memory (docs/performance.md has
+        the time), which a run spends rendering and writing its reports instead.
         The pool's manager thread reaps them, and the interpreter waits for it before this
         process exits."""
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -363,8 +365,8 @@ class FileCheck:
     """`Glossary.files`: (path, "sha256:…") of each CSV, the key of the worker's cache."""
     threads: int = 1
     """Math threads for an encoder the worker loads. One: each worker process already has a
-    core, and on a busy 2-core machine two BLAS threads per USE call were measured 8x slower
-    than one (docs/performance.md)."""
+    core, and a second BLAS thread per USE call competes with the other worker for it: much
+    slower on a busy machine (docs/performance.md, "One math thread per process")."""
     preload_model: str | None = None
     """Load this encoder in `warm()`; None when the tasks carry their vectors, run --no-drift,
     or find their blocks in the embedding cache (`model_needed`): the model is then loaded
@@ -430,8 +432,8 @@ class FileCheck:
             load_encoder(self.preload_model, threads=self.threads)
         # What is loaded now lives as long as the process (the encoder's vocabulary alone is
         # hundreds of thousands of objects): keep the cyclic collector from walking it again
-        # each time parsing a file's tokens triggers a full collection (0.09 CPU-s per corpus
-        # run), and forked workers from touching, so copying, its pages.
+        # each time parsing a file's tokens triggers a full collection, and forked workers
+        # from touching, so copying, its pages.
         gc.freeze()
 
     def _encoder_factory(self, task: FileTask) -> Callable[[str], object]:
@@ -545,8 +547,8 @@ def _groups(order: list[int], options: Sequence[CheckOptions], sizes: list[int])
     """`order` cut into the groups sent out as one task each: a file with an English source
     alone (embedding makes it a large task), consecutive files without one together, up to the
     size of the largest of those. Handing a task to a worker process and its report back costs
-    about 0.5 ms, as much as checking a small file; groups no bigger than one such file keep
-    the end of a run as finely divided, so the workers still finish together."""
+    as much as checking a small file (docs/performance.md); groups no bigger than one such
+    file keep the end of a run as finely divided, so the workers still finish together."""
     embeds = [options[i].source is not None and options[i].model is not None for i in range(len(options))]
     limit = max((sizes[i] for i in order if not embeds[i]), default=0)
     groups: list[list[int]] = []
@@ -710,8 +712,8 @@ def _watch_parent(parent: int) -> None:
 def _one_math_thread() -> None:
     """Each pool worker has a core: numpy's BLAS must not start a second thread per worker.
     With two, every small matrix product of the alignment and drift scores woke a thread that
-    then spun on the core the other worker needed (the "other checks" stage cost 0.41 CPU-s on
-    the corpus instead of 0.30)."""
+    then spun on the core the other worker needed (`python -m bench` times the "other checks"
+    stage it slowed; docs/performance.md)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
@@ -724,11 +726,11 @@ def one_blas_thread_pool() -> None:
 
     Why: by default the pool holds a thread per core, and a forked worker re-creates it at
     its first change of thread count (the limit above, and USE's own limit at every encode
-    call). A new pool thread spins for about 0.1 CPU-s before it sleeps, on the core the
-    other worker needs: measured, a pool of two took 0.2 CPU-s more than the same work in one
-    process, and a pool started for a run embedded the corpus in 1.18-1.24 s where a pool
-    that had already run took 1.11 s (docs/performance.md). A value the user set is kept, and
-    a later request for more threads (threads=2) still grows the pool."""
+    call). A new pool thread spins a while before it sleeps, on the core the other worker
+    needs: a pool of two then spent more CPU than one process on the same work, and a pool
+    started for a run embedded the corpus slower than one that had already run (the "fork
+    penalty" in docs/performance.md, "One math thread per process"). A value the user set is
+    kept, and a later request for more threads (threads=2) still grows the pool."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 

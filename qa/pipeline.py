@@ -57,7 +57,7 @@ class CheckOptions:
 
 
 def preload() -> None:
-    """Load now what the checks otherwise load on first use: cn2an (~0.1 s), AutoCorrect's
+    """Load now what the checks otherwise load on first use: cn2an's rule tables, AutoCorrect's
     rules, and the modules `_final` imports. A process that forks workers calls this once
     before forking, so no worker pays for it; nothing here imports torch or an encoder."""
     from qa.read import numbers

@@ -47,7 +47,8 @@ COARSE_SIDE = 300
 MAX_GROUP = 8
 """Blocks per group at most for the band of the final pass. That band is as wide as a few
 groups, and the coarse pass groups max(n, m) / COARSE_SIDE blocks: its cells grew as the
-square of the document (44,000 blocks: 13 s; 110,000 would take minutes). Past
+square of the document, so a long document took minutes (tests/align/test_pairs.py holds the
+band to linear growth). Past
 COARSE_SIDE * MAX_GROUP blocks (2,400), the coarse path is refined on groups REFINE times
 smaller, each pass within a band around the last, down to MAX_GROUP blocks: every pass is
 then linear, the coarse pass (the one that must not get lost where blocks look alike) is
@@ -454,7 +455,7 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
     n = len(los) - 1
     # costs[i % 3][k] is the cost of reaching column los[i] + k: a step comes from one or two
     # rows back, so three rows are kept. (One matrix as wide as the widest row, for every
-    # row, took n times that width: 12 GB for 110,000 blocks with one wide row.) Columns
+    # row, took n times that width: gigabytes for a long document with one wide row.) Columns
     # outside a row's band cost inf: only the columns a step can come from inside the band
     # of the row it comes from are added; the others stay inf.
     costs: list[np.ndarray] = [np.empty(0)] * 3

@@ -287,9 +287,9 @@ _WRITERS: dict[tuple[int, int, Path], sqlite3.Connection] = {}
 """The writable connection of each process and thread to each cache file, kept open from one
 store to the next: a batch run embeds file after file, and opening a connection (schema, WAL
 mode) and closing it (a WAL checkpoint when it is the last one) cost more than writing a
-file's vectors (1.5 of 3.7 ms per file). Keyed by process, since a connection must not be
-used across a fork, and by thread, since sqlite3 connections belong to the thread that
-opened them (a Dask worker runs tasks on a thread pool)."""
+file's vectors (docs/performance.md, "The embedding cache writes ahead"). Keyed by process,
+since a connection must not be used across a fork, and by thread, since sqlite3 connections
+belong to the thread that opened them (a Dask worker runs tasks on a thread pool)."""
 
 
 def _writer(path: Path, open_connection: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
@@ -311,8 +311,9 @@ def _close_writers(path: Path) -> None:
 def _write_ahead(connection: sqlite3.Connection) -> None:
     """Write-ahead logging without a sync per commit: the workers of a batch run write their
     files' vectors concurrently, and in the default rollback mode each commit synced the disk
-    and locked out the other worker's reads and writes (0.6 s of waiting on the corpus, for
-    0.03 s of work). A crash loses at most the last commits' vectors, which a cache may.
+    and locked out the other worker's reads and writes: the workers waited on each other far
+    longer than they wrote (docs/performance.md). A crash loses at most the last commits'
+    vectors, which a cache may.
     A filesystem without WAL support (some network mounts) keeps the default mode."""
     try:
         connection.execute("PRAGMA journal_mode=WAL")

@@ -44,8 +44,7 @@ PROMPT = "query: "
 languages get the same prefix. bench/drift.py compares it with "passage: " on both sides."""
 
 _MAGIC = b"E5S1"
-_QK = 32  # weights per Q4_0 block
-_Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])
+_Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])  # 32 weights, two per byte
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 _COMPLETE = "qa-build.json"
 
@@ -144,7 +143,8 @@ def model_dir() -> Path:
 
 
 def ensure_built(stream: TextIO | None = None) -> Path:
-    """The built model folder, building it first if needed (about 4 s, once per version).
+    """The built model folder, building it first if needed (once per version; its time is in
+    docs/benchmarks.md, Encoder cost).
 
     A build says so on `stream` (default stderr; stdout may carry a report): what is built and
     where, each stage, and the time it took. Nothing is printed when the model is built already."""

@@ -13,7 +13,7 @@ NAME = "use-multilingual"
 DIMENSION = 512
 
 
-@functools.cache  # reading the package metadata takes 0.3 ms, and a batch asks once per file
+@functools.cache  # reading the package metadata searches sys.path, and a batch asks once per file
 def cache_key() -> str:
     from importlib.metadata import version
 

@@ -1,11 +1,12 @@
 """Blocks -> what the encoder sees: a long block as windows, their vectors pooled into one.
 
 Why: an encoder holds every token of a text in memory at once. USE builds a 1,280-float
-row per token (a 9 MB paragraph asked for a 10.7 GiB array); e5 reads only its first 512
-tokens but tokenizes the whole text first. So a block longer than WINDOW_CHARS is cut into
-windows of at most WINDOW_CHARS characters, at sentence ends where it can be (else at a
-space, else anywhere), each window is embedded as a text of its own, and the block's vector
-is the mean of its windows' vectors weighted by their length, normalised. A block of more
+row per token, so one huge paragraph asked for an array of gigabytes (bench/longblock.py
+measures a 9 MB one); e5 reads only its first 512 tokens but tokenizes the whole text
+first. So a block longer than WINDOW_CHARS is cut into windows of at most WINDOW_CHARS
+characters, at sentence ends where it can be (else at a space, else anywhere), each window
+is embedded as a text of its own, and the block's vector is the mean of its windows'
+vectors weighted by their length, normalised. A block of more
 than MAX_WINDOWS windows is sampled: MAX_WINDOWS windows spread evenly across it, so no
 block costs more than MAX_WINDOWS windows of time, whatever its size.
 
@@ -33,12 +34,13 @@ from qa.model import Document
 
 WINDOW_CHARS = 2000
 """Characters per window: twice the longest block of shared/corpus (835), so real blocks are
-never split; USE then holds at most ~2,000 tokens (about 30 MB of activations) at once."""
+never split; USE then holds at most ~2,000 tokens at once, whatever the block."""
 MAX_WINDOWS = 16
-"""Windows embedded per block at most (32,000 characters). Measured on two threads: under USE
-about 0.3 s of English or 1 s of Chinese, under multilingual-e5-small about 16 s either way
-(each window fills its 512 tokens). A mean of 16 windows spread over the block is a fair
-estimate of the mean of all of them, and the drift of a pooled block is coarse anyway."""
+"""Windows embedded per block at most (32,000 characters): a bound on the time one block can
+cost, longest under multilingual-e5-small, where each window fills its 512 tokens
+(bench/longblock.py measures a huge block under either encoder). A mean of 16 windows
+spread over the block is a fair estimate of the mean of all of them, and the drift of a
+pooled block is coarse anyway."""
 CALL_TEXTS = 4096
 """Texts per encoder call: with windows this bounds one call to ~8 M characters (the encoders
 batch further inside: USE by 384 tokens, sentence-transformers by its batch size)."""

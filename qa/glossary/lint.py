@@ -70,11 +70,6 @@ class _Entry:
         return f"{self.file}:{self.line}"
 
 
-def lint_files(paths: Sequence[Path]) -> list[Problem]:
-    """Problems of all files together (a duplicate across files is found); unreadable -> QaInputError."""
-    return lint_sources([(str(path), read_glossary_bytes(path)) for path in paths])
-
-
 @dataclass(frozen=True)
 class LintResult:
     problems: list[Problem]
@@ -83,7 +78,8 @@ class LintResult:
 
 
 def lint_glossaries(paths: Sequence[Path]) -> LintResult:
-    """`lint_files`, and how many entries the files define (for `qa glossary lint`'s summary)."""
+    """Problems of all files together (a duplicate across files is found), and how many entries
+    the files define (for `qa glossary lint`'s summary); unreadable -> QaInputError."""
     return _lint([(str(path), read_glossary_bytes(path)) for path in paths])
 
 

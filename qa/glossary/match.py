@@ -41,7 +41,7 @@ def normalise(text: str, *, case_sensitive: bool) -> str:
 @dataclass(frozen=True)
 class _Folder:
     """Applies part of the fold table. Not str.translate: on non-ASCII text that looks every
-    character up in the table, three times slower than replacing only what is there."""
+    character up in the table, slower than replacing only what is there."""
 
     ascii: tuple[tuple[str, str], ...]
     """The ASCII ones ("-", "_"): str.replace, one pass in C each."""
@@ -229,8 +229,8 @@ def _caseless_or_ascii(ch: str) -> bool:
 
 def _lowered_bytes(folded: str) -> str:
     """`_as_bytes(_lower_each(folded, ...))` as far as matching can tell, without str.lower()
-    (a Unicode table lookup per character, 1.2 ms over the corpus' Chinese side): the UTF-8
-    bytes with their ASCII letters lower-cased.
+    (a Unicode table lookup per character, over all the Chinese text): the UTF-8 bytes with
+    their ASCII letters lower-cased.
 
     Only for phrases that are all `_caseless_or_ascii` and text without _LOWERS_TO_ASCII.
     Where the two differ, the text has a non-ASCII character that str.lower() changes (É, Σ);
@@ -246,10 +246,10 @@ def _as_bytes(text: str) -> str:
     """The UTF-8 bytes of `text`, one character per byte (latin-1).
 
     pyahocorasick's unicode automaton searches a node's children one by one; with CJK
-    patterns the root has thousands of them and a scan costs microseconds per character
-    (0.9 MB/s against 5,000 entries). Over bytes no node has more than 256 children: about
-    100 times faster. UTF-8 is self-synchronising, so a pattern's bytes only ever match at
-    character boundaries.
+    patterns the root has thousands of them, so a scan slows with the size of the glossary.
+    Over bytes no node has more than 256 children, whatever the glossary (`python
+    bench/glossary.py` measures the throughput against 5,000 entries). UTF-8 is
+    self-synchronising, so a pattern's bytes only ever match at character boundaries.
     """
     return text.encode("utf-8").decode("latin-1")
 

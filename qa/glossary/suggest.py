@@ -38,7 +38,8 @@ _NAME = r"[A-Z][a-z]+[A-Za-z0-9]*"  # Hugging, Face, Lightning
 # (tests/glossary/test_suggest.py compares them on short texts). Those nest quantifiers over the same
 # letters: a run of capitals splits between `[A-Z0-9]*` and `[A-Za-z0-9]*` in as many ways as
 # it is long, and in GPT-XL-XL-… each `-XL` is either a hyphenated part of a WORD or a new
-# word after the separator, 2^n parses to try before failing at `_v2` (74 s at 87 bytes).
+# word after the separator, 2^n parses to try before failing at `_v2` (bench/adversarial.py
+# times `qa glossary suggest` on inputs built against such patterns).
 #
 # What they match is made of runs: maximal [A-Za-z0-9]+. A match ends where no word character
 # or hyphen follows, so every part of it ends at the end of a run; a "group" is runs joined by

@@ -340,7 +340,7 @@ def _find_chinese_words(text: str, take) -> None:
 
 @cache
 def _cn2an():
-    # Imported on first use (~0.1 s to load its rule tables), so that `qa --version` and a
+    # Imported on first use (it loads rule tables), so that `qa --version` and a
     # run without Chinese numerals do not pay for it; `preload` imports it up front.
     import cn2an
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QaInputError
-from qa.glossary.lint import lint_files, lint_sources
+from qa.glossary.lint import lint_glossaries, lint_sources
 from tests.conftest import REPO
 
 HEADER = "term,zh,forbidden,forbidden_always,keep_english,case_sensitive,variants,note\n"
@@ -75,11 +75,11 @@ def test_bom_and_bad_bytes_are_reported_and_linting_goes_on():
 def test_empty_file_and_missing_file():
     assert lint("", header="") == ["g.csv:1:1: empty glossary: expected a header row with at least 'term'"]
     with pytest.raises(QaInputError, match="no such glossary file"):
-        lint_files([Path("/nonexistent/g.csv")])
+        lint_glossaries([Path("/nonexistent/g.csv")])
 
 
 def test_bundled_glossaries_are_clean():
-    assert lint_files(sorted((REPO / "glossaries").glob("*.csv"))) == []
+    assert lint_glossaries(sorted((REPO / "glossaries").glob("*.csv"))).problems == []
 
 
 def test_five_thousand_entries_lint_in_a_pre_commit_budget(tmp_path):

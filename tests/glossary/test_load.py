@@ -88,9 +88,9 @@ def bundled() -> list[Path]:
 
 
 def test_bundled_glossaries_are_lint_clean_and_large_enough():
-    from qa.glossary.lint import lint_files
+    from qa.glossary.lint import lint_glossaries
 
-    assert lint_files(bundled()) == []
+    assert lint_glossaries(bundled()).problems == []
     loaded = load_glossaries(bundled())
     assert len(loaded.entries) >= 200
     kept = sum(e.keep_english for e in loaded.entries)
@@ -205,7 +205,7 @@ def test_prepare_builds_every_lazily_built_matcher_and_index():
 def test_a_cell_over_the_limit_is_refused_at_its_line_as_lint_does(tmp_path, raised_limit):
     import csv
 
-    from qa.glossary.lint import lint_files
+    from qa.glossary.lint import lint_glossaries
 
     long = "长" * 131_073
     path = write(tmp_path, "a.csv", f'GAN,生成对抗网络,,,true,true,,\n\nBERT,,,,true,true,,"{long}"\n')
@@ -221,7 +221,7 @@ def test_a_cell_over_the_limit_is_refused_at_its_line_as_lint_does(tmp_path, rai
         f"{path}:4: not a valid CSV file: a cell of 131,073 characters; a glossary cell holds at most 131,072 "
         "(column 20)"
     )
-    assert [str(p) for p in lint_files([path])] == [
+    assert [str(p) for p in lint_glossaries([path]).problems] == [
         f"{path}:4:20: a cell of 131,073 characters; a glossary cell holds at most 131,072"
     ]
 
