@@ -5,7 +5,8 @@ get the same behaviour; command-line flags override them, and every value knows 
     glossaries = ["terms/team.csv", "terms/"] # files or folders, added to the bundled glossary
     bundled-glossary = true                   # false: only the project's own glossaries
     fail-on = "warning"                       # error | warning | never
-    select = ["glossary", "numbers"]          # rule ids or prefixes
+    select = ["glossary", "numbers"]          # rule ids or prefixes (default: the rules on by default)
+    extend-select = ["code/comment-translated"]  # added to them: turns on a rule off by default
     ignore = ["typography/missing-space"]
     model = "use-multilingual"                # or a sentence-transformers path / hub id
     drift-threshold = 0.4
@@ -36,6 +37,7 @@ _KEYS = {
     "bundled-glossary",
     "fail-on",
     "select",
+    "extend-select",
     "ignore",
     "model",
     "drift-threshold",
@@ -50,6 +52,7 @@ class Config:
     bundled_glossary: bool = True
     fail_on: str = "error"
     select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     model: str = DEFAULT_MODEL
     drift_threshold: float | None = None
@@ -154,6 +157,7 @@ def _parse_table(path: Path, text: str, table: dict[str, Any]) -> Config:
         bundled_glossary=bundled,
         fail_on=fail_on,
         select=strings("select"),
+        extend_select=strings("extend-select"),
         ignore=strings("ignore"),
         model=model,
         drift_threshold=None if threshold is None else float(threshold),
@@ -168,7 +172,8 @@ def describe(config: Config) -> list[tuple[str, str, str]]:
         ("glossaries", ", ".join(str(p) for p in config.glossaries) or "(none configured)", "glossaries"),
         ("bundled-glossary", str(config.bundled_glossary).lower(), "bundled_glossary"),
         ("fail-on", config.fail_on, "fail_on"),
-        ("select", ", ".join(config.select) if config.select is not None else "(all rules)", "select"),
+        ("select", ", ".join(config.select) if config.select is not None else "(the rules on by default)", "select"),
+        ("extend-select", ", ".join(config.extend_select) or "(none)", "extend_select"),
         ("ignore", ", ".join(config.ignore) or "(none)", "ignore"),
         ("model", config.model, "model"),
         (

@@ -101,6 +101,15 @@ NoBundledOption = Annotated[
 ]
 
 
+ExtendSelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--extend-select",
+        help="Also these rule ids or prefixes: turns on a rule that is off by default (qa rules marks them).",
+    ),
+]
+
+
 class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
@@ -171,8 +180,11 @@ def check(
     ] = None,
     select: Annotated[
         list[str] | None,
-        typer.Option(help="Only these rule ids or prefixes, comma-separated (numbers,links/) \\[default: all]."),
+        typer.Option(
+            help="Only these rule ids or prefixes, comma-separated (numbers,links/) \\[default: the default rules]."
+        ),
     ] = None,
+    extend_select: ExtendSelectOption = None,
     ignore: Annotated[
         list[str] | None, typer.Option(help="Not these rule ids or prefixes (typography/missing-space).")
     ] = None,
@@ -203,7 +215,7 @@ def check(
 
     try:
         settings_file = _settings(
-            config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary
+            config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary, extend_select
         )
         paths = expand_targets(targets)
         if len(paths) > 1 and output is not None:
@@ -299,12 +311,15 @@ def rules(
     width = max(len(rule.id) for rule in shown)
     for rule in shown:
         fix = {None: "", Applicability.SAFE: "[*]", Applicability.UNSAFE: "[?]"}[rule.fix]
+        severity = rule.severity.label if rule.on_by_default else "off"
         if doc:
-            typer.echo(f"{rule.id} ({rule.severity.label})\n\n{rule.doc}\n\n{_fix_availability(rule.fix)}\n")
+            off = "" if rule.on_by_default else f"\n\nOff by default: {rule.off_by_default}"
+            typer.echo(f"{rule.id} ({rule.severity.label})\n\n{rule.doc}\n\n{_fix_availability(rule.fix)}{off}\n")
         else:
-            typer.echo(f"{rule.id:<{width}}  {rule.severity.label:<8} {fix:<3}  {rule.summary}")
+            typer.echo(f"{rule.id:<{width}}  {severity:<8} {fix:<3}  {rule.summary}")
     if not doc:
         typer.echo("[*]: qa fix fixes some findings; [?]: only unsafe fixes (qa fix --unsafe-fixes)")
+        typer.echo("off: not run unless selected (--extend-select RULE); qa rules RULE --doc says why")
 
 
 def _fix_availability(fix: Applicability | None) -> str:
@@ -328,6 +343,7 @@ def fix(
     select: Annotated[
         list[str] | None, typer.Option(help="Only the findings of these rule ids or prefixes, as for qa check.")
     ] = None,
+    extend_select: ExtendSelectOption = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rule ids or prefixes, as for qa check.")] = None,
     config: Annotated[
         Path | None,
@@ -352,7 +368,7 @@ def fix(
     from qa.pipeline import CheckOptions
 
     try:
-        settings_file = _settings(config, None, model, None, None, select, ignore, no_bundled_glossary)
+        settings_file = _settings(config, None, model, None, None, select, ignore, no_bundled_glossary, extend_select)
         source_path, source_note = resolve_source(target, source)
         options = CheckOptions(
             target=target,
@@ -468,7 +484,9 @@ def align(
         print_alignment(alignment, scores)
 
 
-def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary):
+def _settings(
+    config, fail_on, model, drift_threshold, report_dir, select, ignore, no_bundled_glossary, extend_select=None
+):
     """The config file's settings, overridden by the flags given on the command line."""
     from qa.config import find_config, load_config
 
@@ -484,6 +502,7 @@ def _settings(config, fail_on, model, drift_threshold, report_dir, select, ignor
         "select": None if select is None else tuple(select),
         # The command line adds to the file's ignore list; its select replaces the file's.
         "ignore": None if ignore is None else (*loaded.ignore, *ignore),
+        "extend_select": None if extend_select is None else (*loaded.extend_select, *extend_select),
     }
     if no_bundled_glossary:
         flags["bundled_glossary"] = False
@@ -495,9 +514,14 @@ def _selection(settings_file):
     from qa.rules.selection import RuleSelection, SelectionError
 
     try:
-        return RuleSelection.parse(settings_file.select, settings_file.ignore, [rule.id for rule in ALL_RULES])
+        return RuleSelection.parse(
+            settings_file.select,
+            settings_file.ignore,
+            [rule.id for rule in ALL_RULES],
+            extend_select=settings_file.extend_select,
+        )
     except SelectionError as error:
-        raise QaInputError("--select/--ignore", str(error)) from None
+        raise QaInputError("--select/--ignore/--extend-select", str(error)) from None
 
 
 def _load_glossaries(first_target: Path, settings_file, flags: list[Path] | None):

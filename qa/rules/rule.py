@@ -27,12 +27,22 @@ class Rule:
     fix: Applicability | None = None
     """The most its fixes can be: SAFE when some findings carry a safe fix, UNSAFE when they
     carry only unsafe ones, None when the rule never carries a fix."""
+    off_by_default: str = ""
+    """Why the rule is not on by default (its measured precision on good human translations),
+    empty when it is on. An off rule runs when a selector names it (`--select`, `--extend-select`)."""
 
     @classmethod
-    def define(cls, id: str, severity: Severity, doc: str, fix: Applicability | None = None) -> Rule:
+    def define(
+        cls, id: str, severity: Severity, doc: str, fix: Applicability | None = None, off_by_default: str = ""
+    ) -> Rule:
         """`doc` in Ruff's form; its first line is the summary."""
         cleaned = inspect.cleandoc(doc)
-        return cls(id=id, severity=severity, summary=cleaned.splitlines()[0], doc=cleaned, fix=fix)
+        summary = cleaned.splitlines()[0]
+        return cls(id, severity, summary, cleaned, fix, off_by_default)
+
+    @property
+    def on_by_default(self) -> bool:
+        return not self.off_by_default
 
     def on_first_line(self, path: str, segment: Segment, message: str, pair: int | None) -> Finding:
         """A finding that marks the whole first line of a block (for block-level problems)."""

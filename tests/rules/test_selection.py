@@ -22,7 +22,6 @@ def allowed(select, ignore) -> set[str]:
 
 def test_by_default_every_rule_runs():
     assert allowed(None, None) == set(KNOWN)
-    assert RuleSelection().is_default
 
 
 def test_select_takes_families_with_or_without_slash_and_exact_ids():
@@ -76,7 +75,7 @@ def test_check_select_and_ignore_filter_the_report(tmp_path):
 def test_check_with_an_unknown_selector_exits_2_with_one_line():
     result = run_qa("check", "examples/issue13.zh.md", "--no-drift", "--select", "bogus")
     assert result.returncode == 2
-    assert result.stderr.startswith("qa: error: --select/--ignore: unknown rule or prefix 'bogus'")
+    assert result.stderr.startswith("qa: error: --select/--ignore/--extend-select: unknown rule or prefix 'bogus'")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -88,3 +87,20 @@ def test_rules_lists_ids_severities_and_docstrings():
     doc = run_qa("rules", "links/broken-syntax", "--doc").stdout
     assert doc.startswith("links/broken-syntax (error)")
     assert "What it does:" in doc and "Why is this bad:" in doc and "Example:" in doc
+
+
+def test_a_rule_off_by_default_runs_only_when_a_selector_names_it(monkeypatch):
+    from qa.rules import selection
+
+    monkeypatch.setattr(selection, "_off_by_default", lambda: frozenset({"code/comment-translated"}))
+    known = ["code/comment-translated", "code/inline-changed", "typography/missing-space"]
+    default = RuleSelection()
+    assert not default.allows("code/comment-translated") and default.allows("code/inline-changed")
+    extended = RuleSelection.parse(None, None, known, extend_select=["code/comment-translated"])
+    assert extended.allows("code/comment-translated") and extended.allows("typography/missing-space")
+    family = RuleSelection.parse(["code"], None, known)
+    assert family.allows("code/comment-translated") and not family.allows("typography/missing-space")
+    ignored = RuleSelection.parse(None, ["code"], known, extend_select=["code/comment-translated"])
+    assert ignored.allows("code/comment-translated") and not ignored.allows("code/inline-changed")
+    layered = RuleSelection(ignore=("typography",)).override(extended)
+    assert layered.allows("code/comment-translated") and not layered.allows("typography/missing-space")
