@@ -78,3 +78,29 @@ class FolderModel(KeywordEncoder):
 
         fields = SimpleNamespace(key=None, name=self.name, path=None, prompt=None)
         return SentenceTransformerEncoder.cache_key.fget(fields)
+
+
+class HashEncoder:
+    """A distinct unit vector per text, from its hash (the same text, the same vector, in any
+    process); records every call, so a test can tell what reached the encoder."""
+
+    name = "hash-test-encoder"
+
+    def __init__(self, dimension: int = 6) -> None:
+        self.dimension = dimension
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        from qa.embed.cache import text_key
+
+        texts = list(texts)
+        if texts:
+            self.calls.append(texts)
+        rows = [np.random.default_rng(int(text_key(t)[:8], 16)).normal(size=self.dimension) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+
+    @property
+    def longest(self) -> int:
+        """The longest text it was asked to embed."""
+        return max(len(t) for call in self.calls for t in call)

@@ -7,25 +7,16 @@ import pytest
 
 from qa.embed import cache
 from qa.embed.cache import EMBEDDINGS_FILE, CachedEncoder, EmbeddingStore, text_key
+from tests.conftest import HashEncoder
 
 
-class CountingEncoder:
+class CountingEncoder(HashEncoder):
     """Deterministic unit vectors from a text's hash; remembers what it was asked to embed."""
 
     name = "counting"
 
     def __init__(self, dimension: int = 4) -> None:
-        self.dimension = dimension
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts):
-        texts = list(texts)
-        if texts:
-            self.calls.append(texts)
-        rows = [np.random.default_rng(int(text_key(t)[:8], 16)).normal(size=self.dimension) for t in texts]
-        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1)
+        super().__init__(dimension)
 
 
 def cached(tmp_path, encoder=None, key="counting/v1"):

@@ -7,29 +7,7 @@ import numpy as np
 from qa.embed import windows
 from qa.embed.cache import EMBEDDINGS_FILE, CachedEncoder, EmbeddingStore, text_key
 from qa.embed.windows import MAX_WINDOWS, WINDOW_CHARS, block_windows, encode_blocks, pool, split, window_texts
-from tests.conftest import doc
-
-
-class HashEncoder:
-    """A distinct unit vector per text (from its hash); records every call and the longest text."""
-
-    name = "hash-test-encoder"
-
-    def __init__(self, dimension: int = 6) -> None:
-        self.dimension = dimension
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts):
-        texts = list(texts)
-        if texts:
-            self.calls.append(texts)
-        rows = [np.random.default_rng(int(text_key(t)[:8], 16)).normal(size=self.dimension) for t in texts]
-        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
-
-    @property
-    def longest(self) -> int:
-        return max(len(t) for call in self.calls for t in call)
+from tests.conftest import HashEncoder, doc
 
 
 def english(sentences: int) -> str:
