@@ -5,20 +5,25 @@ Every URL of an aligned pair (link targets, autolinks and bare URLs) is compared
 other side's. A URL the MT damaged (a space inside it, full-width punctuation) is found by
 matching the English URL loosely, and reported as broken rather than missing. Link syntax
 the MT broke (`] (`, `【text】(url)`, `[text]（url）`) is found in the Chinese alone.
+
+A URL a translator localised is the same link, not a changed one (`_Links.same`): a Chinese
+locale in its path or host, an anchor to the translated heading, the site under its other
+host name, and the like. Only what is left after that is paired as changed.
 """
 
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from qa.glossary.match import Occurrences
-from qa.model import Alignment, Applicability, Finding, Fix, Pair, Segment, Severity
+from qa.model import Alignment, Applicability, Document, Finding, Fix, Pair, Segment, SegmentKind, Severity
 from qa.read.inline import Part, PartKind, parts, urls
 from qa.rules.pairwise import (
     Located,
@@ -36,7 +41,8 @@ MISSING_URL = Rule.define(
     """A URL of the English (a link target, an autolink or a bare URL) is not in the Chinese.
 
     What it does: collects the URLs of both sides of an aligned pair, outside code, and
-    reports each English URL that the Chinese has neither as it is, nor damaged (that is
+    reports each English URL that the Chinese has neither as it is (or localised, see
+    links/changed-url), nor as an image's address, nor damaged (that is
     links/broken-syntax), nor replaced by another URL (that is links/changed-url). The
     finding is an empty range at the start of the Chinese block.
 
@@ -56,6 +62,17 @@ CHANGED_URL = Rule.define(
     What it does: when an aligned pair has an English URL the Chinese lacks and a Chinese
     URL the English lacks, pairs them (same host first, then in order when the counts
     agree) and marks the Chinese URL, suggesting the English one.
+
+    A translator's localised link is the same link and is not reported: a Chinese locale
+    put in the path or the host, or put for the English one (`/docs/x` -> `/docs/zh/x`,
+    `course/en/` -> `course/zh-CN/`, `zh.d2l.ai`), a release pinned in the path
+    (`/v2.12.0/`), an in-page anchor to the Chinese heading aligned with the English one
+    (`#什么是注意力` for `#what-is-attention`), a translated anchor on a localised or relative
+    link, the other host of one site (`hf.co`, `www.`), `https` for `http`, a trailing
+    slash or `.html`, `main` for `master`, a relative path that reaches the same file from
+    the Chinese file's folder, and an English URL's stray end (`/benchmark/>`) left out.
+    Still reported: any other change, and a locale the Chinese drops (`course/en/chapter7`
+    -> `course/chapter7`).
 
     Why is this bad: MT and careless edits translate URL paths, drop query strings or
     renumber arXiv ids; the link then leads elsewhere or nowhere.
@@ -133,10 +150,11 @@ class _Url:
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
-    return each_translated_pair(alignment, _check_pair)
+    links = _Links(alignment)
+    return each_translated_pair(alignment, lambda alignment, pair: _check_pair(alignment, pair, links))
 
 
-def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
+def _check_pair(alignment: Alignment, pair: Pair, links: _Links) -> list[Finding]:
     path = alignment.target.path
     findings: list[Finding] = []
     broken = [Located(segment, m.start(), m.end()) for segment in pair.target for m in _broken_syntax(segment)]
@@ -189,6 +207,23 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     if all_damaged:
         damaged_spans = _Spans(all_damaged)
         target_urls = [t for t in target_urls if not damaged_spans.overlapping(t.where)]
+    if left_source and target_urls:
+        # Localised links: the same link, written as the translation's readers need it.
+        localised = links.pair_same(left_source, target_urls)
+        for english, chinese in localised:
+            findings += _compare_forms(alignment, pair, english, chinese, broken_spans)
+        left_source, target_urls = _without(left_source, target_urls, localised)
+    if left_source:
+        # An English URL that the Chinese has as an image's address (an `<img src>` that the
+        # English side's inline parts read as a bare URL): not lost.
+        images = list(_images(pair.target))
+        if images:
+            left_source = _without(left_source, [], links.pair_same(left_source, images))[0]
+    if left_source and target_urls:
+        # A Chinese URL that is an image of the English: not a changed link.
+        images = list(_images(pair.source))
+        if images:
+            target_urls = _without([], target_urls, links.pair_same(images, target_urls))[1]
     for english, chinese in _pair_changed(left_source, target_urls):
         left_source.remove(english)
         findings.append(
@@ -237,6 +272,8 @@ def _compare_forms(alignment: Alignment, pair: Pair, english: _Url, chinese: _Ur
     elif english.part.kind is PartKind.LINK and chinese.part.kind is PartKind.BARE_URL:
         if broken.touching(chinese.where):
             return []  # reported as broken syntax already
+        if _in_link_text(chinese):
+            return []  # `[http://x.org](http://x.org/)`: the text of a link, not plain text
         return [
             finding_at(
                 BROKEN_SYNTAX,
@@ -268,6 +305,28 @@ def _urls(segments: Iterable[Segment]) -> Iterable[_Url]:
     for segment in segments:
         for part in urls(segment):
             yield _Url(part, segment)
+
+
+def _in_link_text(url: _Url) -> bool:
+    """Whether a bare URL is (in) the text of a link."""
+    return any(
+        part.kind is PartKind.LINK and part.label_start <= url.part.start and url.part.end <= part.label_end
+        for part in parts(url.segment)
+    )
+
+
+def _images(segments: Iterable[Segment]) -> Iterable[_Url]:
+    for segment in segments:
+        if "](" in segment.raw or "<" in segment.raw:  # `![alt](path)` or `<img src=…>`
+            for part in parts(segment):
+                if part.kind is PartKind.IMAGE:
+                    yield _Url(part, segment)
+
+
+def _without(source: list[_Url], target: list[_Url], pairs: list[tuple[_Url, _Url]]) -> tuple[list[_Url], list[_Url]]:
+    """`source` and `target` without the URLs of `pairs`."""
+    taken = {id(url) for pair in pairs for url in pair}
+    return [s for s in source if id(s) not in taken], [t for t in target if id(t) not in taken]
 
 
 def _url_key(url: str) -> str:
@@ -359,12 +418,6 @@ def _damaged_pattern(url: str) -> re.Pattern[str]:
     return re.compile(r"[ \t]*".join(pieces))
 
 
-def _find_damaged(url: str, segments: tuple[Segment, ...]) -> Located | None:
-    """The English URL as the MT left it in the Chinese: its leftmost match of
-    `_damaged_pattern` in the first block that has one other than the URL itself."""
-    return _find_damaged_each([url], segments).get(url)
-
-
 # What the damage can change in a URL: a space or tab put between two of its characters, a
 # character written as one of its variants. Squeezed out and mapped back, the damaged URL is
 # the URL again.
@@ -375,9 +428,10 @@ _SQUEEZED_OUT = re.compile(r"[ \t]+")
 
 
 def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[str, Located]:
-    """`_find_damaged` of each URL (those found), from one scan per block for all of them
-    (qa.glossary.match.Occurrences): a search of every block per URL made thousands of changed
-    links in a paragraph quadratic.
+    """Each English URL (those found) as the MT left it in the Chinese: its leftmost match of
+    `_damaged_pattern` in the first block that has one other than the URL itself; from one scan
+    per block for all of them (qa.glossary.match.Occurrences): a search of every block per URL
+    made thousands of changed links in a paragraph quadratic.
 
     Every match of a URL's `_damaged_pattern` is, once spaces and tabs are squeezed out and
     variants mapped to the URL's own characters, the URL itself (squeezed the same way, in
@@ -452,6 +506,310 @@ def _host(url: _Url) -> str:
         return urlsplit(url.key).netloc.lower()
     except ValueError:
         return ""
+
+
+# What a translator changes in a URL without changing where it leads (see CHANGED_URL).
+_ENGLISH_LOCALE = re.compile(r"en(?:[-_](?:us|gb))?", re.IGNORECASE)
+_CHINESE_LOCALE = re.compile(r"zh(?:[-_]hans|[-_]hant)?(?:[-_](?:cn|tw|hk|sg|mo))?|cn", re.IGNORECASE)
+_RELEASE = re.compile(r"v\d+(?:\.\d+){0,3}|\d{1,3}(?:\.\d{1,3}){1,3}|latest|stable|main|master", re.IGNORECASE)
+"""A path segment that pins a release of docs: `/docs/datasets/v2.12.0/en/loading` (not an
+arXiv id: `2103.12731`)."""
+_DEFAULT_BRANCH = frozenset({"master", "main"})
+"""A repository's default branch under its old and its new name (`blob/master/`, `blob/main/`)."""
+_HOST_ALIASES = {"hf.co": "huggingface.co", "x.com": "twitter.com", "mobile.twitter.com": "twitter.com"}
+"""One site under two host names (besides `www.`, which is dropped from every host)."""
+_PAGE_SUFFIX = re.compile(r"\.html?$", re.IGNORECASE)
+_STRAY_START = '<"`'
+_STRAY_END = '<>"`.,;:!?'
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_EXPLICIT_ANCHOR = re.compile(
+    r"\[\[([^\[\]\n]+)\]\]|\{#([^{}\s]+)\}|<[A-Za-z][^<>]*?\b(?:id|name)\s*=\s*[\"']([^\"'<>]+)[\"']"
+)
+"""An anchor a document names itself: `## Title[[id]]` (MDX), `## Title {#id}`, `<a id="id">`."""
+_MOST_VARIANTS = 8
+"""Most Chinese URLs of one loose key that `_Links.pair_same` tries per English URL: real
+pairs have one or two; thousands of near-identical URLs in a block would make it quadratic."""
+
+
+@dataclass(frozen=True)
+class _Address:
+    """A URL read for comparison: http and https alike, `www.` and host aliases dropped, the
+    path in segments (no empty ones: a trailing slash is none) and `.html` off the last one."""
+
+    form: str
+    """"web" (http, https or `//host`), another scheme, "root" (`/path`), "relative" (the path
+    resolved against the document's folder), or "page" (only `#anchor` and/or `?query`)."""
+    host: tuple[str, ...]
+    path: tuple[str, ...]
+    query: tuple[tuple[str, str], ...]
+    fragment: str
+
+
+@lru_cache(maxsize=4096)
+def _address(url: str, document: str) -> _Address | None:
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return None
+    scheme, netloc, path = split.scheme.lower(), split.netloc.lower(), split.path
+    if scheme in ("http", "https") or (not scheme and netloc):
+        form = "web"
+    elif scheme:
+        form = scheme
+    elif path.startswith("/"):
+        form = "root"
+    elif path:
+        form = "relative"
+        path = posixpath.join(posixpath.dirname(document.replace("\\", "/")), path)
+    else:
+        form = "page"
+    netloc = netloc.removeprefix("www.")
+    netloc = _HOST_ALIASES.get(netloc, netloc)
+    segments = [segment for segment in posixpath.normpath(path).split("/") if segment not in ("", ".")] if path else []
+    if segments:
+        segments[-1] = _PAGE_SUFFIX.sub("", segments[-1]) or segments[-1]
+    query = tuple((name, value) for name, _, value in (p.partition("=") for p in split.query.split("&") if p))
+    return _Address(form, tuple(netloc.split(".")) if netloc else (), tuple(segments), query, split.fragment)
+
+
+def _is_locale(part: str) -> bool:
+    return bool(_ENGLISH_LOCALE.fullmatch(part) or _CHINESE_LOCALE.fullmatch(part))
+
+
+def _is_locale_or_release(part: str) -> bool:
+    return _is_locale(part) or bool(_RELEASE.fullmatch(part))
+
+
+def _localised(english: tuple[str, ...], chinese: tuple[str, ...], insertable: Callable[[str], bool]) -> bool | None:
+    """Whether the Chinese parts (host labels or path segments) are the English ones with a
+    Chinese locale put in: None when they are not the same; otherwise True if a Chinese locale
+    was put in or put for an English one, False if not. Same: part by part equal (or both a
+    default branch name), but for a part the Chinese adds (`insertable`: a locale, a release)
+    and an English locale the Chinese has as a Chinese one. A part the Chinese drops (an
+    English locale: `course/en/x` -> `course/x`) is not the same."""
+    if english == chinese:
+        return False
+    i = j = 0
+    localised = False
+    while j < len(chinese):
+        here = chinese[j]
+        if i < len(english) and (english[i] == here or {english[i], here} <= _DEFAULT_BRANCH):
+            i += 1
+        elif i < len(english) and _ENGLISH_LOCALE.fullmatch(english[i]) and _CHINESE_LOCALE.fullmatch(here):
+            localised = True
+            i += 1
+        elif insertable(here):
+            localised = localised or bool(_CHINESE_LOCALE.fullmatch(here))
+        else:
+            return None
+        j += 1
+    return localised if i == len(english) else None
+
+
+def _query_localised(english: tuple[tuple[str, str], ...], chinese: tuple[tuple[str, str], ...]) -> bool | None:
+    """`_localised` for query parameters: the same names and values, but for an English locale
+    value the Chinese has as a Chinese one (`?hl=en` -> `?hl=zh-CN`)."""
+    if english == chinese:
+        return False
+    if len(english) != len(chinese):
+        return None
+    for (name, value), (chinese_name, chinese_value) in zip(english, chinese, strict=True):
+        if name != chinese_name or (
+            value != chinese_value
+            and not (_ENGLISH_LOCALE.fullmatch(value) and _CHINESE_LOCALE.fullmatch(chinese_value))
+        ):
+            return None
+    return True
+
+
+def _without_stray_ends(url: str) -> str:
+    """The URL without characters no URL starts or ends with (`<`, `>`, a quote, sentence
+    punctuation, a closing bracket it does not open): an English URL the author mistyped
+    (`…/benchmark/>`), which the translator wrote right."""
+    start, end = 0, len(url)
+    while start < end and url[start] in _STRAY_START:
+        start += 1
+    while end > start:
+        last = url[end - 1]
+        opener = _CLOSERS.get(last)
+        if last not in _STRAY_END and (opener is None or url.count(opener, start, end) >= url.count(last, start, end)):
+            break
+        end -= 1
+    return url[start:end]
+
+
+def _anchor_key(name: str) -> str:
+    """An anchor or a heading as slug makers agree on it: letters and digits, case folded."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+class _Links:
+    """What the link checks of one alignment share: whether an English URL and a Chinese one
+    are the same link (`same`), with the anchors of each document, read once and only when
+    an in-page link asks."""
+
+    def __init__(self, alignment: Alignment) -> None:
+        self.alignment = alignment
+        self._anchors: dict[int, dict[str, list[Segment]]] = {}
+        self._pair_of: dict[int, int] | None = None
+
+    def same(self, english: _Url, chinese: _Url) -> bool:
+        """Whether the Chinese URL is the English one, localised or written otherwise but
+        leading to the same place (see CHANGED_URL)."""
+        theirs = _address(chinese.key, self.alignment.target.path)
+        if theirs is None:
+            return False
+        for reading in self._readings(english):
+            ours = _address(reading, self.alignment.source.path)
+            if ours is not None and self._same_address(ours, theirs):
+                return True
+        return False
+
+    @staticmethod
+    def _readings(english: _Url) -> tuple[str, ...]:
+        stripped = _without_stray_ends(english.key)
+        return (english.key, stripped) if stripped and stripped != english.key else (english.key,)
+
+    def _same_address(self, english: _Address, chinese: _Address) -> bool:
+        if english.form != chinese.form:
+            return False
+        if english.form == "page":
+            return english.query == chinese.query and self._same_anchor(english.fragment, chinese.fragment)
+        host = _localised(english.host, chinese.host, _is_locale)
+        path = _localised(english.path, chinese.path, _is_locale_or_release)
+        query = _query_localised(english.query, chinese.query)
+        if host is None or path is None or query is None:
+            return False
+        if english.fragment == chinese.fragment:
+            return True
+        # A translated anchor is right on a page in Chinese: a localised link, or a relative
+        # one (into the translation's own files).
+        into_chinese = host or path or query or english.form == "relative"
+        return bool(english.fragment) and not chinese.fragment.isascii() and into_chinese
+
+    def _same_anchor(self, english: str, chinese: str) -> bool:
+        """Two in-page anchors: the same name, or names of blocks the alignment pairs (the
+        Chinese heading of the English one: `#什么是注意力` for `#what-is-attention`)."""
+        if english == chinese:
+            return True
+        return bool(
+            self._anchor_pairs(english, self.alignment.source) & self._anchor_pairs(chinese, self.alignment.target)
+        )
+
+    def _anchor_pairs(self, name: str, document: Document) -> set[int]:
+        """The ids of the pairs that hold the blocks `#name` leads to in `document`."""
+        anchors = self._anchors.get(id(document))
+        if anchors is None:
+            anchors = self._anchors[id(document)] = _anchor_blocks(document)
+        blocks = anchors.get(_anchor_key(name))
+        if blocks is None and (numbered := re.fullmatch(r"(.+)-\d+", name)):
+            blocks = anchors.get(_anchor_key(numbered.group(1)))  # a repeated heading's `-1`
+        if not blocks:
+            return set()
+        if self._pair_of is None:
+            self._pair_of = {
+                id(segment): pair.id for pair in self.alignment.pairs for segment in (*pair.source, *pair.target)
+            }
+        return {self._pair_of[id(block)] for block in blocks if id(block) in self._pair_of}
+
+    def pair_same(self, source: list[_Url], target: list[_Url]) -> list[tuple[_Url, _Url]]:
+        """Each English URL with the first Chinese one not yet taken that is the same link: one
+        of the same key, else the first that `same` accepts. Same links share a loose key
+        (`_loose_keys`), so each English URL is tried against the few Chinese ones of its
+        loose keys, not all of them (thousands of changed links in a paragraph)."""
+        exact: dict[str, deque[_Url]] = {}
+        loose: dict[tuple[object, ...], dict[str, deque[_Url]]] = {}
+        order: dict[int, int] = {}
+        for index, chinese in enumerate(target):
+            order[id(chinese)] = index
+            exact.setdefault(chinese.key, deque()).append(chinese)
+            for key, variant in self._loose_keys(chinese.key, self.alignment.target, chinese=True):
+                loose.setdefault(key, {}).setdefault(variant, deque()).append(chinese)
+        taken: set[int] = set()
+        pairs: list[tuple[_Url, _Url]] = []
+        for english in source:
+            match = _first_free(exact.get(english.key), taken)
+            if match is None:
+                accepted = self._loose_matches(english, loose, taken)
+                match = min(accepted, key=lambda url: order[id(url)], default=None)
+            if match is not None:
+                taken.add(id(match))
+                pairs.append((english, match))
+        return pairs
+
+    def _loose_matches(
+        self, english: _Url, loose: dict[tuple[object, ...], dict[str, deque[_Url]]], taken: set[int]
+    ) -> list[_Url]:
+        """Of each group of Chinese URLs that share a loose key with the English one and that
+        `same` cannot tell apart (a variant), the first not taken, if `same` accepts it; at
+        most `_MOST_VARIANTS` groups tried per loose key."""
+        accepted: list[_Url] = []
+        for reading in self._readings(english):
+            for key, _ in self._loose_keys(reading, self.alignment.source, chinese=False):
+                variants = loose.get(key, {})
+                tried = 0
+                spent: list[str] = []
+                for variant, waiting in variants.items():
+                    candidate = _first_free(waiting, taken)
+                    if candidate is None:
+                        spent.append(variant)  # all taken: not looked at again
+                        continue
+                    if self.same(english, candidate):
+                        accepted.append(candidate)
+                    tried += 1
+                    if tried == _MOST_VARIANTS:
+                        break
+                for variant in spent:
+                    del variants[variant]
+        return accepted
+
+    def _loose_keys(self, url: str, document: Document, *, chinese: bool) -> list[tuple[tuple[object, ...], str]]:
+        """(loose key, variant) of a URL: what `same` leaves of it when it drops every part a
+        translator may put in or change (locales, releases, the branch name, a translated
+        anchor); a Chinese URL is the same link as an English one only if they share one. The
+        variant groups Chinese URLs that `same` cannot tell apart (they differ only in a
+        translated anchor)."""
+        address = _address(url, document.path)
+        if address is None:
+            return []
+        if address.form == "page":
+            return [(("page", address.query, pair), url) for pair in self._anchor_pairs(address.fragment, document)]
+        host = tuple("main" if label in _DEFAULT_BRANCH else label for label in address.host if not _is_locale(label))
+        path = tuple(segment for segment in address.path if not _is_locale_or_release(segment))  # branch names too
+        query = tuple((name, "*" if _is_locale(value) else value) for name, value in address.query)
+        base = (address.form, host, path, query)
+        fragment = address.fragment
+        if chinese:
+            translated = not fragment.isascii()
+            return [((*base, "*" if translated else fragment), url.split("#", 1)[0] if translated else url)]
+        keys = [((*base, fragment), url)]
+        if fragment:
+            keys.append(((*base, "*"), url))
+        return keys
+
+
+def _first_free(waiting: deque[_Url] | None, taken: set[int]) -> _Url | None:
+    """The first URL of `waiting` not taken (those taken are dropped from its front)."""
+    while waiting and id(waiting[0]) in taken:
+        waiting.popleft()
+    return waiting[0] if waiting else None
+
+
+def _anchor_blocks(document: Document) -> dict[str, list[Segment]]:
+    """The blocks of a document by the anchors that lead to them: each heading's text and
+    each anchor a block names (`_EXPLICIT_ANCHOR`), as `_anchor_key` has them."""
+    anchors: dict[str, list[Segment]] = {}
+    for segment in document.segments:
+        names: list[str] = []
+        if segment.kind is SegmentKind.HEADING:
+            names.append(_EXPLICIT_ANCHOR.sub("", segment.text))
+        if "[[" in segment.raw or "{#" in segment.raw or "=" in segment.raw:
+            names += [next(g for g in match.groups() if g) for match in _EXPLICIT_ANCHOR.finditer(segment.raw)]
+        for name in names:
+            key = _anchor_key(name)
+            if key:
+                anchors.setdefault(key, []).append(segment)
+    return anchors
 
 
 def _overlaps(a: Located, b: Located) -> bool:
