@@ -118,6 +118,9 @@ class PairType(enum.StrEnum):
     TWO_ONE = "2-1"
     ONE_ZERO = "1-0"
     ZERO_ONE = "0-1"
+    ONE_THREE = "1-3"
+    THREE_ONE = "3-1"
+    TWO_TWO = "2-2"
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,11 @@ def test_stages_give_run_checks_report(glossary, unrelated_source, suppressed, c
         "selection": CheckOptions(ZH, EN, None, selection=RuleSelection(select=("glossary", "numbers"))),
         "unrelated, drift": CheckOptions(ZH, unrelated_source, encoder.name),
         "severity, ignored": CheckOptions(
-            suppressed, suppressed.with_name("issue13.en.md"), None, severity=(("glossary/missing-term", "info"),)
+            suppressed,
+            suppressed.with_name("issue13.en.md"),
+            None,
+            selection=RuleSelection(extend_select=("glossary/missing-term",)),  # off by default
+            severity=(("glossary/missing-term", "info"),),
         ),
     }[case]
     expected = render(run_check(options, glossary, lambda _: encoder))

@@ -7,6 +7,15 @@ arXiv ids, inline code, acronyms and CamelCase names, block kind and heading lev
 length ratio of Chinese to English. Without vectors (`--no-drift`) anchors and lengths alone
 decide.
 
+After the DP, a block left unpaired (1-0 or 0-1) next to a pair joins that pair when the
+pair's other side visibly holds it: its images, links or code are there and not on its own
+side; or it is prose next to a piece split off the other side's paragraph (an image or link
+of that paragraph set apart), and the pair's lengths agree clearly better with it; or its
+prose is the prose of an HTML block there (`<pt>` with a sentence under it, which the other
+side separated by a blank line). Translators split a paragraph around its images, or a
+framework block at its tag: the pair becomes 1-2 or 1-3, not a block missing on one side
+and extra on the other.
+
 Cost stays near-linear: the DP runs only inside a band around the path that a first pass
 finds on a coarse grid (blocks grouped by `f`), as Vecalign does; short documents get the full
 grid. Within a row, the similarities of every band cell are computed at once with numpy, and
@@ -135,7 +144,7 @@ def align(
     src = _block_units(source.segments, source_vectors)
     tgt = _block_units(target.segments, target_vectors)
     band = _search_band(src, tgt)
-    steps = _dp(src, tgt, band)
+    steps = _absorb_orphans(_dp(src, tgt, band), source.segments, target.segments)
     pairs = tuple(
         Pair(
             id=k,
@@ -557,6 +566,105 @@ def _trace(
         i, j = i - di, j - dj
     steps.reverse()
     return steps
+
+
+# ---------------------------------------------------------------- unpaired blocks that belong to a neighbour
+
+_Step = tuple[int, int, int, int, float | None]
+_SHAPES = frozenset({(1, 2), (2, 1), (1, 3), (3, 1), (2, 2)})
+"""What a pair may grow into by taking in an unpaired neighbour (PairType)."""
+_EVIDENCE = ("url:", "img:", "code:", "line:")
+"""Anchors that tie a block to the other side: what a translation copies as it is."""
+_TAGS = re.compile(r"<!--.*?-->|<[^<>]*>|\{[#:/@][^{}]*\}", re.DOTALL)
+_PROSE_KINDS = frozenset(_PROSE)
+SPLIT_MIN_GAIN = 1.0
+"""How much closer (in sd of the length ratio) the lengths of a pair must come by taking in a
+piece of prose split off the other side's block."""
+HIDDEN_PROSE_SD = 3.0
+"""How far (in sd of the length ratio) an unpaired paragraph may be from the length of the
+prose of an HTML block on the other side and still be its translation."""
+
+
+def _absorb_orphans(steps: list[_Step], source: Sequence[Segment], target: Sequence[Segment]) -> list[_Step]:
+    """Each 1-0 or 0-1 step joined to the neighbouring step whose other side holds its block."""
+    if all(i0 != i1 and j0 != j1 for i0, i1, j0, j1, _ in steps):
+        return steps  # nothing unpaired: most documents
+    out = list(steps)
+    k = 0
+    while k < len(out):
+        i0, i1, j0, j1, _ = out[k]
+        if (i1 - i0) + (j1 - j0) != 1:
+            k += 1
+            continue
+        for n in (k - 1, k + 1):
+            if 0 <= n < len(out) and _takes(out[n], out[k], source, target):
+                a, b = min(k, n), max(k, n)
+                merged = (out[a][0], out[b][1], out[a][2], out[b][3], out[n][4])
+                out[a : b + 1] = [merged]
+                k = max(a - 1, 0)  # the grown pair may take the unpaired block before it too
+                break
+        else:
+            k += 1
+    return out
+
+
+def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequence[Segment]) -> bool:
+    """Whether the paired step `pair` holds the block of the unpaired step `orphan` on its other side."""
+    i0, i1, j0, j1, _ = pair
+    if i0 == i1 or j0 == j1:
+        return False
+    english = orphan[0] != orphan[1]
+    shape = (i1 - i0 + english, j1 - j0 + (not english))
+    if shape not in _SHAPES:
+        return False
+    block = source[orphan[0]] if english else target[orphan[2]]
+    own, other = (source[i0:i1], target[j0:j1]) if english else (target[j0:j1], source[i0:i1])
+    other_anchors = frozenset().union(*map(_anchors, other))
+    evidence = {a for a in _anchors(block) if a.startswith(_EVIDENCE)}
+    if evidence and evidence <= other_anchors - frozenset().union(*map(_anchors, own)):
+        return True
+    if block.kind not in _PROSE_KINDS or not block.text.strip():
+        return False
+    if _split_around_anchors(own, other, other_anchors):
+        # The other block was split at its images or links: the piece of prose next to the
+        # pair is part of it when the lengths then agree clearly better. (A little better
+        # says nothing: a short paragraph dropped next to a long one changes the ratio little.)
+        own_length = sum(len(s.text) for s in own)
+        other_length = sum(len(s.text) for s in other)
+        before = abs(_length_deviation(own_length, other_length, english))
+        return abs(_length_deviation(own_length + len(block.text), other_length, english)) <= before - SPLIT_MIN_GAIN
+    if any(s.text.strip() or _hidden_prose(s) for s in own):
+        return False  # its own side has prose of its own: the block is no part of it
+    hidden = " ".join(filter(None, map(_hidden_prose, other)))
+    if not hidden:
+        return False
+    return abs(_length_deviation(len(block.text), len(hidden), english)) <= HIDDEN_PROSE_SD
+
+
+def _split_around_anchors(own: Sequence[Segment], other: Sequence[Segment], other_anchors: frozenset[str]) -> bool:
+    """Whether `other` is one prose block and a block of `own` is a piece of it: images, links
+    or code the other block holds in its text, set apart."""
+    if len(other) != 1 or other[0].kind not in _PROSE_KINDS:
+        return False
+    return any((found := {a for a in _anchors(s) if a.startswith(_EVIDENCE)}) and found <= other_anchors for s in own)
+
+
+def _length_deviation(own_length: int, other_length: int, english: bool) -> float:
+    """How many sd of the length ratio of translations the two lengths are apart (own is English
+    when `english`); inf when a side is empty."""
+    english_length, chinese_length = (own_length, other_length) if english else (other_length, own_length)
+    if not english_length or not chinese_length:
+        return math.inf
+    variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / english_length
+    return (math.log(chinese_length / english_length) - LENGTH_LOG_RATIO_MEAN) / math.sqrt(variance)
+
+
+def _hidden_prose(segment: Segment) -> str:
+    """The text of an HTML block outside its tags and comments: prose an MDX page wrote under a
+    tag with no blank line between (`<pt>` then a sentence), which the parser keeps as HTML."""
+    if segment.kind is not SegmentKind.HTML:
+        return ""
+    return " ".join(_TAGS.sub(" ", segment.raw).split())
 
 
 def _singular(name: str) -> str:

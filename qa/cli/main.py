@@ -307,7 +307,7 @@ def rules(
         selection = RuleSelection.parse(selectors or None, None, [rule.id for rule in ALL_RULES])
     except SelectionError as error:
         _fail(str(error))
-    shown = [rule for rule in ALL_RULES if selection.allows(rule.id)]
+    shown = [rule for rule in ALL_RULES if selectors is None or selection.allows(rule.id)]
     width = max(len(rule.id) for rule in shown)
     for rule in shown:
         fix = {None: "", Applicability.SAFE: "[*]", Applicability.UNSAFE: "[?]"}[rule.fix]

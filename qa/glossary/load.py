@@ -99,6 +99,10 @@ class Tier(enum.Enum):
     WITH_SOURCE = "forbidden_with_source"
 
 
+_VERB_OF_NOUN = (("ization", "ize"), ("isation", "ise"))
+"""English noun endings whose verb a translator keeps in Chinese (tokenization: 进行 tokenize)."""
+
+
 @dataclass(frozen=True)
 class Entry:
     term: str
@@ -124,6 +128,19 @@ class Entry:
         """What may stand for the term in Chinese: approved renderings, plus the English if kept."""
         kept = self.english_forms if self.keep_english else ()
         return (*self.approved, *kept)
+
+    @property
+    def kept_in_target(self) -> tuple[str, ...]:
+        """The term kept in English in Chinese text, whether or not the glossary asks for it
+        (`keep_english`): any English form, and for a noun in -ization its verb (进行 tokenize
+        for tokenization). A translator who keeps the term has not lost it."""
+        forms = list(self.english_forms)
+        for form in self.english_forms:
+            for noun, verb in _VERB_OF_NOUN:
+                if form.lower().endswith(noun):
+                    verb_form = form[: -len(noun)] + verb
+                    forms += [verb_form, verb_form + "d", verb_form[:-1] + "ing"]
+        return tuple(dict.fromkeys(forms))
 
     @property
     def preferred(self) -> str:
@@ -179,7 +196,14 @@ class Glossary:
     def prepare(self) -> Glossary:
         """Build the matchers and indexes now rather than at first use: a process that forks
         workers builds them once for all of them."""
-        for name in ("english_matcher", "wrong_matcher", "accepted_matcher", "rendering_families", "by_key"):
+        for name in (
+            "english_matcher",
+            "wrong_matcher",
+            "accepted_matcher",
+            "kept_matcher",
+            "rendering_families",
+            "by_key",
+        ):
             getattr(self, name)
         return self
 
@@ -231,6 +255,19 @@ class Glossary:
     def accepted_matcher(self) -> PhraseMatcher[int]:
         # Case-insensitive on the Chinese side: "Pytorch Lightning" still shows the term was kept.
         return PhraseMatcher((form, i, False) for i, e in enumerate(self.entries) for form in e.accepted_in_target)
+
+    @cached_property
+    def kept_matcher(self) -> PhraseMatcher[int]:
+        """What else shows that a term was not lost, for missing-term: the term kept in English
+        in any form (`Entry.kept_in_target`), also for an entry whose term is normally
+        translated (checkpoint), beside the accepted renderings. Only entries missing-term
+        reports (`report_missing`)."""
+        return PhraseMatcher(
+            (form, i, False)
+            for i, e in enumerate(self.entries)
+            if e.report_missing
+            for form in dict.fromkeys((*e.accepted_in_target, *e.kept_in_target))
+        )
 
     @cached_property
     def rendering_families(self) -> tuple[dict[str, str], ...]:

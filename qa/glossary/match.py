@@ -11,11 +11,16 @@ anywhere. A Latin pattern may take a plural "s"/"es" (Transformers, GANs).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
+import math
 import operator
+import os
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -347,3 +352,177 @@ class Occurrences:
             if at >= 0:
                 found[key] = at
         return found
+
+
+# --- Is a Chinese match a word where it stands? ------------------------------------------
+#
+# The automaton finds a rendering anywhere, but Chinese has no spaces: 维特 (ViT, as the MT
+# transliterates it) stands inside 维特根斯坦 (Wittgenstein) and across 高维|特征 (high-
+# dimensional features), 微调整 (always wrong for fine-tuning) across 微调|整个 (fine-tune the
+# whole), 一代 inside 下一代 (the next generation), 纸 inside 图纸 (a drawing). jieba's
+# segmentation of the text around a match tells these apart.
+
+_WORD_WINDOW = 8
+"""Han characters read on each side of a match: enough context to segment it."""
+_RARE_WORD = 10
+"""jieba frequency under which a dictionary word is no evidence that a one-character match is
+part of it: jieba lists many rare entries at frequency 3 (甘作, which is the MT's "GAN as")."""
+
+
+def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = ()) -> bool:
+    """Whether the Han text `text[start:end]` is one word or several whole ones in its
+    context, as jieba segments the run of Han characters around it. Not when it lies inside a
+    longer word (下一代, 维特根斯坦; for one character, a common one: 图纸), or begins inside
+    one (逐渐|变长 for 渐变, 高维|特征 for 维特), or is an approved rendering (one of
+    `approved`) followed by the first character of the next word (微调|整个 for 微调整).
+
+    A match that runs on into the next word otherwise stays a match (拥抱面|部 for 拥抱面,
+    图像网|上): the MT's wrong rendering is often longer than the glossary's. Text that is not
+    all Han, or has no Han character beside it, is taken as it is; so is everything when
+    jieba's dictionary cannot be read."""
+    if start >= end or not all(_is_han(ch) for ch in text[start:end]):
+        return True
+    left = start
+    while left > 0 and start - left < _WORD_WINDOW and _is_han(text[left - 1]):
+        left -= 1
+    right = end
+    while right < len(text) and right - end < _WORD_WINDOW and _is_han(text[right]):
+        right += 1
+    if left == start and right == end:
+        return True
+    words = _words()
+    if words is None:
+        return True
+    try:
+        tokens, frequencies = words.cut(text[left:right])
+    except sqlite3.Error:  # the copy went bad under us: decide nothing rather than fail the check
+        return True
+    bounds = list(itertools.accumulate(map(len, tokens), initial=0))
+    s, e = start - left, end - left
+    first = bisect.bisect_right(bounds, s) - 1  # the token holding the match's first character
+    last = bisect.bisect_right(bounds, e - 1) - 1  # and its last
+
+    def holds(token: str) -> bool:
+        # A dictionary word holding the match is evidence that it is part of that word; for a
+        # one-character match, only a common word is.
+        return e - s > 1 or frequencies.get(token, 0) >= _RARE_WORD
+
+    if bounds[first] < s:
+        # Begins inside a word: inside that one word (下一代), or across it (高维|特征).
+        return first == last and not holds(tokens[first])
+    if bounds[last + 1] == e:
+        return True
+    if first == last:
+        return not holds(tokens[first])  # the start of a longer word: 维特根斯坦
+    # Runs into a word beyond it: not a word when what precedes that word is a correct rendering.
+    return text[start : left + bounds[last]] not in approved
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+class Words:
+    """jieba's dictionary, looked up in a SQLite copy of it rather than loaded: jieba loads its
+    350,000 words in about a second, more than the glossary check of a whole corpus takes,
+    while a match needs the few dozen strings around it. `cut` segments as `jieba.cut(text,
+    HMM=False)` does (its DAG and maximum-probability route), from those strings alone."""
+
+    LONGEST = 16
+    """Characters of jieba's longest dictionary word."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        (total,) = connection.execute("SELECT value FROM meta WHERE key = 'total'").fetchone()
+        self._log_total = math.log(total)
+        self._known: dict[str, int] = {}
+        """Strings looked up so far, 0 for those that are no word: the contexts of a wrong
+        rendering repeat through a document and a run."""
+
+    def frequencies(self, strings: Collection[str]) -> dict[str, int]:
+        """The dictionary frequency of each of `strings` that is a word (frequency above 0)."""
+        known = self._known
+        unknown = [string for string in strings if string not in known]
+        for at in range(0, len(unknown), 900):  # under SQLite's limit on bound parameters
+            part = unknown[at : at + 900]
+            known.update(dict.fromkeys(part, 0))
+            query = f"SELECT word, freq FROM words WHERE freq > 0 AND word IN ({','.join('?' * len(part))})"
+            known.update(self._connection.execute(query, part))
+        return {string: known[string] for string in strings if known[string]}
+
+    def cut(self, sentence: str) -> tuple[list[str], dict[str, int]]:
+        """jieba.cut(sentence, HMM=False) for a sentence of Han characters, and the
+        frequencies of the words in it."""
+        n = len(sentence)
+        candidates = {sentence[k:i] for k in range(n) for i in range(k + 1, min(n, k + self.LONGEST) + 1)}
+        frequency = self.frequencies(candidates)
+        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            ends = [i for i in range(k, min(n, k + self.LONGEST)) if sentence[k : i + 1] in frequency] or [k]
+            route[k] = max(
+                (math.log(frequency.get(sentence[k : i + 1]) or 1) - self._log_total + route[i + 1][0], i) for i in ends
+            )
+        tokens = []
+        at = 0
+        while at < n:
+            stop = route[at][1] + 1
+            tokens.append(sentence[at:stop])
+            at = stop
+        return tokens, frequency
+
+
+_WORDS: tuple[int, Words | None] | None = None
+
+
+def _words() -> Words | None:
+    """The dictionary of this process (a forked worker opens its own), built at the first use
+    on this machine; None when it cannot be read or built."""
+    global _WORDS
+    if _WORDS is None or _WORDS[0] != os.getpid():
+        _WORDS = (os.getpid(), open_words())
+    return _WORDS[1]
+
+
+def open_words(folder: Path | None = None) -> Words | None:
+    """jieba's dictionary as SQLite, in `folder` (the system's temporary folder, where jieba
+    keeps its own cache: a run's empty QA_CACHE_DIR does not rebuild it), built from jieba's
+    dict.txt the first time (about a second) and named by that file's size and time, so an
+    upgraded jieba gets a new one."""
+    import importlib.util
+    import tempfile
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+    try:
+        stat = source.stat()
+        path = Path(folder or tempfile.gettempdir()) / f"qa-jieba-words-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+        if not path.exists():
+            _build_words(source, path)
+        return Words(sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False))
+    except (OSError, sqlite3.Error, ValueError):
+        return None
+
+
+def _build_words(source: Path, path: Path) -> None:
+    """Write the SQLite copy beside `path` and move it in place: a process that builds it at
+    the same time writes its own copy, and the last one in wins, whole."""
+    rows: dict[str, int] = {}
+    total = 0
+    with source.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, rest = line.rstrip("\n").partition(" ")
+            frequency = int(rest.split(" ", 1)[0]) if rest else 0
+            rows[word] = frequency
+            total += frequency
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        with contextlib.closing(sqlite3.connect(partial)) as connection, connection:
+            connection.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
+            connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER)")
+            connection.executemany("INSERT INTO words VALUES (?, ?)", sorted(rows.items()))
+            connection.execute("INSERT INTO meta VALUES ('total', ?)", (total,))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -507,10 +507,40 @@ def _component_block(state: StateBlock, start_line: int, end_line: int, silent: 
     return True
 
 
+def _unterminated_comment(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A block rule: an `<!--` with no `-->` after it before the next `<!--` (the MT broke it)
+    is an HTML block up to its first blank line, as an HTML block with no end marker is.
+    markdown-it would read the rest of the document (or up to a later comment's `-->`) into it."""
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith("<!--", pos) or state.is_code_block(start_line):
+        return False
+    horizons = state.env.setdefault("_comment_horizons", {})
+    closing = horizons.setdefault("-->", _Horizon(state.src, _COMMENT_CLOSE))
+    opening = horizons.setdefault("<!--", _Horizon(state.src, _COMMENT_OPEN))
+    if closing.first(pos + 4) < opening.first(pos + 4):
+        return False  # a comment markdown-it reads as it should
+    if silent:
+        return True
+    line = start_line + 1
+    while line < end_line and not state.isEmpty(line):
+        line += 1
+    state.line = line
+    token = state.push("html_block", "", 0)
+    token.map = [start_line, line]
+    token.content = state.getLines(start_line, line, state.blkIndent, True)
+    return True
+
+
+_COMMENT_CLOSE = re.compile("-->")
+_COMMENT_OPEN = re.compile("<!--")
+
+
 def with_components(md: MarkdownIt) -> MarkdownIt:
-    """`md` with the MDX component rule (before its HTML blocks): _Parser's block rules."""
+    """`md` with the MDX component rule and the unterminated comment rule (before its HTML
+    blocks): _Parser's block rules."""
     ends = ["paragraph", "reference", "blockquote"]  # the blocks it may end, as an HTML block does
     md.block.ruler.before("html_block", "component_block", _component_block, {"alt": ends})
+    md.block.ruler.before("html_block", "unterminated_comment", _unterminated_comment, {"alt": ends})
     return md
 
 

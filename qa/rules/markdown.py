@@ -11,7 +11,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from qa.model import Alignment, Applicability, Finding, Fix, Pair, Segment, SegmentKind, Severity
+from qa.model import Alignment, Applicability, Document, Finding, Fix, Pair, Segment, SegmentKind, Severity
 from qa.read.inline import PartKind, parts, prose_mask
 from qa.rules.pairwise import Located, finding_at, translated_pairs
 from qa.rules.rule import Check, Rule, Scope
@@ -100,7 +100,23 @@ TABLE_COLUMNS = Rule.define(
     """,
 )
 
-RULES = (HEADING_LEVEL, LIST_STRUCTURE, EMPHASIS_UNBALANCED, EMPHASIS_WRAPPED, TABLE_COLUMNS)
+UNCLOSED_COMMENT = Rule.define(
+    "markdown/unclosed-comment",
+    Severity.ERROR,
+    """A Chinese HTML comment `<!--` is never closed by `-->`.
+
+    What it does: reports each `<!--` block of the Chinese with no `-->` after it before the
+    next `<!--` (the parser ends it at its first blank line, so the blocks after it are still
+    read and aligned), unless the English has the same unclosed comment.
+
+    Why is this bad: a browser hides everything after an unclosed comment: the rest of the
+    page disappears. MT breaks the marker (`-- >`, `——>`) as it breaks other punctuation.
+
+    Example: English "<!-- Copyright 2022 -->", Chinese "<!-- 版权所有 2022 -- >".
+    """,
+)
+
+RULES = (HEADING_LEVEL, LIST_STRUCTURE, EMPHASIS_UNBALANCED, EMPHASIS_WRAPPED, TABLE_COLUMNS, UNCLOSED_COMMENT)
 
 _HEADING_MARKER = re.compile(r"^[ \t]*(?:\*\*\s*)?(#{1,6})(?=[ \t]|$)")
 _BROKEN_HEADING = re.compile(r"^[ \t]*(#{1,6})(?=[^\s#])")
@@ -397,4 +413,40 @@ def _heading_marker(target: Segment) -> Located:
     return Located(target, marker.start(1), marker.end(1)) if marker else Located(target, 0, 0)
 
 
-CHECKS = (Check("markdown", RULES, Scope.PAIR, run=lambda given: check_alignment(given.alignment)),)
+def check_comments(target: Document, source: Document | None) -> list[Finding]:
+    """An unclosed-comment finding on the first line of each unclosed `<!--` block of `target`."""
+    english = {_first_line(s) for s in source.segments if _unclosed(s)} if source is not None else set()
+    return [
+        UNCLOSED_COMMENT.on_first_line(
+            target.path, segment, "`<!--` is never closed: a browser hides the rest of the page", None
+        )
+        for segment in target.segments
+        if _unclosed(segment) and _first_line(segment) not in english
+    ]
+
+
+def _unclosed(segment: Segment) -> bool:
+    return (
+        segment.kind is SegmentKind.HTML and segment.raw.lstrip(" \t>").startswith("<!--") and "-->" not in segment.raw
+    )
+
+
+def _first_line(segment: Segment) -> str:
+    return segment.raw.split("\n", 1)[0].strip()
+
+
+CHECKS = (
+    Check(
+        "markdown",
+        tuple(rule for rule in RULES if rule is not UNCLOSED_COMMENT),
+        Scope.PAIR,
+        run=lambda given: check_alignment(given.alignment),
+    ),
+    Check(
+        "markdown",
+        (UNCLOSED_COMMENT,),
+        Scope.PAIR,
+        run=lambda given: check_comments(given.target, given.source),
+        needs_english=False,
+    ),
+)

@@ -14,6 +14,14 @@ since a translation keeps those as they are.
   the block; `LENGTH` holds the fit, measured by bench/calibrate.py.
 - `english_kept`: the share of the English block's ordinary (lower-case) words that appear
   verbatim in the Chinese. A translation keeps names, not "the", "with" or "model".
+
+The ordinary words leave out formulas (`$$…$$`, `$…$`) too: their letters are variables and
+commands, kept by any translation. (Their letters still count as length: a formula the
+Chinese replaced with prose is still seen.)
+
+`unjudged_pairs` names the pairs whose block-level scores are not evidence, which the drift and
+length rules leave alone: titles (headings, table-of-contents entries) and table rows of tables
+that do not have the same number of rows on both sides.
 """
 
 from __future__ import annotations
@@ -24,16 +32,20 @@ from dataclasses import dataclass, replace
 from itertools import filterfalse
 
 from qa.glossary.match import Occurrences
-from qa.model import Pair, PairScore, Segment, SegmentKind
+from qa.model import Alignment, Document, Pair, PairScore, Segment, SegmentKind
 
 _URL = re.compile(r"(?:https?|ftp)://\S+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # An ordinary word: lower case, not glued to a dot, slash, underscore or hyphen (which
-# would make it part of an identifier, a path or a package name such as tf.function).
-# The lookbehind sits after the first letter, so that the regex engine skips ahead to lower
-# case letters instead of trying the lookbehind at every character.
-_ORDINARY_WORD = re.compile(r"[a-z](?<![\w./\\-][a-z])[a-z'’]*(?![\w/\\-]|\.\w)")
+# would make it part of an identifier, a path or a package name such as tf.function), nor the
+# tail of a contraction or possessive ("s" of "Let's", "It's": part of a capitalised word).
+# The lookbehinds sit after the first letter, so that the regex engine skips ahead to lower
+# case letters instead of trying them at every character.
+_ORDINARY_WORD = re.compile(r"[a-z](?<![\w./\\-][a-z])(?<![A-Za-z]['’][a-z])[a-z'’]*(?![\w/\\-]|\.\w)")
+# Display math, and inline math as Pandoc reads it: a `$` followed by a non-space, closed by
+# a `$` after a non-space and before no digit ("$5 and $10" is no formula).
+_MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$\w])\$(?=[^\s$])[^$\n]*?(?<![\s\\])\$(?![\d$])", re.DOTALL)
 _NOT_PROSE = {SegmentKind.CODE, SegmentKind.IMAGE, SegmentKind.RULE, SegmentKind.HTML}
 
 
@@ -73,17 +85,21 @@ class Prose:
     latin_words: tuple[str, ...]
     """In lower case, as both signals compare them (ASCII letters and apostrophes: as long as written)."""
     ordinary_words: tuple[str, ...]
+    """Outside formulas, as written."""
     cjk_chars: int
 
 
 def prose(segments: tuple[Segment, ...]) -> Prose:
     # The blocks are read as one text, a line each: no word or run crosses a newline, and the
     # word patterns look around for characters a newline is not, as a text's end is not.
-    text = "\n".join(_prose_text(segment) for segment in segments if segment.kind not in _NOT_PROSE)
+    texts = [_prose_text(segment) for segment in segments if segment.kind not in _NOT_PROSE]
+    text = "\n".join(texts)
     # The words are ASCII letters and apostrophes: lower-casing them joined by spaces lower-cases
     # each, in one call.
     words = " ".join(_LATIN_WORD.findall(text)).lower().split()
     cjk = 0 if text.isascii() else sum(map(len, _CJK_RUN.findall(text)))  # most English sides are ASCII
+    if "$" in text:  # most blocks have no formula and skip the regex
+        text = "\n".join(_MATH.sub(" ", block) for block in texts)
     return Prose(tuple(words), tuple(_ORDINARY_WORD.findall(text)), cjk)
 
 
@@ -190,3 +206,63 @@ def _without_code(text: str, codes: tuple[str, ...]) -> str:
         at = end
     pieces.append(text[at:])
     return "".join(pieces)
+
+
+# ---------------------------------------------------------------- pairs whose scores are no evidence
+
+# A list item that is nothing but links into the page: `- [What is attention](#what-is-attention)`.
+_TOC_ENTRY = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(?:(?:\*\*|__)?\[[^\]\n]*\]\(#[^)\n]*\)(?:\*\*|__)?[\s,;·|]*)+")
+
+
+def is_title(segment: Segment) -> bool:
+    """A heading, or a table-of-contents entry (a list item of links to headings of the page)."""
+    if segment.kind is SegmentKind.HEADING:
+        return True
+    return (
+        segment.kind is SegmentKind.LIST_ITEM and "](#" in segment.raw and _TOC_ENTRY.fullmatch(segment.raw) is not None
+    )
+
+
+def unjudged_pairs(alignment: Alignment) -> frozenset[int]:
+    """Ids of the pairs whose drift and length say nothing about the translation.
+
+    - Titles: a pair whose English is headings or table-of-contents entries only. A title is a
+      few words, rendered tersely or kept in English by design (`## BPE 训练` for "## Training
+      algorithm"); on hf-docs and hf-course `drift/high` fired on 19 of 216 scored heading
+      pairs (8.8%) and the length rules on 17 of 222 (7.7%), against 2.5% and 5.7% of
+      paragraphs. 34 of those 36 findings were good translations; the other 2 are one heading
+      with a paragraph glued onto its line, which `alignment/missing-block` reports as well.
+    - Table rows of tables whose row counts differ (a row added or dropped on one side, or an
+      English table that gained rows after the translation): rows pair by position, so they
+      are compared with rows they do not translate.
+    A one-line paragraph is judged: short prose is no title, and on the damaged translations of
+    bench/drift.py drift and length catch most short blocks that are cut or replaced.
+    """
+    skipped: set[int] = set()
+    source_tables = _table_sizes(alignment.source)
+    target_tables = _table_sizes(alignment.target)
+    for pair in alignment.pairs:
+        if not pair.source or not pair.target:
+            continue
+        if all(is_title(segment) for segment in pair.source):
+            skipped.add(pair.id)
+        elif source_tables and target_tables:
+            source_rows = {source_tables[s.index] for s in pair.source if s.index in source_tables}
+            target_rows = {target_tables[t.index] for t in pair.target if t.index in target_tables}
+            if source_rows and target_rows and (len(source_rows) > 1 or source_rows != target_rows):
+                skipped.add(pair.id)
+    return frozenset(skipped)
+
+
+def _table_sizes(document: Document) -> dict[int, int]:
+    """Segment index -> the number of rows of its table, for every table row of `document`
+    (a table is a run of consecutive table rows)."""
+    sizes: dict[int, int] = {}
+    run: list[int] = []
+    for segment in (*document.segments, None):
+        if segment is not None and segment.kind is SegmentKind.TABLE_ROW:
+            run.append(segment.index)
+            continue
+        sizes.update(dict.fromkeys(run, len(run)))
+        run = []
+    return sizes

@@ -180,3 +180,77 @@ def test_the_band_grows_linearly_with_the_document():
         return int((band.hi - band.lo + 1).sum())
 
     assert cells(10_000) < 6 * cells(2_500)
+
+
+def shapes(english: str, chinese: str) -> list[tuple[str, tuple[int, int] | None, tuple[int, int] | None]]:
+    return pair_types(align(doc(english), doc(chinese)))
+
+
+def test_a_framework_block_whose_text_the_translator_set_apart_pairs_one_to_two():
+    english = (
+        "Convert a checkpoint like this.\n\n<frameworkcontent>\n<pt>\n"
+        "Specify `from_tf=True` to convert a checkpoint:\n\n"
+        "```py\nmodel = Model.from_pretrained(path, from_tf=True)\n```\n</pt>\n<tf>\n"
+        "Then save the new model in a folder:\n\n"
+        "```py\nmodel.save_pretrained(path)\n```\n</tf>\n</frameworkcontent>\n"
+    )
+    chinese = (
+        "像这样转换检查点。\n\n<frameworkcontent>\n<pt>\n\n指定 `from_tf=True` 来转换检查点：\n\n"
+        "```py\nmodel = Model.from_pretrained(path, from_tf=True)\n```\n</pt>\n<tf>\n\n"
+        "然后把新模型保存到一个文件夹：\n\n"
+        "```py\nmodel.save_pretrained(path)\n```\n</tf>\n</frameworkcontent>\n"
+    )
+    types = shapes(english, chinese)
+    assert (PairType.ONE_TWO, (3, 5), (3, 6)) in types and (PairType.ONE_TWO, (10, 12), (11, 14)) in types
+    assert not any(t in (PairType.ONE_ZERO, PairType.ZERO_ONE) for t, _, _ in types)
+
+
+def test_an_html_block_holding_two_tags_and_a_sentence_pairs_one_to_three():
+    english = (
+        "{#if fw === 'pt'}\nThe files are listed on the page.\n\n<div>\n<img src=\"a.png\"/>\n</div>\n{:else}\n"
+        "If we look at the repository now, we can see every file we just added:\n\n"
+        '<div>\n<img src="b.png"/>\n</div>\n{/if}\n'
+    )
+    chinese = (
+        "{#if fw === 'pt'}\n页面上列出了这些文件。\n\n<div>\n<img src=\"a.png\"/>\n</div>\n\n{:else}\n\n"
+        '现在查看仓库，我们可以看到刚刚添加的所有文件：\n\n<div>\n<img src="b.png"/>\n</div>\n{/if}\n'
+    )
+    types = shapes(english, chinese)
+    assert (PairType.ONE_THREE, (4, 8), (4, 10)) in types
+    assert not any(t in (PairType.ONE_ZERO, PairType.ZERO_ONE) for t, _, _ in types)
+
+
+def test_a_paragraph_split_around_its_images_pairs_with_all_its_parts():
+    english = (
+        "# Demo\n\nThe first run looks like this ![first](img/run1.png) "
+        "and the second like this ![second](img/run2.png).\n\nThe end.\n"
+    )
+    chinese = (
+        "# 演示\n\n第一次运行是这样的：\n\n![first](img/run1.png)\n\n"
+        "第二次运行是这样的：![second](img/run2.png)\n\n结束。\n"
+    )
+    assert shapes(english, chinese) == [
+        (PairType.ONE_ONE, (1, 1), (1, 1)),
+        (PairType.ONE_THREE, (3, 3), (3, 7)),
+        (PairType.ONE_ONE, (5, 5), (9, 9)),
+    ]
+
+
+def test_an_image_on_the_last_line_of_a_paragraph_pairs_two_to_one():
+    english = "# Demo\n\nYou can see the history and the diff:\n\n![diff](img/diff.png)\n\n## Setup\n"
+    chinese = "# 演示\n\n你可以查看历史记录和差异：\n![diff](img/diff.png)\n\n## 设置\n"
+    assert (PairType.TWO_ONE, (3, 5), (3, 4)) in shapes(english, chinese)
+
+
+def test_a_dropped_image_or_paragraph_stays_unpaired():
+    english = (
+        "# Demo\n\nYou can see the history:\n\n![diff](img/diff.png)\n\n"
+        "Then we train the model on the data.\n\n## Setup\n"
+    )
+    chinese = "# 演示\n\n你可以查看历史记录：\n\n## 设置\n"
+    types = shapes(english, chinese)
+    assert (PairType.ONE_ZERO, (5, 5), None) in types and (PairType.ONE_ZERO, (7, 7), None) in types
+    # Prose next to an HTML block whose own side has prose too is no part of it.
+    english = "<Tip>\nKeep the notebook open while training.\n</Tip>\n\nThe end.\n"
+    chinese = "<Tip>\n训练时保持笔记本打开。\n</Tip>\n\n这是译者加的说明，英文里没有。\n\n结束。\n"
+    assert (PairType.ZERO_ONE, None, (5, 5)) in shapes(english, chinese)

@@ -131,9 +131,13 @@ def test_check_several_files_judges_consistency_over_the_run(project):
         (project / f"{name}.en.md").write_text("Batch normalization.\n\nBatch normalization.\n", encoding="utf-8")
         (project / f"{name}.zh.md").write_text(zh, encoding="utf-8")
     shutil.copy(REPO / "glossaries" / "ml-terms.csv", project / "glossaries" / "ml.csv")
-    result = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--report-dir", "r", "--output-format", "full")
+    # Off by default (its precision on human translations): turned on as a user would.
+    on = ("--extend-select", "glossary/inconsistent-rendering")
+    result = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", *on, "--report-dir", "r", "--output-format", "full")
     assert result.exit_code == 0, result.output
     assert "a.zh.md:1:1: warning [glossary/inconsistent-rendering] '批归一化'" in result.stdout
+    default = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--report-dir", "r", "--output-format", "full")
+    assert "inconsistent-rendering" not in default.stdout
     assert (project / "r" / "a.review.md").exists() and (project / "r" / "b.review.md").exists()
     refused = invoke("check", "a.zh.md", "b.zh.md", "--no-drift", "--output", "-")
     assert refused.exit_code == 2 and "--output takes a single TARGET" in refused.stderr

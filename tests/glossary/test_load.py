@@ -229,3 +229,28 @@ def test_a_cell_over_the_limit_is_refused_at_its_line_as_lint_does(tmp_path, rai
 def test_a_cell_at_the_limit_loads(tmp_path):
     path = write(tmp_path, "a.csv", "BERT,,,,true,true,," + "长" * 131_072 + "\n")
     assert len(load_glossaries([path]).entries[0].note) == 131_072
+
+
+def test_a_term_kept_in_english_in_any_form_shows_it_was_not_lost(tmp_path):
+    path = write(
+        tmp_path,
+        "a.csv",
+        "tokenization,分词,,,false,false,tokenisation,\ncheckpoint,检查点,,,false,false,,\n",
+    )
+    glossary = load_glossaries([path])
+    tokenization, checkpoint = glossary.entries
+    assert tokenization.kept_in_target == (
+        "tokenization",
+        "tokenisation",
+        "tokenize",
+        "tokenized",
+        "tokenizing",
+        "tokenise",
+        "tokenised",
+        "tokenising",
+    )
+    # Not approved renderings (the suggestion, consistency and lint do not change) ...
+    assert checkpoint.accepted_in_target == ("检查点",) and checkpoint.kept_in_target == ("checkpoint",)
+    # ... but the matcher missing-term looks at last finds them, in any case.
+    found = glossary.kept_matcher.find("保存 Checkpoints 再 tokenize", nested=True)
+    assert sorted(glossary.entries[m.key].term for m in found) == ["checkpoint", "tokenization"]

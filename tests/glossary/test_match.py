@@ -1,3 +1,5 @@
+import pytest
+
 from qa.glossary.match import PhraseMatcher, outermost
 from qa.model import Span
 
@@ -322,3 +324,58 @@ def test_occurrences_are_every_place_a_search_finds():
                 assert found.first(text) == {k: min(i for i, key in expected if key == k) for _, k in expected}
         finally:
             matching._SHORT_KEY = matching_short
+
+
+# --- is a Chinese match a word where it stands (jieba's segmentation) ----------------------
+
+
+def _word(text, part, approved=()):
+    from qa.glossary.match import stands_as_word
+
+    at = text.index(part)
+    return stands_as_word(text, at, at + len(part), approved)
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "approved", "expected"),
+    [
+        ("基于变压器的模型", "变压器", (), True),  # a word among words
+        ("维特很快", "维特", (), True),
+        ("下一代应用", "一代", (), False),  # inside a longer word
+        ("维特根斯坦说", "维特", (), False),  # the start of a longer word
+        ("处理高维特征", "维特", (), False),  # begins inside a word, ends inside the next
+        ("用逐渐变长的序列", "渐变", (), False),
+        ("操纵图纸", "纸", (), False),  # one character inside a common word
+        ("我们微调整个模型", "微调整", ("微调",), False),  # an approved rendering + the next word's start
+        ("我们进行了微调整", "微调整", ("微调",), True),
+        ("处理拥抱面部的交互", "拥抱面", (), True),  # the MT's rendering runs on into the next word
+        ("变压器", "变压器", (), True),  # nothing around it
+        ("用 ViT 模型", "ViT", (), True),  # not Han: taken as it is
+    ],
+)
+def test_a_match_is_a_word_where_it_stands(text, part, approved, expected):
+    assert _word(text, part, approved) is expected
+
+
+def test_the_sqlite_dictionary_segments_as_jieba_does(tmp_path):
+    import jieba
+
+    from qa.glossary.match import open_words
+
+    words = open_words(tmp_path)
+    assert words is not None and list(tmp_path.glob("qa-jieba-words-*.sqlite"))
+    jieba.setLogLevel(60)
+    sentences = ["我们微调整个模型", "处理高维特征", "用逐渐变长的序列训练模型", "在图像网上达到最好的结果"]
+    for sentence in [*sentences, "从零开始训练"]:
+        assert words.cut(sentence)[0] == jieba.lcut(sentence, HMM=False)
+    assert open_words(tmp_path) is not None  # built once, then opened
+
+
+def test_without_a_readable_dictionary_every_match_stands(tmp_path, monkeypatch):
+    from qa.glossary import match
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    assert match.open_words(blocked) is None
+    monkeypatch.setattr(match, "_WORDS", (match.os.getpid(), None))
+    assert _word("下一代应用", "一代") is True

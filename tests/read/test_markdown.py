@@ -320,3 +320,35 @@ def test_every_component_line_of_the_course_pages_is_structure():
             in_fence ^= line.lstrip().startswith("```")
             if not in_fence and _COMPONENT_LINE.match(line):
                 assert kinds.get(number) is SegmentKind.HTML, (path.name, number, line)
+
+
+def _blocks(text):
+    return [(s.kind.value, s.start_line, s.end_line) for s in doc(text).segments]
+
+
+def test_an_unclosed_comment_ends_at_its_first_blank_line_and_the_rest_is_read():
+    text = "# 标题\n\n<!-- 版权声明 -- >\n第二行\n\n第一段。\n\n## 小节\n\n第二段。\n"
+    assert _blocks(text) == [
+        ("heading", 1, 1),
+        ("html", 3, 4),
+        ("paragraph", 6, 6),
+        ("heading", 8, 8),
+        ("paragraph", 10, 10),
+    ]
+
+
+def test_an_unclosed_comment_does_not_run_to_a_later_comments_end():
+    text = "<!-- 坏的注释\n\n正文。\n\n<!-- 好的注释 -->\n\n结尾。\n"
+    assert _blocks(text) == [("html", 1, 1), ("paragraph", 3, 3), ("html", 5, 5), ("paragraph", 7, 7)]
+
+
+def test_closed_comments_and_code_are_read_as_before_and_an_unclosed_comment_in_a_list_ends_too():
+    text = "<!-- 一\n\n二 -->\n\n```html\n<!-- 代码里\n```\n\n- 项\n\n  <!-- 列表里\n\n  续\n"
+    assert _blocks(text) == [
+        ("html", 1, 3),
+        ("code", 5, 7),
+        ("list_item", 9, 9),
+        ("html", 11, 11),
+        ("list_item", 13, 13),
+    ]
+    assert doc(text).segments[1].code_spans == ("<!-- 代码里\n",)

@@ -5,7 +5,6 @@ from qa.rules.alignment import (
     TRUNCATED_TARGET,
     UNRELATED_DOCUMENTS,
     check_alignment,
-    is_unrelated,
 )
 from tests.conftest import doc
 
@@ -59,5 +58,23 @@ def test_another_article_is_reported_and_nothing_else():
     other = "\n\n".join(f"今天我们去了公园，第 {k} 次看到了很多花和树，还吃了午饭。" for k in range(12)) + "\n"
     findings = check_alignment(align(doc(LONG_EN, "a.en.md"), doc(other, "b.zh.md")))
     assert [f.rule for f in findings] == [UNRELATED_DOCUMENTS.id]
-    assert is_unrelated(findings)
-    assert not is_unrelated(check_alignment(align(doc(LONG_EN), doc(LONG_ZH))))
+    assert UNRELATED_DOCUMENTS.id not in {f.rule for f in check_alignment(align(doc(LONG_EN), doc(LONG_ZH)))}
+
+
+def test_inline_code_made_a_code_block_is_neither_missing_nor_extra():
+    english = "# Install\n\nInstall the package first:\n\n`$ pip install gradio`\n\nThen import it in Python.\n"
+    chinese = "# 安装\n\n首先安装这个包：\n\n```bash\npip install gradio\n```\n\n然后在 Python 中导入它。\n"
+    assert check_alignment(align(doc(english), doc(chinese))) == []
+    other = chinese.replace("pip install gradio", "conda install gradio")
+    assert {f.rule for f in check_alignment(align(doc(english), doc(other)))} == {MISSING_BLOCK.id, EXTRA_BLOCK.id}
+
+
+def test_a_paragraph_split_around_its_image_is_no_missing_block():
+    english = EN.replace(
+        "First paragraph about CLIP.", "First paragraph about CLIP, shown here ![clip](img/clip.png) in a figure."
+    )
+    chinese = (
+        "# 标题\n\n关于 CLIP 的第一段，如图所示：\n\n![clip](img/clip.png)\n\n"
+        "关于 GAN 的第二段。\n\n关于 BERT 的第三段。\n"
+    )
+    assert check_alignment(align(doc(english), doc(chinese))) == []

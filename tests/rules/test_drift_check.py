@@ -19,3 +19,18 @@ def test_long_sides_are_shortened_in_the_message():
     alignment = align(doc(f"{english}\n"), doc("很长的中文段落。" * 20 + "\n"))
     (finding,) = check_scores(alignment, [PairScore(0, 0.9)], threshold=0.45)
     assert "…" in finding.message and len(finding.message) < 300
+
+
+def test_titles_and_rows_of_tables_that_differ_are_not_judged_but_short_prose_is():
+    english = (
+        "## Training algorithm\n\n- [What is attention](#what-is-attention)\n\nOr in a terminal:\n\n"
+        "| Task | Description |\n|---|---|\n| Summarization | write a summary of a text |\n"
+    )
+    chinese = (
+        "## BPE 训练\n\n- [什么是注意力](#什么是注意力)\n\n或者在终端中逐步试验：\n\n"
+        "| 任务 | 描述 |\n|---|---|\n| 文本摘要 | 为文本写摘要 |\n| 翻译 | 把文本译成另一种语言 |\n"
+    )
+    alignment = align(doc(english), doc(chinese))
+    scores = [PairScore(p.id, 0.9 if p.source and p.target else None) for p in alignment.pairs]
+    flagged = [f.text for f in check_scores(alignment, scores, threshold=0.45)]
+    assert flagged == ["或者在终端中逐步试验："]

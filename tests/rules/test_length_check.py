@@ -32,3 +32,54 @@ def test_a_padded_paragraph_is_an_addition():
 
 def test_a_faithful_translation_is_not_flagged():
     assert findings(ENGLISH, CHINESE) == []
+
+
+def test_a_heading_rendered_tersely_is_not_an_omission():
+    assert findings("## Fine-tuning the model on your own dataset\n\nSome text.\n", "## 微调模型\n\n一些文字。\n") == []
+
+
+WORDY = (
+    "作者在一千万张图像上训练了一个小型视觉模型，"
+    "并报告说它在大多数基准测试中与大得多的模型相当，而内存仅仅只占很小的一部分而已。"
+)
+
+
+def _document(blocks: list[str]) -> str:
+    """The blocks numbered, so that the aligner pairs them in order."""
+    return "\n\n".join(f"{block} ({k + 10})" for k, block in enumerate(blocks)) + "\n"
+
+
+def test_a_wordy_translator_is_judged_against_the_documents_own_length():
+    from qa.rules.length import house_style
+
+    padded = CHINESE + "，这一点非常重要，值得读者特别注意一下"
+    # One padded block among faithful ones of the predicted length: an addition.
+    plain = findings(_document([ENGLISH] * 12), _document([CHINESE[:46]] * 11 + [padded]))
+    assert [f.rule for f in plain] == [ADDITION.id]
+    # The same block where every block runs long: the document's style, not an addition.
+    alignment = align(doc(_document([ENGLISH] * 12), "a.en.md"), doc(_document([WORDY] * 11 + [padded]), "a.zh.md"))
+    scores = with_text_signals(tuple(_blank(p.id) for p in alignment.pairs), alignment.pairs)
+    assert house_style(scores) > 0.5
+    assert check_scores(alignment, scores) == []
+    # Far beyond the style it is still an addition, and the message says what it was judged against.
+    alignment = align(
+        doc(_document([ENGLISH] * 12), "a.en.md"), doc(_document([WORDY] * 11 + [WORDY + PADDING + PADDING]), "a.zh.md")
+    )
+    scores = with_text_signals(tuple(_blank(p.id) for p in alignment.pairs), alignment.pairs)
+    (finding,) = check_scores(alignment, scores)
+    assert finding.rule == ADDITION.id and "this document's blocks run" in finding.message
+
+
+def test_a_document_of_short_blocks_is_still_an_omission():
+    alignment = align(doc(_document([ENGLISH] * 12), "a.en.md"), doc(_document([CHINESE[:25]] * 12), "a.zh.md"))
+    scores = with_text_signals(tuple(_blank(p.id) for p in alignment.pairs), alignment.pairs)
+    assert [f.rule for f in check_scores(alignment, scores)] == [OMISSION.id] * 12
+
+
+def test_short_documents_have_no_style():
+    from qa.model import PairScore
+    from qa.rules.length import STYLE_MIN_PAIRS, house_style
+
+    assert house_style([PairScore(k, None, length_z=1.5) for k in range(STYLE_MIN_PAIRS - 1)]) == 0.0
+    assert house_style([PairScore(k, None, length_z=1.5) for k in range(STYLE_MIN_PAIRS)]) == 1.5
+    assert house_style([PairScore(k, None, length_z=-1.5) for k in range(STYLE_MIN_PAIRS)]) == 0.0

@@ -10,7 +10,12 @@ from tests.rules.snapshots import assert_snapshot, fixture_and_cases, paired
 
 @pytest.mark.parametrize("rule", markdown.RULES, ids=lambda rule: rule.id)
 def test_rule_snapshot(rule):
-    assert_snapshot(rule, lambda english, chinese: markdown.check_alignment(paired(english, chinese)))
+    assert_snapshot(
+        rule,
+        lambda english, chinese: (
+            markdown.check_alignment(paired(english, chinese)) + markdown.check_comments(chinese, english)
+        ),
+    )
 
 
 EMPHASIS = [

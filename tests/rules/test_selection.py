@@ -20,8 +20,9 @@ def allowed(select, ignore) -> set[str]:
     return {rule for rule in KNOWN if selection.allows(rule)}
 
 
-def test_by_default_every_rule_runs():
-    assert allowed(None, None) == set(KNOWN)
+def test_by_default_every_rule_on_by_default_runs():
+    assert allowed(None, None) == {rule.id for rule in ALL_RULES if rule.on_by_default}
+    assert allowed(["ALL"], None) == set(KNOWN)
 
 
 def test_select_takes_families_with_or_without_slash_and_exact_ids():
@@ -83,7 +84,8 @@ def test_rules_lists_ids_severities_and_docstrings():
     listing = run_qa("rules").stdout
     for rule in ALL_RULES:
         line = next(line for line in listing.splitlines() if line.split()[0] == rule.id)
-        assert line.split()[1] == rule.severity.label and line.endswith(rule.summary)
+        expected = rule.severity.label if rule.on_by_default else "off"
+        assert line.split()[1] == expected and line.endswith(rule.summary)
     doc = run_qa("rules", "links/broken-syntax", "--doc").stdout
     assert doc.startswith("links/broken-syntax (error)")
     assert "What it does:" in doc and "Why is this bad:" in doc and "Example:" in doc

@@ -85,12 +85,12 @@ def _prose_block_by_block(segments):
             text = text.replace(code, " ")
         text = signals._URL.sub(" ", text)
         words += signals._LATIN_WORD.findall(text)
-        ordinary += _ORDINARY_AS_WRITTEN_FIRST.findall(text)
+        ordinary += _ORDINARY_AS_WRITTEN_FIRST.findall(signals._MATH.sub(" ", text))
         cjk += len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]", text))
     return signals.Prose(tuple(word.lower() for word in words), tuple(ordinary), cjk)
 
 
-_ORDINARY_AS_WRITTEN_FIRST = re.compile(r"(?<![\w./\\-])[a-z][a-z'’]*(?![\w/\\-]|\.\w)")
+_ORDINARY_AS_WRITTEN_FIRST = re.compile(r"(?<![\w./\\-])(?<![A-Za-z]['’])[a-z][a-z'’]*(?![\w/\\-]|\.\w)")
 """The plain form of signals._ORDINARY_WORD, which tries its lookbehind at every character."""
 
 
@@ -103,6 +103,7 @@ _ORDINARY_AS_WRITTEN_FIRST = re.compile(r"(?<![\w./\\-])[a-z][a-z'’]*(?![\w/\\
         "See https://x.org/a_b and `code here` then ftp://y.z/q words\n\n- item one\n- item Two",
         "Kelvin \u212a ſ İstanbul ÉCOLE straße 中文words混合English文本\n\n```\ncode block\n```\n\n![img](a.png)",
         "end.\n\n.start _x x_ -y y- e.g. i.e. U.S. a.b.c",
+        "Let's see $$\\sum_{i} x_i$$ and $a + b$ cost $5 and $10; it's 'quoted' words",
         "",
     ],
 )
@@ -137,3 +138,67 @@ def test_code_spans_leave_the_text_as_one_replace_each_did(monkeypatch):
         for code in codes:
             expected = expected.replace(code, " ")
         assert signals._without_code(text, codes) == expected, (text, codes)
+
+
+def test_formulas_have_no_ordinary_words_but_their_letters_count_as_length():
+    formula = "$$p(x) = \\frac{a}{b} \\times \\sum_{i} x_i + \\log \\left( y \\right)$$"
+    assert english_kept(pair(formula, formula)) is None
+    assert length_z(pair(formula, formula)) is None  # every letter is on both sides
+    assert length_z(pair(formula, "这个公式被换成了一段很长的文字，讲的是完全不同的事情，而且还在继续讲下去。")) > 3
+    english = "The loss $L = -\\log p(x)$ is small when the model is right about the data."
+    chinese = "当模型对数据判断正确时，损失 $L = -\\log p(x)$ 很小。"
+    assert english_kept(pair(english, chinese)) == 0.0  # "log", "p", "x" are no words of the text
+    assert length_units(pair("It costs $5 and $10 for the whole month.", "整月花费 $5 和 $10。"))[0] == len(
+        "Itcostsandforthewholemonth"
+    )
+
+
+def test_the_tail_of_a_contraction_is_no_ordinary_word():
+    from qa.score.signals import prose
+
+    assert prose(doc("Let's see what it's for and don't stop.").segments).ordinary_words == (
+        "see",
+        "what",
+        "it's",
+        "for",
+        "and",
+        "don't",
+        "stop",
+    )
+    assert english_kept(pair("Let's talk code!", "Let's talk code!")) == 1.0
+
+
+def _aligned(english: str, chinese: str):
+    from qa.align.pairs import align
+
+    return align(doc(english, "a.en.md"), doc(chinese, "a.zh.md"))
+
+
+def test_titles_are_not_judged_and_prose_is():
+    from qa.score.signals import unjudged_pairs
+
+    alignment = _aligned(
+        "# Training algorithm\n\n- [What is attention](#what-is-attention)\n- [Results](#results), [Code](#code)\n\n"
+        "Or in a terminal:\n\n- [the paper](https://arxiv.org/abs/1706.03762) explains it\n",
+        "# 训练算法\n\n- [什么是注意力](#什么是注意力)\n- [结果](#结果)，[代码](#代码)\n\n或者在终端中：\n\n"
+        "- [这篇论文](https://arxiv.org/abs/1706.03762) 解释了它\n",
+    )
+    assert [p.type.value for p in alignment.pairs] == ["1-1"] * 5
+    assert unjudged_pairs(alignment) == {0, 1, 2}  # heading and table-of-contents entries
+
+
+TABLE_EN = (
+    "| Task | Description |\n|---|---|\n"
+    "| Text classification | assign a label to a sequence |\n| Summarization | write a summary of a text |\n"
+)
+TABLE_ZH = "| 任务 | 描述 |\n|---|---|\n| 文本分类 | 为序列分配标签 |\n| 文本摘要 | 为文本写摘要 |\n"
+
+
+def test_rows_of_tables_with_the_same_rows_are_judged_and_of_tables_that_differ_are_not():
+    from qa.score.signals import unjudged_pairs
+
+    assert unjudged_pairs(_aligned(TABLE_EN, TABLE_ZH)) == frozenset()
+    grown = TABLE_ZH + "| 翻译 | 把文本译成另一种语言 |\n"
+    alignment = _aligned(TABLE_EN + "\nAfter the table.\n", grown + "\n表格之后。\n")
+    rows = {p.id for p in alignment.pairs if p.source and p.target and p.source[0].kind.value == "table_row"}
+    assert rows and unjudged_pairs(alignment) == rows
