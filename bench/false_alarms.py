@@ -11,8 +11,9 @@ Printed per rule: findings, judged true, judged false, unjudged, findings and fa
 error-level finding): files failing, and of those how many have a real (judged true)
 error-level finding.
 
-Run: python bench/false_alarms.py [--no-drift] [--corpus hf-docs --corpus hf-course] [--unjudged]
-`--unjudged` lists the findings that have no judgement yet (to add to the TSVs).
+Run: python bench/false_alarms.py [--no-drift] [--corpus hf-docs --corpus hf-course] [--unjudged] [--false]
+`--unjudged` lists the findings that have no judgement yet (to add to the TSVs); `--false` the
+findings judged false, with the judge's reason.
 """
 
 from __future__ import annotations
@@ -73,12 +74,15 @@ def main() -> None:
     parser.add_argument("--no-drift", action="store_true")
     parser.add_argument("--corpus", action="append", default=None)
     parser.add_argument("--unjudged", action="store_true")
+    parser.add_argument("--false", action="store_true", help="list the findings judged false, with the reason")
     arguments = parser.parse_args()
     known = judgements()
     flags = ["--no-drift"] if arguments.no_drift else []
     rows: dict[str, Counter] = {}
     pairs = files = failing = failing_real = 0
     unjudged: list[str] = []
+    false_alarms: list[str] = []
+    failing_without_real: list[str] = []
     for corpus in arguments.corpus or ["hf-docs", "hf-course"]:
         for report in reports(corpus, flags):
             files += 1
@@ -95,11 +99,15 @@ def main() -> None:
                     unjudged.append("\t".join(map(str, key)) + "\t" + finding["message"][:120])
                 else:
                     counts["true" if judged.verdict else "false"] += 1
+                    if not judged.verdict:
+                        false_alarms.append("\t".join(map(str, key)) + f"\t{finding['severity']}\t{judged.reason}")
                 if finding["severity"] == "error":
                     any_error = True
                     real_error |= judged is not None and judged.verdict
             failing += any_error
             failing_real += any_error and real_error
+            if any_error and not real_error:
+                failing_without_real.append(report["findings"][0]["file"])
     per100 = 100 / max(pairs, 1)
     print(f"{files} files, {pairs} aligned pairs, drift {'off' if arguments.no_drift else 'on'}")
     print()
@@ -115,6 +123,11 @@ def main() -> None:
         f"default gate (fail on error): {failing} of {files} files fail; "
         f"{failing_real} of them have a judged-true error"
     )
+    if failing_without_real:
+        print("failing without a judged-true error: " + ", ".join(failing_without_real))
+    if arguments.false:
+        print("\nfindings judged false (file, line, column, rule, text, severity, reason):")
+        print("\n".join(false_alarms))
     if arguments.unjudged:
         print("\nunjudged findings (file, line, column, rule, text, message):")
         print("\n".join(unjudged))

@@ -29,12 +29,17 @@ INLINE_CHANGED = Rule.define(
 
     What it does: compares the `code spans` of both sides of an aligned pair. Spans are the
     same when they differ only in spaces beside a comma, semicolon or bracket (`(10, )` and
-    `(10,)`) or in the angle brackets of a placeholder (`<arguments>` and `arguments`); an
-    English span that stands whole in a longer Chinese span with no Chinese in it is there
-    (`StripAccents` in `StripAccents normalizer`). When the English has spans the Chinese
-    lacks and the Chinese has as many spans the English lacks, they are paired (most alike
-    first, then in order) and the Chinese span is marked, with the English one as the
-    suggestion; the message says "translated" when the Chinese span has Chinese in it.
+    `(10,)`), in the angle brackets of a placeholder (`<arguments>` and `arguments`) or in
+    the quotes around a whole span naming a value (`"pandas"` and `pandas`; quotes dropped
+    inside code, `d["train"]` -> `d[train]`, are a change); an English span that stands
+    whole in a longer Chinese span with no Chinese in it is there (`StripAccents` in
+    `StripAccents normalizer`). When the English has spans the Chinese lacks and the
+    Chinese has as many spans the English lacks, they are paired, most alike first; spans
+    alike in nothing but their place are a change only when the Chinese span holds the
+    English code or translates it (`Model（模型）`, `积极`), else the English span is left to
+    code/inline-missing (a rewritten sentence naming other code). The Chinese span is marked,
+    with the English one as the suggestion; the message says "translated" when the Chinese
+    span has Chinese in it.
 
     Not reported: an English span of lowercase words that the document's code blocks never
     use, rendered as a span of Chinese words: a prose concept the English put in backticks
@@ -152,6 +157,7 @@ _SINGLE_WORD = re.compile(r"[A-Za-z][a-z]+")
 """One word (`delimiter`, `Dataset`): a translation may render it in Chinese."""
 _PROSE_WORDS = re.compile(r"[a-z]+(?: [a-z]+)*")
 _QUOTED = re.compile(r"""(["'])([^"'`]+)\1""")
+_QUOTED_NAME = re.compile(r"""(["'])([\w.-]+)\1""")
 _IDENTIFIER_CHARS = re.compile(r"[\w.-]")
 _EN_LABEL = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)* ?[:：][ \t]*")
 _ZH_LABEL = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+(?: ?[\u3400-\u9fff\uf900-\ufaff]+)* ?[:：][ \t]*")
@@ -269,7 +275,8 @@ def _inline(shared: _Document, pair: Pair, beside: tuple[Segment, ...] = ()) -> 
             findings.append(_unquoted(alignment, pair, english, unquoted))
     source = left
     cost = sum(len(english.code) for english in source) * sum(len(chinese.code) for chinese in target)
-    if cost <= shared.budget:
+    searched = cost <= shared.budget
+    if searched:
         shared.budget -= cost
         for english in list(source):
             # An edited span: `directions` -> `direction`, `List[BestRun]` -> `list[BestRun]`.
@@ -292,8 +299,13 @@ def _inline(shared: _Document, pair: Pair, beside: tuple[Segment, ...] = ()) -> 
                 findings.append(_unquoted(alignment, pair, english, unquoted))
         source = left
     if source and len(source) == len(target):
-        changed += zip(source, target, strict=True)
-        source = []
+        # Paired by place alone: a change only where the Chinese span holds the English code
+        # or translates it (`Model（子词分词算法模型）`, `积极`); two unrelated names (`df`,
+        # `explode()` in a rewritten sentence) say only that the English code is not there.
+        # Past the search budget no span was compared, so place is all there is to go by.
+        placed = list(zip(source, target, strict=True))
+        changed += [(e, z) for e, z in placed if not searched or _renders(e.code, z.code)]
+        source = [e for e, z in placed if searched and not _renders(e.code, z.code)]
     for english, chinese in changed:
         if _rightly_translated(shared, english.code, chinese.code):
             continue
@@ -315,6 +327,12 @@ def _inline(shared: _Document, pair: Pair, beside: tuple[Segment, ...] = ()) -> 
         message = f"`{english.code}` ({source_place(alignment, english.where)}) is not code here"
         findings.append(finding_at_block(INLINE_MISSING, path, pair.target[0], message, pair=pair.id))
     return findings
+
+
+def _renders(english: str, chinese: str) -> bool:
+    """Whether the Chinese span is the English code glossed or translated: it holds the code,
+    or it is Chinese where the code has none."""
+    return english in chinese or (_CJK.search(chinese) is not None and _CJK.search(english) is None)
 
 
 def _glossed(words: list[str], target: list[_Span]) -> set[str]:
@@ -370,9 +388,13 @@ def _rightly_translated(shared: _Document, english: str, chinese: str) -> bool:
 
 def _key(code: str) -> str:
     """What two spans that are the same code have in common: `(10, )` and `(10,)`,
-    `<arguments>` and `arguments`."""
+    `<arguments>` and `arguments`, `"pandas"` and `pandas` (a value named in prose: the
+    translators of the human corpus drop the quotes of a whole-span string as a house style;
+    quotes dropped inside code, `d["train"]` -> `d[train]`, still change it)."""
     if code.startswith("<") and (placeholder := _PLACEHOLDER.fullmatch(code)) is not None:
         return placeholder.group(1)
+    if code[:1] in "\"'" and (quoted := _QUOTED_NAME.fullmatch(code)) is not None:
+        return quoted.group(2)
     return _squeeze(code)
 
 

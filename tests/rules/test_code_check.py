@@ -190,3 +190,21 @@ def test_a_word_rendered_in_chinese_is_not_missing_unless_glossed_in_a_span():
     assert _rules(paired(doc("Set the `delimiter`.\n"), doc("设置分隔符。\n"))) == []
     glossed = paired(doc("Set the `vocab` and `x_y`.\n"), doc("设置 `vocab（词汇表）`。\n"))
     assert ("code/inline-missing", "") in _rules(glossed)
+
+
+def test_a_whole_span_string_without_its_quotes_is_the_same_value_and_inner_quotes_count():
+    english = doc('Reset the format from `"pandas"` to `"arrow"`, then use `d["train"]`.\n')
+    kept = doc("把格式从 `pandas` 重置为 `'arrow'`，然后用 `d[\"train\"]`。\n")
+    assert _rules(paired(english, kept)) == []
+    unquoted_inside = doc("把格式从 `pandas` 重置为 `arrow`，然后用 `d[train]`。\n")
+    assert _rules(paired(english, unquoted_inside)) == [("code/inline-changed", "d[train]")]
+
+
+def test_spans_paired_by_place_alone_are_a_change_only_when_the_chinese_renders_the_code():
+    # A rewritten sentence names other code: the English code is missing, not changed.
+    rewritten = paired(doc("When we explode `df`, we get one row each.\n"), doc("用 `explode()` 展开成每条一行。\n"))
+    assert _rules(rewritten) == []
+    glossed = paired(doc("All the types of `Model` you can use.\n"), doc("所有可用的 `Model（子词分词算法模型）`。\n"))
+    assert _rules(glossed) == [("code/inline-changed", "Model（子词分词算法模型）")]
+    translated = paired(doc("Labels such as `weatherly_x`.\n"), doc("标签如 `天气`。\n"))
+    assert _rules(translated) == [("code/inline-changed", "天气")]
