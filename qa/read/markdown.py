@@ -846,11 +846,12 @@ def _merge_link_cards(blocks: list[_Block], lines: list[str]) -> list[_Block]:
 
 
 def _link_card_end(blocks: list[_Block], first: int) -> int | None:
-    """Index of the block that closes the card opened at `first`; cards may chain."""
+    """Index of the block that closes the card opened at `first`; cards may chain. A card
+    whose closing `site](url)` line the MT lost ends with the headings under its title."""
     opened_at = first
     for last in range(first + 1, len(blocks)):
         if last - opened_at >= _MAX_LINK_CARD_BLOCKS:
-            return None
+            break
         raw = blocks[last].raw
         close = _LINK_CARD_CLOSE.search(raw)
         if close is None:
@@ -859,7 +860,18 @@ def _link_card_end(blocks: list[_Block], first: int) -> int | None:
             opened_at = last
             continue
         return last
-    return None
+    return _unclosed_card_end(blocks, opened_at)
+
+
+def _unclosed_card_end(blocks: list[_Block], opened_at: int) -> int | None:
+    """The last of the headings right after an unclosed card's opening block (its `### …`
+    description): without them the card's parts align apart from the English card."""
+    last = opened_at
+    while last + 1 < len(blocks) and last + 1 - opened_at < _MAX_LINK_CARD_BLOCKS:
+        if blocks[last + 1].kind is not SegmentKind.HEADING:
+            break
+        last += 1
+    return last if last > opened_at else None
 
 
 def _opens_link_card(raw: str) -> bool:

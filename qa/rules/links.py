@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,7 +44,10 @@ MISSING_URL = Rule.define(
     reports each English URL that the Chinese has neither as it is (or localised, see
     links/changed-url), nor as an image's address, nor damaged (that is
     links/broken-syntax), nor replaced by another URL (that is links/changed-url). The
-    finding is an empty range at the start of the Chinese block.
+    finding is an empty range at the start of the Chinese block. URLs are counted: a
+    Medium link card links its article twice (`[](url) [## title` … `site](url)`), and a
+    card whose closing line the MT lost still has the first; the message then says how
+    many times each side links it.
 
     Why is this bad: a reader of the translation can no longer reach the paper or post the
     sentence is about.
@@ -173,6 +176,7 @@ def _check_pair(alignment: Alignment, pair: Pair, links: _Links) -> list[Finding
     ]
     broken_spans = _Spans(broken)
     target_urls = list(_urls(pair.target))
+    every_target_key = Counter(url.key for url in target_urls)
     left_source: list[_Url] = []
     paired: set[int] = set()
     for english, chinese in _same_urls(source_urls, target_urls):
@@ -243,11 +247,22 @@ def _check_pair(alignment: Alignment, pair: Pair, links: _Links) -> list[Finding
                 MISSING_URL,
                 path,
                 pair.target[0],
-                f"{english.part.value!r} ({source_place(alignment, english.where)}) is not in this Chinese block",
+                _missing_message(alignment, english, source_urls, every_target_key),
                 pair=pair.id,
             )
         )
     return findings
+
+
+def _missing_message(alignment: Alignment, english: _Url, source_urls: list[_Url], target_keys: Counter[str]) -> str:
+    """Says how many times the Chinese block still links the URL, when it does (a link card
+    whose closing `site](url)` line is lost keeps its thumbnail's `[](url)`)."""
+    place = source_place(alignment, english.where)
+    here = target_keys[english.key]
+    if not here:
+        return f"{english.part.value!r} ({place}) is not in this Chinese block"
+    there = sum(1 for url in source_urls if url.key == english.key)
+    return f"{english.part.value!r} is linked {there} times in the English and {here} here: the link at {place} is lost"
 
 
 def _compare_forms(alignment: Alignment, pair: Pair, english: _Url, chinese: _Url, broken: _Spans) -> list[Finding]:

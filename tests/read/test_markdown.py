@@ -352,3 +352,12 @@ def test_closed_comments_and_code_are_read_as_before_and_an_unclosed_comment_in_
         ("list_item", 13, 13),
     ]
     assert doc(text).segments[1].code_spans == ("<!-- 代码里\n",)
+
+
+def test_a_link_card_whose_closing_line_is_lost_ends_with_the_headings_under_its_title():
+    lost = "[](https://a.org/x) [## 标题\n\n### 描述…\n\n下一段。\n"
+    kinds = [(s.kind, s.start_line, s.end_line) for s in doc(lost).segments]
+    assert kinds == [(SegmentKind.LINK_CARD, 1, 3), (SegmentKind.PARAGRAPH, 5, 5)]
+    # An opener with no heading after it is left as markdown-it reads it.
+    alone = "[](https://a.org/x) [## 标题\n\n下一段。\n"
+    assert [s.kind for s in doc(alone).segments] == [SegmentKind.PARAGRAPH, SegmentKind.PARAGRAPH]

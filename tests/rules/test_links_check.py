@@ -274,3 +274,19 @@ def test_pairing_localised_links_tries_few_candidates_per_url(monkeypatch):
     monkeypatch.setattr(links._Links, "same", lambda self, e, c: calls.append(1) or same(self, e, c))
     assert links._Links(paired(doc("x"), doc("x"))).pair_same(english, chinese) == []
     assert len(calls) <= len(english) * links._MOST_VARIANTS * 2
+
+
+CARD_EN = "[](https://a.org/x) [## Title\n\n### Description…\n\na.org](https://a.org/x)\n\nNext.\n"
+
+
+def test_a_link_card_that_lost_its_closing_line_misses_one_of_its_two_links():
+    lost = "[](https://a.org/x) [## 标题\n\n### 描述…\n\n下一段。\n"
+    found = links.check_alignment(paired(doc(CARD_EN, "en.md"), doc(lost)))
+    assert [(f.rule, f.line) for f in found] == [("links/missing-url", 1)]
+    assert "linked 2 times in the English and 1 here" in found[0].message
+
+
+def test_a_link_card_closed_with_another_articles_url_changes_its_url():
+    replaced = "[](https://a.org/x) [## 标题\n\n### 描述…\n\nb.org](https://b.org/y)\n\n下一段。\n"
+    found = links.check_alignment(paired(doc(CARD_EN, "en.md"), doc(replaced)))
+    assert [(f.rule, f.text) for f in found] == [("links/changed-url", "https://b.org/y")]
