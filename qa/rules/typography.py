@@ -14,6 +14,7 @@ These checks read the Chinese alone, so they also run without an English source.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def check_document(document: Document) -> list[Finding]:
 
 def _check(document: Document, pair_of: dict[int, int]) -> Iterable[Finding]:
     mixed, doubled = _document_may_have(document)
-    convention = house_style(document)
+    convention = _Convention(document)
     for segment in document.segments:
         if segment.kind in _SKIPPED_KINDS:
             continue
@@ -190,7 +191,19 @@ _FULL_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[，。：；！？]")
 _HALF_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[,.:;!?](?=[ \t]|{_CJK.pattern}|$)", re.MULTILINE)
 
 
-def _autocorrect(path: str, segment: Segment, pair: int | None, style: HouseStyle) -> Iterable[Finding]:
+class _Convention:
+    """A document's house style, counted when a finding first depends on it: counting scans
+    the whole document, and most documents have few candidate edits, or none."""
+
+    def __init__(self, document: Document) -> None:
+        self._document = document
+
+    @functools.cached_property
+    def style(self) -> HouseStyle:
+        return house_style(self._document)
+
+
+def _autocorrect(path: str, segment: Segment, pair: int | None, convention: _Convention) -> Iterable[Finding]:
     """Findings from AutoCorrect's edits; call only where `_may_have_findings`."""
     raw = segment.raw
     formatted = _formatted(raw)
@@ -201,7 +214,7 @@ def _autocorrect(path: str, segment: Segment, pair: int | None, style: HouseStyl
         if protected.holds(tag, at, at + len(old)):
             continue
         if tag == "insert" and new == " " and 0 < at < len(raw) and _cjk_latin_boundary(raw[at - 1], raw[at]):
-            if not style.spaces_latin:
+            if not convention.style.spaces_latin:
                 continue
             yield finding_at(
                 MISSING_SPACE,
@@ -212,7 +225,7 @@ def _autocorrect(path: str, segment: Segment, pair: int | None, style: HouseStyl
                 suggestion=f"{raw[at - 1]} {raw[at]}",
                 fix=Fix(Applicability.UNSAFE, "insert a space", (segment.edit(at, at, " "),)),  # house style
             )
-        elif tag == "replace" and _FULL_WIDTH.get(old) == new and style.full_width:
+        elif tag == "replace" and _FULL_WIDTH.get(old) == new and convention.style.full_width:
             yield finding_at(
                 HALFWIDTH_PUNCTUATION,
                 path,
