@@ -176,19 +176,28 @@ class HouseStyle:
 
 def house_style(document: Document) -> HouseStyle:
     """Counted on the blocks typography reads (not code, HTML or images). A tie, or nothing to
-    count, keeps the GB/T conventions (space, full-width)."""
+    count, keeps the GB/T conventions (space, full-width). A Chinese/Latin boundary counts on
+    each side of a Latin run (中a中 has two)."""
     text = "\n".join(s.raw for s in document.segments if s.kind not in _SKIPPED_KINDS)
-    spaced = len(_SPACED_BOUNDARY.findall(text))
-    tight = len(_TIGHT_BOUNDARY.findall(text))
-    full = len(_FULL_AFTER_CJK.findall(text))
-    half = len(_HALF_AFTER_CJK.findall(text))
+    spaced = tight = full = half = 0
+    # One scan for the four counts: every match starts at a Chinese character or a Latin one.
+    for chinese, space_after_chinese, full_mark, half_mark, space_after_latin in _STYLE_MARKS.findall(text):
+        if full_mark:
+            full += 1
+        elif half_mark:
+            half += 1
+        elif space_after_chinese if chinese else space_after_latin:
+            spaced += 1
+        else:
+            tight += 1
     return HouseStyle(spaces_latin=spaced >= tight, full_width=full >= half)
 
 
-_SPACED_BOUNDARY = re.compile(f"{_CJK.pattern} (?=[A-Za-z0-9])|(?<=[A-Za-z0-9%]) (?={_CJK.pattern})")
-_TIGHT_BOUNDARY = re.compile(f"{_CJK.pattern}(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%]){_CJK.pattern}")
-_FULL_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[，。：；！？]")
-_HALF_AFTER_CJK = re.compile(f"(?<={_CJK.pattern})[,.:;!?](?=[ \t]|{_CJK.pattern}|$)", re.MULTILINE)
+_STYLE_MARKS = re.compile(
+    f"({_CJK.pattern})(?:( )?(?=[A-Za-z0-9])|([，。：；！？])|([,.:;!?])(?=[ \t]|{_CJK.pattern}|$))"
+    f"|[A-Za-z0-9%]( )?(?={_CJK.pattern})",
+    re.MULTILINE,
+)
 
 
 class _Convention:

@@ -225,3 +225,44 @@ def test_edits_inside_protected_ranges_are_those_a_test_of_each_finds():
         end = at if tag == "insert" else at + 1
         expected = any(typography._inside(tag, at, end, start, stop) for start, stop in ranges)
         assert typography._Protected(ranges).holds(tag, at, end) == expected, (ranges, tag, at)
+
+
+def _style_by_hand(text: str) -> typography.HouseStyle:
+    """The four counts character by character: a boundary between a Chinese character and a
+    Latin letter or digit (`%` before Chinese too), with or without one space between."""
+
+    def cjk(c: str) -> bool:
+        return typography._CJK.fullmatch(c) is not None
+
+    def latin(c: str, percent: bool = False) -> bool:
+        return c.isascii() and (c.isalnum() or (percent and c == "%"))
+
+    spaced = tight = full = half = 0
+    for i, c in enumerate(text):
+        if not cjk(c) or i + 1 == len(text):
+            continue
+        after = text[i + 1]
+        if latin(after):
+            tight += 1
+        elif after == " " and i + 2 < len(text) and latin(text[i + 2]):
+            spaced += 1
+        elif after in "，。：；！？":
+            full += 1
+        elif after in ",.:;!?" and (i + 2 == len(text) or text[i + 2] in " \t\n" or cjk(text[i + 2])):
+            half += 1
+    for i, c in enumerate(text[:-1]):
+        if latin(c, percent=True):
+            if cjk(text[i + 1]):
+                tight += 1
+            elif text[i + 1] == " " and i + 2 < len(text) and cjk(text[i + 2]):
+                spaced += 1
+    return typography.HouseStyle(spaces_latin=spaced >= tight, full_width=full >= half)
+
+
+def test_the_house_style_is_counted_as_by_hand():
+    rng = random.Random(17)
+    pieces = ["中", "文", "a", "7", "%", " ", "，", ",", ".", "：", ":", "\n", "\t", "!", "x"]
+    for _ in range(3000):
+        document = doc("".join(rng.choice(pieces) for _ in range(rng.randrange(1, 14))) + "\n")
+        read = "\n".join(s.raw for s in document.segments if s.kind not in typography._SKIPPED_KINDS)
+        assert typography.house_style(document) == _style_by_hand(read), repr(document.text)
