@@ -173,14 +173,7 @@ def plan_fixes(
 ) -> FixPlan:
     """Everything `qa fix` would change, computed without writing anything."""
     original = read_bytes(options.target)
-    if original.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise QaInputError(str(options.target), "is UTF-16: qa fix rewrites UTF-8 files only; convert it first", 1)
-    bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
-    try:
-        raw = original[len(bom) :].decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = original[: error.start].count(b"\n") + 1
-        raise QaInputError(str(options.target), "is not UTF-8: qa fix rewrites UTF-8 files only", line) from None
+    bom, raw = split_bom(original, str(options.target))
     wanted = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
     applied: list[Finding] = []
     passes = 0
@@ -209,19 +202,40 @@ def plan_fixes(
     )
 
 
-def choose_fixes(
+def split_bom(original: bytes, name: str) -> tuple[bytes, str]:
+    """(its UTF-8 BOM or b"", the text after it, line endings as on disk) of a file `qa fix`
+    may rewrite; a UTF-16 or non-UTF-8 file is refused."""
+    if original.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise QaInputError(name, "is UTF-16: qa fix rewrites UTF-8 files only; convert it first", 1)
+    bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
+    try:
+        return bom, original[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = original[: error.start].count(b"\n") + 1
+        raise QaInputError(name, "is not UTF-8: qa fix rewrites UTF-8 files only", line) from None
+
+
+def fix_candidates(
     findings: Sequence[Finding], wanted: set[Applicability], code: Sequence[tuple[int, int, int, int]]
 ) -> list[Finding]:
-    """The findings whose fixes to apply in one pass: of the `wanted` applicability, touching
-    no code, and not overlapping a fix chosen before them (in file order, then rule id)."""
+    """The findings whose fixes one pass may apply, in the order it considers them: of the
+    `wanted` applicability, touching no code, in file order, then rule id."""
     candidates = [f for f in findings if f.fix is not None and f.fix.applicability in wanted and f.fix.edits]
     candidates = [f for f in candidates if not any(_touches_code(edit, code) for edit in f.fix.edits)]
     candidates.sort(
         key=lambda f: (min(_start(e) for e in f.fix.edits), f.rule, [(_end(e), e.content) for e in f.fix.edits])
     )
+    return candidates
+
+
+def choose_fixes(
+    findings: Sequence[Finding], wanted: set[Applicability], code: Sequence[tuple[int, int, int, int]]
+) -> list[Finding]:
+    """The findings whose fixes to apply in one pass: the candidates (fix_candidates) that do
+    not overlap a fix chosen before them."""
     chosen: list[Finding] = []
     taken: list[Edit] = []
-    for finding in candidates:
+    for finding in fix_candidates(findings, wanted, code):
         if any(_overlap(edit, other) for edit in finding.fix.edits for other in taken):
             continue
         chosen.append(finding)
@@ -280,7 +294,16 @@ def _touches_code(edit: Edit, code: Sequence[tuple[int, int, int, int]]) -> bool
 
 def apply_fixes(raw: str, findings: Sequence[Finding], name: str) -> str:
     """`raw` (line endings as on disk) with every edit of the fixes applied; the edits must not
-    overlap (choose_fixes). Each edit's (line, column) is a code point of the line as parsed."""
+    overlap (choose_fixes)."""
+    edits = sorted(edit_offsets(raw, [e for f in findings for e in f.fix.edits], name), reverse=True)
+    for start, end, content in edits:
+        raw = raw[:start] + content + raw[end:]
+    return raw
+
+
+def edit_offsets(raw: str, edits: Sequence[Edit], name: str) -> list[tuple[int, int, str]]:
+    """Each edit as (start, end, content), the offsets in code points of `raw` (line endings as
+    on disk). Each edit's (line, column) is a code point of the line as parsed."""
     lines = _LINES.findall(raw)
     starts = [0]
     for line in lines:
@@ -296,17 +319,20 @@ def apply_fixes(raw: str, findings: Sequence[Finding], name: str) -> str:
             raise QaInputError(name, f"internal error: a fix edits column {column} past the line's end", line)
         return starts[line - 1] + column - 1
 
-    edits = sorted(
-        (
-            (offset(e.line, e.column), offset(e.end_line, e.end_column), e.content)
-            for f in findings
-            for e in f.fix.edits
-        ),
-        reverse=True,
-    )
-    for start, end, content in edits:
-        raw = raw[:start] + content + raw[end:]
-    return raw
+    return [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.content) for e in edits]
+
+
+def apply_selected(original: bytes, findings: Sequence[Finding], accepted: Sequence[Finding], name: str) -> bytes:
+    """The file after one pass of `qa fix` over the fixes a person accepted (the HTML report's
+    fix workbench does the same in the browser): `accepted`, a subset of the check's
+    `findings`, of any applicability, chosen as choose_fixes chooses (touching no code, the
+    first of two overlapping fixes wins) and applied to `original` as it is on disk."""
+    bom, raw = split_bom(original, name)
+    document = parse_document(name, decode(original, name))
+    every = {Applicability.SAFE, Applicability.UNSAFE}
+    picked = {id(f) for f in accepted}  # by identity: two equal findings are two checkboxes
+    chosen = choose_fixes([f for f in findings if id(f) in picked], every, code_ranges(document))
+    return bom + apply_fixes(raw, chosen, name).encode("utf-8")
 
 
 def fixed_path(target: Path) -> Path:

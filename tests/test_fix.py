@@ -261,3 +261,34 @@ def test_the_diff_of_lines_changed_in_place_is_difflibs():
         assert list(unified_diff(old, new, "a", "b")) == expected
         by_changed_lines += _in_place_opcodes(old, new) is not None
     assert by_changed_lines > 1_000  # most without difflib
+
+
+def test_apply_selected_is_one_pass_of_qa_fix_over_the_accepted_fixes(tmp_path, glossary):
+    from qa.fix import apply_selected, code_ranges, fix_candidates
+    from qa.model import Applicability
+    from qa.read.markdown import parse_document
+
+    target, source = pair(tmp_path, newline="\r\n", bom=b"\xef\xbb\xbf")
+    report = run_check(CheckOptions(target=target, source=source, model=None), glossary)
+    original = target.read_bytes()
+    safe = [f for f in report.findings if f.fix and f.fix.applicability is Applicability.SAFE]
+    plan = plan_for(target, source, glossary)
+    assert plan.passes == 2  # one pass applied everything: the whole run is that pass
+    assert apply_selected(original, report.findings, safe, str(target)) == plan.fixed
+    # A subset: only the fixes accepted change, the BOM and CRLF stay.
+    document = parse_document(str(target), report.target_text)
+    first = fix_candidates(report.findings, set(Applicability), code_ranges(document))[0]
+    one = apply_selected(original, report.findings, [first], str(target))
+    assert one.startswith(b"\xef\xbb\xbf") and one.count(b"\r\n") == original.count(b"\r\n")
+    assert one.decode("utf-8-sig").replace("论文", "报纸", 1) == original.decode("utf-8-sig")
+    assert apply_selected(original, report.findings, [], str(target)) == original
+
+
+def test_edit_offsets_count_code_points_of_the_file_as_on_disk():
+    from qa.fix import edit_offsets
+
+    raw = "a😀b\r\ncd"
+    edits = [Edit(1, 2, 1, 3, "x"), Edit(2, 1, 2, 3, ""), Edit(3, 1, 3, 1, "!")]
+    assert edit_offsets(raw, edits, "f") == [(1, 2, "x"), (5, 7, ""), (7, 7, "!")]
+    with pytest.raises(QaInputError):
+        edit_offsets(raw, [Edit(1, 9, 1, 9, "")], "f")
