@@ -10,6 +10,12 @@ A prediction is a true positive when it overlaps a label with is_error=1 on the 
 one overlapping a label with is_error=0 is a false positive; one overlapping no label is
 "unjudged", counted as a false positive and listed so the labels can be completed.
 
+Held out (issue 19, chosen before any tuning of term alignment or generated candidates, by a
+rule that looks at no result: the second of each two dev files in name order, and the last of
+the three written pairs): `akira/week-2020-47`, `other/bert-attentions`,
+`other/neural-fake-news` (no source) and `glossary_pairs/zoo` (with source). Nothing is tuned
+on them; the tables print "dev" and "held-out" separately.
+
 Speed: check_document over the mt-zh corpus (repeated to 5 MB) against a synthetic
 5,000-entry glossary (the bundled entries plus generated ones, fixed seed); glossary load
 and `qa glossary lint` of that file in fresh processes, as a user meets them.
@@ -30,18 +36,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.glossary.load import Glossary, load_glossaries
+from qa.glossary.candidates import NameEntry, generate
+from qa.glossary.load import Glossary, load_glossaries, plain, term_key
 from qa.glossary.schema import COLUMNS
 from qa.model import Finding, Severity
 from qa.pipeline import CheckOptions, run_check
 from qa.read.io import read_text
 from qa.read.markdown import parse_document
 from qa.rules.glossary import FORBIDDEN_TERM, MISSING_TERM, check_document
+from qa.rules.selection import RuleSelection
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO / "bench" / "data" / "glossary_dev.tsv"
 SYNTHETIC_ENTRIES = 5000
 TARGET_BYTES = 5_000_000
+HELD_OUT = frozenset(
+    {
+        "corpus/mt-zh/akira/week-2020-47.zh.md",
+        "corpus/mt-zh/other/bert-attentions.zh.md",
+        "corpus/mt-zh/other/neural-fake-news.zh.md",
+        "bench/data/glossary_pairs/zoo.zh.md",
+    }
+)
+"""Never tuned on (see the docstring)."""
+WRONG_RULES = frozenset({FORBIDDEN_TERM.id})
+"""A wrong rendering, listed by hand or generated from the name."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,7 @@ def no_source_predictions(labels: list[Label], shared: Path, glossary: Glossary)
     predictions = {}
     for file in sorted({label.file for label in labels}):
         document = parse_document(file, read_text(shared / file))
-        predictions[file] = [f for f in check_document(document, glossary) if f.rule == FORBIDDEN_TERM.id]
+        predictions[file] = [f for f in check_document(document, glossary) if f.rule in WRONG_RULES]
     return predictions
 
 
@@ -133,11 +152,36 @@ def with_source_findings(labels: list[Label], glossary: Glossary) -> dict[str, l
     for file in sorted({label.file for label in labels}):
         target = REPO / file
         source = target.with_name(target.name.replace(".zh.md", ".en.md"))
-        report = run_check(CheckOptions(target=target, source=source, model=None), glossary)
-        findings[file] = [
-            Finding(**{**f.__dict__, "file": file}) for f in report.findings if f.rule.startswith("glossary/")
-        ]
+        # missing-term is off by default; placed on a span it names a wrong rendering too.
+        selection = RuleSelection(extend_select=(MISSING_TERM.id,))
+        report = run_check(CheckOptions(target=target, source=source, model=None, selection=selection), glossary)
+        findings[file] = [Finding(**{**f.__dict__, "file": file}) for f in report.findings if _scored(f)]
     return findings
+
+
+def _scored(finding: Finding) -> bool:
+    """With the English: a wrong rendering, or a missing term placed on the span that renders
+    it (one at the block start with an empty range names no place to judge)."""
+    return finding.rule in WRONG_RULES or (finding.rule == MISSING_TERM.id and bool(finding.text))
+
+
+def generator_recall(glossary: Glossary) -> tuple[int, int, list[str]]:
+    """How many of the wrong renderings the glossary lists by hand for its names kept in English
+    the generator finds without them (qa.glossary.candidates.generate with only the approved
+    renderings and exceptions held back): what forbidden-term would have caught had
+    nobody listed them. (found, listed, the ones found)."""
+    names = [NameEntry(e.term, e.variants, e.keep_english, e.approved) for e in glossary.entries]
+    stop = [text for e in glossary.entries for text in (*e.approved, *e.exceptions)]
+    generated = {(g.entry, term_key(g.text)) for g in generate(names, stop)}
+    listed = {
+        (i, term_key(plain(w)))
+        for i, e in enumerate(glossary.entries)
+        if e.keep_english
+        for w, _ in e.wrong()
+        if "[" not in w
+    }
+    found = sorted(listed & generated)
+    return len(found), len(listed), [f"{glossary.entries[i].term}: {text}" for i, text in found]
 
 
 def synthetic_glossary(path: Path, bundled: list[Path], entries: int) -> None:
@@ -262,17 +306,34 @@ def main() -> None:
     listing: list[str] = []
 
     predictions = no_source_predictions(no_source, args.shared, glossary)
-    listing.append("no source, flagged:")
-    flagged = score(predictions, no_source, listing)
-    errors_only = score(
-        {f: [x for x in found if x.severity is Severity.ERROR] for f, found in predictions.items()}, no_source, []
-    )
     findings = with_source_findings(with_source, glossary)
-    listing.append("with source, forbidden-term:")
-    sourced = score(
-        {f: [x for x in found if x.rule == FORBIDDEN_TERM.id] for f, found in findings.items()}, with_source, listing
-    )
+    rows: list[tuple[str, int, Score]] = []
+    for part, files_in in (("dev", lambda f: f not in HELD_OUT), ("held-out", lambda f: f in HELD_OUT)):
+        mine = [label for label in no_source if files_in(label.file)]
+        theirs = [label for label in with_source if files_in(label.file)]
+        listing.append(f"{part}, no source, flagged:")
+        flagged = score({f: p for f, p in predictions.items() if files_in(f)}, mine, listing)
+        errors_only = score(
+            {f: [x for x in found if x.severity is Severity.ERROR] for f, found in predictions.items() if files_in(f)},
+            mine,
+            [],
+        )
+        listing.append(f"{part}, with source:")
+        sourced = score({f: x for f, x in findings.items() if files_in(f)}, theirs, listing)
+        files = len({label.file for label in mine})
+        errors = sum(label.is_error for label in mine)
+        rows += [
+            (f"{part}: no source, flagged (error+warning), {files} files", errors, flagged),
+            (f"{part}: no source, errors only", errors, errors_only),
+            (
+                f"{part}: with source, {len({x.file for x in theirs})} pairs",
+                sum(x.is_error for x in theirs),
+                sourced,
+            ),
+        ]
     missing = [x for found in findings.values() for x in found if x.rule == MISSING_TERM.id]
+    unjudged = sum(result.unjudged for _, _, result in rows)
+    regenerated, listed, found = generator_recall(glossary)
 
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = Path(tmp) / "synthetic-5000.csv"
@@ -283,29 +344,22 @@ def main() -> None:
         lint_s = lint_time(synthetic)
         bundled_load, bundled_built = cold_load(bundled)
 
-    files = len({label.file for label in no_source})
-    errors = sum(label.is_error for label in no_source)
     print(f"Glossary: {len(glossary.entries)} entries in {len(bundled)} files; dev set {DEV.relative_to(REPO)}")
     print()
     print("| setting | labelled errors | TP | FP | FN | precision | recall |")
     print("|---|---|---|---|---|---|---|")
-    rows = [
-        (f"no source, flagged (error+warning), {files} files", errors, flagged),
-        ("no source, errors only", errors, errors_only),
-        (
-            f"with source, forbidden-term, {len({x.file for x in with_source})} pairs",
-            sum(x.is_error for x in with_source),
-            sourced,
-        ),
-    ]
     for name, count, result in rows:
         print(
             f"| {name} | {count} | {result.tp} | {result.fp} | {result.fn} | "
             f"{result.precision:.3f} | {result.recall:.3f} |"
         )
     print()
-    print(f"with source: {len(missing)} missing-term warnings (reported, not scored)")
-    print(f"unjudged predictions (counted as FP): no source {flagged.unjudged}, with source {sourced.unjudged}")
+    print(f"with source: {len(missing)} missing-term findings placed on a span (scored with forbidden-term)")
+    print(f"unjudged predictions (counted as FP): {unjudged}")
+    print(
+        f"generated candidates: {len(glossary.generated)}; of the {listed} wrong renderings listed by hand "
+        f"for names kept in English, the generator finds {regenerated} without them ({regenerated / listed:.2f})"
+    )
     print()
     print(f"| speed ({SYNTHETIC_ENTRIES:,}-entry synthetic glossary) | measured | target |")
     print("|---|---|---|")
@@ -319,6 +373,7 @@ def main() -> None:
     if args.list:
         print()
         print("\n".join(listing))
+        print("generated as listed by hand: " + ", ".join(found))
 
 
 if __name__ == "__main__":

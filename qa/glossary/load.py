@@ -34,6 +34,7 @@ from functools import cached_property
 from pathlib import Path
 
 from qa.errors import QaInputError
+from qa.glossary.candidates import Generated
 from qa.glossary.match import PhraseMatcher, normalise
 from qa.glossary.schema import (  # the schema's names, also imported from here
     COLUMNS,
@@ -163,6 +164,8 @@ class WrongRendering:
     lead: int = 0
     trail: int = 0
     """Characters of context before and after the wrong part, in the matched text (基于[变压器]: 2, 0)."""
+    generated: bool = False
+    """Not listed in the glossary but generated from its English name (qa.glossary.candidates)."""
 
     @property
     def always(self) -> bool:
@@ -201,6 +204,7 @@ class Glossary:
             "wrong_matcher",
             "accepted_matcher",
             "kept_matcher",
+            "generated",
             "rendering_families",
             "by_key",
         ):
@@ -224,10 +228,28 @@ class Glossary:
                 lead, trail = _context_lengths(rendering)
                 phrases.append((plain(rendering), WrongRendering(i, tier, lead, trail), False))
             phrases += [(x, Guard(i), False) for x in entry.exceptions]
+        phrases += [
+            (
+                g.text,
+                WrongRendering(g.entry, Tier.WITH_SOURCE if g.with_source_only else Tier.ORDINARY, generated=True),
+                False,
+            )
+            for g in self.generated
+        ]
         # An approved rendering hides the wrong ones inside it: 注意 (wrong for attention
         # when the English says so) is not wrong inside 注意力.
         phrases += [(form, Guard(i), False) for i, form in self._approved_containing_wrong()]
         return PhraseMatcher(phrases)
+
+    @cached_property
+    def generated(self) -> tuple[Generated, ...]:
+        """Wrong renderings of the names kept in English that no entry lists, by sound and word
+        by word (qa.glossary.candidates), cached by the files' content."""
+        from qa.glossary.candidates import NameEntry, cached_candidates
+
+        stop = [plain(text) for e in self.entries for text in (*e.approved, *e.exceptions, *(w for w, _ in e.wrong()))]
+        names = [NameEntry(e.term, e.variants, e.keep_english, e.approved) for e in self.entries]
+        return cached_candidates(repr((names, sorted(stop))), names, stop)
 
     def _approved_containing_wrong(self) -> list[tuple[int, str]]:
         import ahocorasick

@@ -369,7 +369,7 @@ _RARE_WORD = 10
 part of it: jieba lists many rare entries at frequency 3 (甘作, which is the MT's "GAN as")."""
 
 
-def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = ()) -> bool:
+def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = (), *, whole: bool = False) -> bool:
     """Whether the Han text `text[start:end]` is one word or several whole ones in its
     context, as jieba segments the run of Han characters around it. Not when it lies inside a
     longer word (下一代, 维特根斯坦; for one character, a common one: 图纸), or begins inside
@@ -379,7 +379,8 @@ def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = 
     A match that runs on into the next word otherwise stays a match (拥抱面|部 for 拥抱面,
     图像网|上): the MT's wrong rendering is often longer than the glossary's. Text that is not
     all Han, or has no Han character beside it, is taken as it is; so is everything when
-    jieba's dictionary cannot be read."""
+    jieba's dictionary cannot be read. With `whole` (a generated guess, not a listed rendering),
+    a match must also end where a word ends: 库达 (CUDA by sound) is not in 词汇库|达到."""
     if start >= end or not all(_is_han(ch) for ch in text[start:end]):
         return True
     left = start
@@ -412,6 +413,8 @@ def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = 
         return first == last and not holds(tokens[first])
     if bounds[last + 1] == e:
         return True
+    if whole:
+        return False
     if first == last:
         return not holds(tokens[first])  # the start of a longer word: 维特根斯坦
     # Runs into a word beyond it: not a word when what precedes that word is a correct rendering.

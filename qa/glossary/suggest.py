@@ -143,6 +143,13 @@ def english_terms(text: str) -> set[str]:
     return {t for t in terms if t not in _STOP and len(t) > 1}
 
 
+def technical_names(text: str) -> set[str]:
+    """The CamelCase names and acronyms of an English text (EfficientNet, GAN, GPT-3): names
+    that stay in English in Chinese, unlike capitalised words and multiword names, which a
+    translation may render (Model Hub: 模型中心)."""
+    return {m.group() for m in _TECH.finditer(text)}
+
+
 def _last_non_space(text: str, end: int) -> str:
     """The last character of `text[:end]` that is not whitespace ("" if none): what
     `text[:end].rstrip()[-1:]` is, without copying the text before every capitalised word.
@@ -170,7 +177,7 @@ def mine(
         chinese_text = " ".join(s.text for s in chinese)
         sequences_of.append(_sequences(jieba.lcut(chinese_text)))
         terms = english_terms(english_text)
-        in_chinese = _kept_in(terms, term_key(chinese_text))
+        in_chinese = kept_in(terms, term_key(chinese_text))
         for term in terms:
             term_pairs.setdefault(term, []).append(index)
             if term in in_chinese:
@@ -194,7 +201,7 @@ def mine(
     return sorted(candidates, key=lambda c: (-c.pairs, c.term.casefold()))
 
 
-def _kept_in(terms: Iterable[str], folded_chinese: str) -> set[str]:
+def kept_in(terms: Iterable[str], folded_chinese: str) -> set[str]:
     """The terms whose `term_key` stands in `folded_chinese` (a `term_key` too) as words of
     their own: no Latin letter or digit on either side.
 

@@ -8,8 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from qa.glossary.load import Glossary, Guard, Tier, WrongRendering, term_key
+from qa.glossary.load import Entry, Glossary, Guard, Tier, WrongRendering, term_key
 from qa.glossary.match import Key, Match, PhraseMatcher, outermost, stands_as_word
+from qa.glossary.suggest import kept_in, technical_names
+from qa.glossary.terms import Located, locate, term_words
 from qa.model import (
     Alignment,
     Applicability,
@@ -47,6 +49,14 @@ FORBIDDEN_TERM = Rule.define(
     term correctly wherever the English has it (关注 for "focus on" beside 注意力), or, for a
     rendering never right in ML text, more often than the English has it (变形金刚 for the film
     franchise, beside "Transformers 库" for the library).
+
+    Renderings nobody listed are generated for the names the glossary keeps in English, when
+    it loads (qa/glossary/candidates.py): by sound, with the characters of the Xinhua
+    transliteration table (罗伯塔 for RoBERTa, 格罗弗 for Grover), and word by word from
+    CC-CEDICT read backwards (高效网 for EfficientNet, PyTorch 闪电). They are decided as a
+    `forbidden` rendering is (a warning without English), common Chinese words among them
+    (开始 for BEGAN) as a `forbidden_with_source` one, and are reported only where jieba makes
+    them a word in their context (罗伯特 is Robert, not 伯特), with an unsafe fix.
 
     Why is this bad: MT picks the everyday sense of a word; a reader of an ML article
     cannot recover "Transformer" from 变压器 (an electrical transformer).
@@ -134,6 +144,8 @@ class WrongUse:
     variant ("generation" for "text generation"), not only inside a longer term ("Vision
     Transformer" for "Transformer"). Only then is replacing it with the entry's rendering
     certain, a safe fix."""
+    generated: bool = False
+    """A rendering generated from the name (qa.glossary.candidates), not listed by hand."""
 
 
 @dataclass(frozen=True)
@@ -150,29 +162,59 @@ class Rendering:
     pair: int | None
 
 
-def check_alignment(alignment: Alignment, glossary: Glossary) -> list[Finding]:
-    findings: list[Finding] = []
-    renderings: list[Rendering] = []
+def check_alignment(alignment: Alignment, glossary: Glossary, *, missing_terms: bool = True) -> list[Finding]:
+    """forbidden-term and inconsistent-rendering in each pair, and missing-term unless
+    `missing_terms` is False (locating a term's rendering is the costly part: the registry
+    runs it as a check of its own, so that it costs nothing while the rule is off)."""
+    matches = _PairMatches.of(alignment, glossary)
     path = alignment.target.path
-    pairs = [pair for pair in alignment.pairs if pair.target]
-    # Each matcher scans each side of the document once; every rule below shares the matches.
-    english = _english_terms(pairs, glossary)
-    accepted = _accepted_matches(pairs, english, glossary)
-    wrong = _wrong_uses_in_pairs(pairs, english, accepted, glossary)
+    findings = [_forbidden_finding(use, glossary, path) for uses in matches.wrong for use in uses]
+    renderings: list[Rendering] = []
+    for pair, terms, approved in zip(matches.pairs, matches.english, matches.accepted, strict=True):
+        if terms is not None and approved is not None:
+            renderings += _renderings(path, pair, terms.outermost, approved, glossary)
+    findings += check_consistency(renderings, glossary, scope="document")
+    if missing_terms:
+        findings += _missing_terms(matches, glossary, path)
+    return findings
+
+
+def check_missing_terms(alignment: Alignment, glossary: Glossary) -> list[Finding]:
+    """missing-term alone."""
+    return _missing_terms(_PairMatches.of(alignment, glossary), glossary, alignment.target.path)
+
+
+@dataclass(frozen=True)
+class _PairMatches:
+    """Each matcher's matches in each pair with Chinese: each side of the document scanned
+    once, shared by every rule of the family."""
+
+    pairs: list[Pair]
+    english: list[_EnglishTerms | None]
+    accepted: list[list[Match[int]] | None]
+    wrong: list[list[WrongUse]]
+
+    @classmethod
+    def of(cls, alignment: Alignment, glossary: Glossary) -> _PairMatches:
+        pairs = [pair for pair in alignment.pairs if pair.target]
+        english = _english_terms(pairs, glossary)
+        accepted = _accepted_matches(pairs, english, glossary)
+        return cls(pairs, english, accepted, _wrong_uses_in_pairs(pairs, english, accepted, glossary))
+
+
+def _missing_terms(matches: _PairMatches, glossary: Glossary, path: str) -> list[Finding]:
     absent: list[tuple[Pair, list[int]]] = []
-    for pair, terms, uses, approved in zip(pairs, english, wrong, accepted, strict=True):
-        findings += [_forbidden_finding(use, glossary, path) for use in uses]
+    for pair, terms, uses, approved in zip(
+        matches.pairs, matches.english, matches.wrong, matches.accepted, strict=True
+    ):
         if terms is None or approved is None:
-            continue  # nothing for missing-term or consistency to look for
+            continue
         wrong_found = {entry for use in uses for entry in use.entries}
         # "Vision Transformer" expects its own rendering, not also one for "Transformer".
         lacking = _absent(terms.outermost - wrong_found, approved, glossary)
         if lacking:
             absent.append((pair, lacking))
-        renderings += _renderings(path, pair, terms.outermost, approved, glossary)
-    findings += _missing(absent, glossary, path)
-    findings += check_consistency(renderings, glossary, scope="document")
-    return findings
+    return _missing(absent, glossary, path) + _unknown_names(matches.pairs, glossary, path)
 
 
 def check_document(document: Document, glossary: Glossary) -> list[Finding]:
@@ -526,6 +568,9 @@ def _wrong_uses(
         wrong = [k for k in keys if isinstance(k, WrongRendering)]
         if len(wrong) < len(keys):
             continue  # an ordinary word from `exceptions` covers this place
+        listed = [k for k in wrong if not k.generated]
+        wrong = listed or wrong  # a rendering the glossary lists speaks for itself
+        generated = not listed
         decision = _decide(wrong, english.every if english is not None else None, surplus or {})
         if decision is None:
             continue
@@ -536,14 +581,15 @@ def _wrong_uses(
         # that the match is a word where it stands (not 一代 in 下一代). A context phrase says so
         # itself. Without English (MT output checked alone) every match stands: the check would
         # cost more than the glossary scan of a whole corpus.
+        # A generated rendering is a guess: it is confirmed as a word in either case.
         if (
-            english is not None
+            (english is not None or generated)
             and not (lead or trail)
-            and not stands_as_word(segment.raw, start, end, _approved(glossary, entries))
+            and not stands_as_word(segment.raw, start, end, _approved(glossary, entries), whole=generated)
         ):
             continue
         exact = confirmed and english is not None and len(entries) == 1 and entries[0] in english.exact
-        yield WrongUse(segment, start + lead, end - trail, severity, entries, confirmed, pair, exact)
+        yield WrongUse(segment, start + lead, end - trail, severity, entries, confirmed, pair, exact, generated)
 
 
 def _approved(glossary: Glossary, entries: Iterable[int]) -> frozenset[str]:
@@ -593,6 +639,26 @@ def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
     text = use.segment.raw[use.start : use.end]
     names = " or ".join(repr(t.term) for t in terms)
     suggestion = " / ".join(dict.fromkeys(t.preferred for t in terms))
+    if use.generated:
+        how = "reads like a rendering of" if use.confirmed else "probably stands for"
+        message = f"{text!r} {how} {names}, a name that stays in English (a generated rendering); use {suggestion!r}"
+        finding = _finding_at(
+            FORBIDDEN_TERM,
+            use.severity,
+            path,
+            use.segment,
+            use.start,
+            use.end,
+            term=" / ".join(t.term for t in terms),
+            suggestion=suggestion,
+            message=message,
+            pair=use.pair,
+        )
+        if len(use.entries) != 1:
+            return finding
+        return replace(
+            finding, fix=rendering_fix(use.segment, use.start, use.end, terms[0].preferred, Applicability.UNSAFE)
+        )
     if use.confirmed:
         why = f"the English has {names}"
     elif use.severity is Severity.ERROR:
@@ -693,47 +759,140 @@ def _absent(expected: frozenset[int], accepted: Sequence[Sequence[Match[int]]], 
 
 def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path: str) -> list[Finding]:
     """missing-term for each pair's absent entries that the Chinese does not keep in English
-    either (in any form, in code spans too): looked for only in these few pairs, in one scan."""
+    either (in any form, in code spans too): looked for only in these few pairs, in one scan.
+    Each is placed on the Chinese span that renders the term (qa.glossary.terms), with a fix
+    to the approved rendering; at the block start with an empty range when none is found."""
     kept = _each(glossary.kept_matcher, [pair.target for pair, _ in absent], nested=True, protected=_outside_code)
     findings = []
     for (pair, entries), matches in zip(absent, kept, strict=True):
         present = {match.key for segment in matches for match in segment}
-        first = pair.target[0]
+        english = " ".join(segment.text for segment in pair.source)
+        taken: list[tuple[Segment, int, int]] = []
         for index in entries:
             if index in present:
                 continue
             entry = glossary.entries[index]
+            located = locate(entry.term, pair.target, _place(english, entry.english_forms), taken)
+            if located is not None and located.how == "sound" and not entry.keep_english:
+                located = None  # a concept (stem, epoch) is translated, not transliterated
+            if located is not None and located.score < _PLACED_SCORE:
+                located = None
+            findings.append(_missing_finding(pair, entry, located, path))
+            if located is not None:
+                taken.append((located.segment, located.start, located.end))
+    return findings
+
+
+_PLACED_SCORE = 0.5
+_NAME_SOUND = 0.75
+"""How closely a span must spell a name the glossary does not know to be taken for it."""
+
+
+def _unknown_names(pairs: Sequence[Pair], glossary: Glossary, path: str) -> list[Finding]:
+    """missing-term for English technical names no entry has (CamelCase, acronyms: names that
+    stay in English), where the Chinese neither keeps the name nor lacks a rendering of it: the
+    span that translates all of its parts word by word (高效网 for EfficientNet) or spells it
+    closely by sound (罗伯塔 for RoBERTa). A name rendered some other way is left alone: it may
+    be a correct translation (FLOPs: 浮点运算)."""
+    findings: list[Finding] = []
+    for pair in pairs:
+        if not pair.source:
+            continue
+        english = " ".join(segment.text for segment in pair.source)
+        chinese = " ".join(segment.text for segment in pair.target)
+        names = {n for n in technical_names(english) if term_key(n) not in glossary.by_key}
+        taken: list[tuple[Segment, int, int]] = []
+        for name in sorted(names - kept_in(names, term_key(chinese))):
+            located = locate(name, pair.target, _place(english, (name,)), taken)
+            if located is None or not _renders_name(located, name):
+                continue
+            taken.append((located.segment, located.start, located.end))
+            how = "by sound" if located.how == "sound" else "word by word"
             findings.append(
-                Finding(
-                    rule=MISSING_TERM.id,
-                    severity=MISSING_TERM.severity,
-                    file=path,
-                    line=first.start_line,
-                    column=1,
-                    end_line=first.start_line,
-                    end_column=1,
-                    text="",
-                    term=entry.term,
-                    suggestion=entry.preferred,
-                    message=f"the English has {entry.term!r} but this block has none of: "
-                    + ", ".join(entry.accepted_in_target),
+                _finding_at(
+                    MISSING_TERM,
+                    MISSING_TERM.severity,
+                    path,
+                    located.segment,
+                    located.start,
+                    located.end,
+                    term=name,
+                    suggestion=name,
+                    message=f"{located.text!r} renders the name {name!r} {how}; names stay in English",
                     pair=pair.id,
                 )
             )
     return findings
 
 
+def _renders_name(located: Located, name: str) -> bool:
+    """Word by word: every part of a name of two or more (EfficientNet); by sound: closely."""
+    if located.how == "sound":
+        return located.score >= _NAME_SOUND
+    return located.score >= 1.0 and len(term_words(name)) >= 2
+
+
+"""A span that renders at least half the term's words, or sounds like it: placed."""
+
+
+def _place(english: str, forms: Sequence[str]) -> float:
+    """Where a term first stands in the English block, 0 to 1 (0.5 when not found as written)."""
+    folded = english.casefold()
+    found = [at for at in (folded.find(form.casefold()) for form in forms) if at >= 0]
+    return min(found) / max(len(folded), 1) if found else 0.5
+
+
+def _missing_finding(pair: Pair, entry: Entry, located: Located | None, path: str) -> Finding:
+    wanted = ", ".join(entry.accepted_in_target)
+    if located is None:
+        first = pair.target[0]
+        return Finding(
+            rule=MISSING_TERM.id,
+            severity=MISSING_TERM.severity,
+            file=path,
+            line=first.start_line,
+            column=1,
+            end_line=first.start_line,
+            end_column=1,
+            text="",
+            term=entry.term,
+            suggestion=entry.preferred,
+            message=f"the English has {entry.term!r} but this block has none of: {wanted}",
+            pair=pair.id,
+        )
+    how = "by sound" if located.how == "sound" else "word by word"
+    return _finding_at(
+        MISSING_TERM,
+        MISSING_TERM.severity,
+        path,
+        located.segment,
+        located.start,
+        located.end,
+        term=entry.term,
+        suggestion=entry.preferred,
+        message=f"{located.text!r} renders {entry.term!r} {how}; use one of: {wanted}",
+        pair=pair.id,
+        fix=rendering_fix(located.segment, located.start, located.end, entry.preferred, Applicability.UNSAFE),
+    )
+
+
 CHECKS = (
     Check(
         "glossary",
-        RULES,
+        (FORBIDDEN_TERM, INCONSISTENT_RENDERING),
         Scope.PAIR,
         run=lambda given: (
-            check_alignment(given.alignment, given.glossary)
+            check_alignment(given.alignment, given.glossary, missing_terms=False)
             if given.alignment is not None
             else check_document(given.target, given.glossary)
         ),
         needs_english=False,
+    ),
+    Check(
+        "glossary",
+        (MISSING_TERM,),
+        Scope.PAIR,
+        run=lambda given: check_missing_terms(given.alignment, given.glossary),
     ),
     Check(
         "glossary",

@@ -119,4 +119,4 @@ def test_terms_kept_in_the_chinese_are_those_a_search_per_term_finds():
         terms = {rng.choice(words).title() for _ in range(rng.randrange(1, 5))}
         folded = term_key(chinese)
         expected = {t for t in terms if re.search(rf"(?<![a-z0-9]){re.escape(term_key(t))}(?![a-z0-9])", folded)}
-        assert suggest._kept_in(terms, folded) == expected, (chinese, terms)
+        assert suggest.kept_in(terms, folded) == expected, (chinese, terms)

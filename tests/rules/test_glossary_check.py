@@ -352,3 +352,51 @@ def test_over_a_run_a_document_consistent_in_itself_keeps_its_own_rendering(tmp_
     options = CheckOptions(target=target, source=source, model=None, selection=CONSISTENCY_ON)
     *_, d = check_run([*reports, run_check(options, glossary)], glossary)
     assert [f.text for f in d.findings if f.rule == INCONSISTENT_RENDERING.id] == ["批归一化"]
+
+
+# --- generated renderings and term alignment (issue 19) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def names():
+    from pathlib import Path
+
+    from qa.glossary.load import load_glossaries
+
+    return load_glossaries([Path(__file__).resolve().parents[2] / "glossaries" / "names.csv"])
+
+
+def test_a_generated_transliteration_warns_without_english_naming_its_term(names):
+    found = check_document(doc("我们用埃勒克特拉做问答。\n", "x.zh.md"), names)
+    assert [(f.rule, f.text, f.term, f.severity) for f in found] == [
+        (FORBIDDEN_TERM.id, "埃勒克特拉", "ELECTRA", Severity.WARNING)
+    ]
+    assert "generated" in found[0].message and found[0].fix is not None
+
+
+def test_a_generated_rendering_inside_a_longer_word_is_not_reported(names):
+    # 伯特 (BERT by sound) inside 罗伯特 (Robert): jieba makes it part of the name.
+    assert check_document(doc("罗伯特写了这篇文章。\n", "x.zh.md"), names) == []
+
+
+def test_a_generated_rendering_is_an_error_where_the_english_has_the_name(names):
+    found = findings_for("We fine-tune ELECTRA.\n", "我们微调埃勒克特拉。\n", names)
+    assert [(f.text, f.severity, f.suggestion) for f in found if f.rule == FORBIDDEN_TERM.id] == [
+        ("埃勒克特拉", Severity.ERROR, "ELECTRA")
+    ]
+
+
+def test_missing_term_is_placed_on_the_span_that_renders_an_unknown_name(glossary):
+    found = findings_for("We train SparseNet on images.\n", "我们在图像上训练稀疏网。\n", glossary)
+    placed = [(f.text, f.term, f.column) for f in found if f.rule == MISSING_TERM.id]
+    assert placed == [("稀疏网", "SparseNet", 9)]
+
+
+def test_an_unknown_name_kept_in_english_or_translated_otherwise_is_not_reported(glossary):
+    assert findings_for("We train SparseNet.\n", "我们训练 SparseNet。\n", glossary) == []
+    assert findings_for("We count FLOPs.\n", "我们统计浮点运算次数。\n", glossary) == []
+
+
+def test_a_generated_rendering_that_runs_into_the_next_word_is_not_reported(names):
+    # 库达 (CUDA by sound) across 词汇库|达到, as a human translation writes it.
+    assert check_document(doc("直到词汇库达到所需大小。\n", "x.zh.md"), names) == []
