@@ -104,6 +104,10 @@ FAMILIES: dict[str, Family] = {
     "![![…]": Family("image labels: openers closed once at the end", lambda n: _repeat("![", n) + "]"),
     "[[[…": Family("link labels: `[` only", lambda n: _repeat("[", n)),
     "[a](b[a](b…": Family("link destinations: `(` nested past markdown-it's limit", lambda n: _repeat("[a](b", n)),
+    "[a]( spaces": Family("link patterns: spaces after `](` and no `)`", lambda n: "[a](" + " " * n + "x"),
+    "[## card ](http://…": Family(
+        "link cards: a card opened, then `](http://` with no `)`", lambda n: "[## card\n\n" + _repeat("](http://", n)
+    ),
     "<http://<http://…": Family("autolinks with no `>`", lambda n: _repeat("<http://", n)),
     "long URL": Family("bare URLs", lambda n: "https://x.org/" + _repeat("a", n)),
     "【a】(【a】(…": Family("broken link syntax", lambda n: _repeat("【a】(", n)),
@@ -112,6 +116,11 @@ FAMILIES: dict[str, Family] = {
         "image checks: thousands of images in one paragraph, each changed",
         lambda n: _numbered("![](img/{i}.png) ", n),
         lambda n: _numbered("![](img/{i}x.png) ", n),
+    ),
+    "broken images in a paragraph": Family(
+        "image checks: thousands of images with broken syntax in one paragraph",
+        lambda n: _numbered("![](img/{i}.png) ", n),
+        lambda n: _numbered("！[](img/{i}.png) ", n),
     ),
     # Code.
     "code spans in a paragraph": Family(
@@ -358,17 +367,19 @@ class Result:
         return cls(data["stages"], data["check"], data["suggest"])
 
     @property
-    def slowest(self) -> tuple[str, float]:
+    def slowest(self) -> tuple[str, float | None]:
         measured = [(stage, seconds) for stage, seconds in self.stages.items() if seconds is not None]
-        return max(measured, key=lambda item: item[1])
+        return max(measured, key=lambda item: item[1]) if measured else ("", None)
 
 
-def measure(name: str, size: int, folder: Path, source_tree: Path | None, cap: float) -> Result:
+def measure(name: str, size: int, folder: Path, source_tree: Path | None, cap: float, *, stages: bool = True) -> Result:
+    """`stages=False`: the two commands only (an old tree that stops at the cap stage after
+    stage takes minutes a family)."""
     english_text, chinese_text = FAMILIES[name].documents(size)
     english, chinese = folder / "a.en.md", folder / "a.zh.md"
     english.write_text(english_text, encoding="utf-8")
     chinese.write_text(chinese_text, encoding="utf-8")
-    stages = measure_stages(english, chinese, source_tree, cap)
+    times = measure_stages(english, chinese, source_tree, cap) if stages else {}
     reports = folder / "reports"
     check = measure_command(
         ["check", str(chinese), "--no-drift", "--format", "json", "--report-dir", str(reports)],
@@ -377,7 +388,7 @@ def measure(name: str, size: int, folder: Path, source_tree: Path | None, cap: f
         cap,
     )
     suggest = measure_command(["glossary", "suggest", str(english), str(chinese), "-o", "-"], folder, source_tree, cap)
-    return Result(stages, check, suggest)
+    return Result(times, check, suggest)
 
 
 def seconds(value: float | None, cap: float) -> str:
@@ -392,11 +403,14 @@ def _rows(results: dict[str, tuple[Result | None, Result]], cap: float) -> Itera
     for name, (before, after) in results.items():
         cells = [name]
         for pick in (
-            lambda r: f"{seconds(r.slowest[1], cap)} {r.slowest[0]}",
+            lambda r: f"{seconds(r.slowest[1], cap)} {r.slowest[0]}".strip(),
             lambda r: seconds(r.check, cap),
             lambda r: seconds(r.suggest, cap),
         ):
-            cells.append(pick(after) if before is None else f"{pick(before)} → {pick(after)}")
+            if before is not None:
+                cells.append(f"{pick(before)} → {pick(after)}")
+            else:
+                cells.append(f"not run → {pick(after)}" if any(b for b, _ in results.values()) else pick(after))
         yield cells
 
 
@@ -418,6 +432,8 @@ def main() -> None:
     parser.add_argument("--before-json", type=Path, help="the before column from a run saved with --save")
     parser.add_argument("--src", type=Path, help="time this checkout of qa (default: the one installed)")
     parser.add_argument("--save", type=Path, help="write the results (seconds, inf beyond the cap) as JSON")
+    parser.add_argument("--commands-only", action="store_true", help="time the two commands, not each stage")
+    parser.add_argument("--after-json", type=Path, help="print the table of a run saved with --save, timing nothing")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds after which a stage or command is stopped")
     parser.add_argument("--detail", action="store_true", help="also print every stage of every family")
     parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
@@ -430,26 +446,27 @@ def main() -> None:
     saved = json.loads(arguments.before_json.read_text()) if arguments.before_json else {}
     source_tree = arguments.src.resolve() if arguments.src else None
     results: dict[str, tuple[Result | None, Result]] = {}
-    with tempfile.TemporaryDirectory(prefix="qa-adversarial-") as scratch:
+    if arguments.after_json:
+        done = json.loads(arguments.after_json.read_text())
+        names = [name for name in names if name in done]
         for name in names:
+            before = Result.from_json(saved[name]["after"]) if name in saved else None
+            results[name] = (before, Result.from_json(done[name]["after"]))
+    with tempfile.TemporaryDirectory(prefix="qa-adversarial-") as scratch:
+        for name in [] if arguments.after_json else names:
             folder = Path(scratch) / str(len(results))
             folder.mkdir()
             before = Result.from_json(saved[name]["after"]) if name in saved else None
             if arguments.before_src is not None:
                 before = measure(name, arguments.size, folder, arguments.before_src.resolve(), arguments.cap)
-            after = measure(name, arguments.size, folder, source_tree, arguments.cap)
+            after = measure(
+                name, arguments.size, folder, source_tree, arguments.cap, stages=not arguments.commands_only
+            )
             results[name] = (before, after)
             print(f"{name}: {after.slowest[0]} {seconds(after.slowest[1], arguments.cap)}", file=sys.stderr, flush=True)
-    if arguments.save:
-        arguments.save.write_text(
-            json.dumps(
-                {
-                    name: {"before": before and before.to_json(), "after": after.to_json()}
-                    for name, (before, after) in results.items()
-                },
-                indent=1,
-            )
-        )
+            if arguments.save:  # after each family: a long run stopped early keeps what it measured
+                saved_now = {n: {"before": b and b.to_json(), "after": a.to_json()} for n, (b, a) in results.items()}
+                arguments.save.write_text(json.dumps(saved_now, indent=1))
     arrow = " (before → after)" if any(before for before, _ in results.values()) else ""
     header = ["family", f"slowest check{arrow}", f"qa check --no-drift{arrow}", f"qa glossary suggest{arrow}"]
     print(f"Adversarial inputs, {arguments.size:,} bytes of Chinese each; target: every check ≤ 5 s\n")

@@ -117,7 +117,7 @@ def protected_matches(raw: str) -> list[tuple[int, int]]:
 
 
 def _code_span_end(runs: list[tuple[int, int]], run: int, at: int) -> int:
-    """Where `` `(`*)[^`]*?`\1 `` matching at `at` (a backtick of `runs[run]`) ends, or -1.
+    """Where `` `(`*)[^`]*?`\\1 `` matching at `at` (a backtick of `runs[run]`) ends, or -1.
 
     With t backticks from `at` to the run's end, `(`*)` takes t - 1 of them first: then the
     next run must open with t backticks (it may have more). Failing that, the only way left
@@ -133,9 +133,13 @@ def _code_span_end(runs: list[tuple[int, int]], run: int, at: int) -> int:
 _BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
-_LINK_CARD_CLOSE = re.compile(r"\]\((?:https?://)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<!\s)[*_](?!\w)")
 _CARD_LINK = re.compile(r"\]\((https?://[^)\s]*)\)")
+"""A card's link target, and the `](http…)` that closes a card. Found by `_card_links`: from
+each `](http` the pattern reads to the first `)` or space, and so does every next `](http`
+before it, each time ("](http://" * n was quadratic)."""
+_CARD_LINK_START = re.compile(r"\]\(https?://")
+_CARD_LINK_END = re.compile(r"[)\s]")
 _MAX_LINK_CARD_BLOCKS = 4
 # A link target that markdown-it's normalizeLink leaves as it is: http(s) with an ASCII host
 # of at most 4 labels (so within mdurl's length limits), or a relative path, followed by
@@ -796,6 +800,19 @@ def _without_protected(raw: str) -> str:
     return "".join(pieces)
 
 
+def _card_links(raw: str, position: int = 0) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, target start, target end) of each match of `_CARD_LINK` in `raw` from
+    `position`, as `finditer` gives them: every `](http` before the same `)` or space shares
+    its end, so the end is looked for once, and a failure skips to it."""
+    while (start := _CARD_LINK_START.search(raw, position)) is not None:
+        end = _CARD_LINK_END.search(raw, start.end())
+        if end is not None and end.group() == ")":
+            yield start.start(), end.end(), start.start() + 2, end.start()
+            position = end.end()
+        else:  # no `](http` before that end matches either
+            position = end.start() if end is not None else len(raw)
+
+
 def _merge_link_cards(blocks: list[_Block], lines: list[str]) -> list[_Block]:
     """Join the blocks of a Medium-style link card (`[](url) [## title` … `site](url)`) into one.
 
@@ -822,10 +839,10 @@ def _link_card_end(blocks: list[_Block], first: int) -> int | None:
         if last - opened_at >= _MAX_LINK_CARD_BLOCKS:
             return None
         raw = blocks[last].raw
-        close = _LINK_CARD_CLOSE.search(raw)
+        close = next(_card_links(raw), None)
         if close is None:
             continue
-        if _opens_link_card(raw[close.end() :]):
+        if _opens_link_card(raw[close[1] :]):
             opened_at = last
             continue
         return last
@@ -835,7 +852,7 @@ def _link_card_end(blocks: list[_Block], first: int) -> int | None:
 def _opens_link_card(raw: str) -> bool:
     """True when an unclosed `[## ` starts a card whose closing `](url)` is in a later block."""
     opening = [m.end() for m in _LINK_CARD_OPEN.finditer(raw)]
-    return bool(opening) and not _LINK_CARD_CLOSE.search(raw, opening[-1])
+    return bool(opening) and next(_card_links(raw, opening[-1]), None) is None
 
 
 def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
@@ -844,7 +861,7 @@ def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
     prose = _without_protected(raw)
     parts = _InlineParts(
         text=" ".join(re.sub(r"[\[\]#*]+", " ", prose).split()),
-        links=tuple(dict.fromkeys(m.group(1) for m in _CARD_LINK.finditer(raw))),
+        links=tuple(dict.fromkeys(raw[start:end] for _, _, start, end in _card_links(raw))),
         images=tuple(image for b in blocks for image in b.parts.images),
         code_spans=tuple(span for b in blocks for span in b.parts.code_spans),
     )

@@ -1,5 +1,6 @@
 """The fast paths of qa.markdown against the markdown-it code they stand in for."""
 
+import random
 import re
 
 import markdown_it
@@ -12,9 +13,11 @@ from markdown_it.rules_core import normalize
 
 import qa.markdown
 from qa.markdown import (
+    _CARD_LINK,
     _INLINE_MARKUP,
     _PARSER,
     _PROTECTED_FORMS,
+    _card_links,
     _children_parts,
     _fast_paths_fit,
     _inline_parts,
@@ -261,3 +264,13 @@ def test_tokens_of_pathological_input_are_those_of_markdown_it(text):
 @given(st.lists(st.sampled_from([*"[]()!`<> a\\*_\n", "](", "![", "[a]", "(b)", "``"]), max_size=60).map("".join))
 def test_tokens_of_bracket_soup_are_those_of_markdown_it(text):
     assert _PARSER.parse(text) == STOCK.parse(text)
+
+
+def test_card_links_are_the_matches_of_their_pattern():
+    rng = random.Random(8)
+    pieces = ["](", "http://", "https://", ")", " ", "\n", "a", "](http://", "](https://x)", "(", "]"]
+    for _ in range(20_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        position = rng.randrange(len(raw) + 1)
+        expected = [(m.start(), m.end(), m.start(1), m.end(1)) for m in _CARD_LINK.finditer(raw, position)]
+        assert list(_card_links(raw, position)) == expected, (raw, position)

@@ -333,12 +333,6 @@ def _damaged_pattern(url: str) -> re.Pattern[str]:
     return re.compile(r"[ \t]*".join(pieces))
 
 
-def _find_damaged(url: str, segments: tuple[Segment, ...]) -> Located | None:
-    """The English URL as the MT left it in the Chinese: its leftmost match of
-    `_damaged_pattern` in the first block that has one other than the URL itself."""
-    return _find_damaged_each([url], segments).get(url)
-
-
 # What the damage can change in a URL: a space or tab put between two of its characters, a
 # character written as one of its variants. Squeezed out and mapped back, the damaged URL is
 # the URL again.
@@ -349,9 +343,10 @@ _SQUEEZED_OUT = re.compile(r"[ \t]+")
 
 
 def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[str, Located]:
-    """`_find_damaged` of each URL (those found), from one scan per block for all of them
-    (qa.matching.Occurrences): a search of every block per URL made thousands of changed
-    links in a paragraph quadratic.
+    """Where the MT left each English URL (those found) damaged in the Chinese: its leftmost
+    match of `_damaged_pattern` in the first block that has one other than the URL itself.
+    One scan per block for all URLs (qa.matching.Occurrences): a search of every block per URL
+    made thousands of changed links in a paragraph quadratic.
 
     Every match of a URL's `_damaged_pattern` is, once spaces and tabs are squeezed out and
     variants mapped to the URL's own characters, the URL itself (squeezed the same way, in

@@ -24,7 +24,6 @@ from qa.numbers import (
     find_number_words,
     find_numbers,
     may_have_numbers,
-    name_pattern,
 )
 from qa.rules import Rule
 
@@ -328,9 +327,11 @@ _LETTER_OR_DIGIT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 
 class _LooseNames:
-    """Where each name is written apart in the Chinese blocks: `_find_loose` for each name,
-    from one scan of each block for all of them (qa.matching.Occurrences) rather than a regex
-    search of each block per name (a paragraph of thousands of names made that quadratic).
+    """Where each name is written apart in the Chinese blocks: for each name, the first match of
+    `name_pattern(key)` in the blocks' prose with a space in it that overlaps no place an
+    earlier name claimed. Found by one scan of each block for all names (qa.matching.
+    Occurrences) rather than a regex search of each block per name (a paragraph of thousands
+    of names made that quadratic).
 
     A match of `name_pattern(key)` is the key's pieces (its runs of letters, of digits) once
     separators are squeezed out and letters lower-cased as IGNORECASE matches them; so the
@@ -413,18 +414,6 @@ def _squeezed(mask: str) -> tuple[str, list[int]]:
         at = gap.end()
     offsets.extend(range(at, len(mask)))
     return mask.translate(_LOOSE_FOLD), offsets
-
-
-def _find_loose(key: str, segments: tuple[Segment, ...], claimed: list[Located]) -> Located | None:
-    """The first match of `name_pattern(key)` in the blocks' prose with a space in it that
-    overlaps none of `claimed`: what `_LooseNames` finds for many names at once."""
-    pattern = name_pattern(key)
-    for segment in segments:
-        for match in pattern.finditer(prose_mask(segment)):
-            where = Located(segment, match.start(), match.end())
-            if any(c.isspace() for c in where.text) and not any(_overlaps(where, c) for c in claimed):
-                return where
-    return None
 
 
 def _overlaps(found: Located, span: Located) -> bool:
