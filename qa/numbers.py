@@ -46,7 +46,10 @@ class Number:
     @property
     def stem(self) -> str:
         """A name's letters (gptb for GPT-B5): two names with one stem are one thing renumbered."""
-        return re.sub(r"\d+", "#", self.key) if self.kind is NumberKind.NAME else ""
+        return _DIGIT_RUN.sub("#", self.key) if self.kind is NumberKind.NAME else ""
+
+
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 # Full-width digits, letters, point and percent map one to one onto ASCII, so offsets survive.
@@ -207,7 +210,7 @@ def _taker(found: list[Number], taken: bytearray) -> Callable[..., None]:
     where it stands."""
 
     def take(kind: NumberKind, key: str, start: int, end: int, *, strong: bool = True) -> None:
-        if any(taken[start:end]):
+        if taken.find(1, start, end) >= 0:
             return
         taken[start:end] = b"\x01" * (end - start)
         found.append(Number(kind, key, start, end, strong))
@@ -247,7 +250,10 @@ def name_pattern(name_key: str) -> re.Pattern[str]:
 
 
 def _name_key(name: str) -> str:
-    return re.sub(r"[-_.]", "", name.lower())
+    return name.lower().translate(_NAME_SEPARATORS)
+
+
+_NAME_SEPARATORS = str.maketrans("", "", "-_.")
 
 
 def _decimal_key(value: Decimal) -> str:
