@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -161,20 +162,54 @@ _MAX_DESTINATION_PARENTHESES = 32
 def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
     """markdown-it's parseLinkDestination, jumping in C from one character that matters to the
     next instead of a Python step per character: a per-character loop over every link target
-    is a tenth of markdown-it's time, and `[a](b` * n makes each of them walk 32 `(` deep.
+    is a tenth of markdown-it's time. Past a few such characters the walk goes on among all
+    of them, found once per text, and passes a run of balanced parentheses in one step
+    (`_Parentheses`): `[a](b` * n made every destination walk 32 `(` deep, and a destination
+    may walk over any number of `()` first.
     Exact: a destination that opens with `<` takes markdown-it's own path (tests/
     test_markdown_fast.py compares both)."""
     if string[pos : pos + 1] == "<":
         return helpers.parseLinkDestination(string, pos, maximum)
     start, level, end = pos, 0, min(maximum, len(string))
     result = helpers.parse_link_destination._Result()
+    searched = 0
+    # Found for this text already (by an earlier destination that walked far), or not yet.
+    parentheses = _parentheses.found if _parentheses.text is string else None
+    index = 0 if parentheses is None else bisect.bisect_left(parentheses.steps, pos)
+    # `index`, with `parentheses`: the first of its steps at or after `pos`
     while pos < end:
-        step = _DESTINATION_STEP.search(string, pos, end)
-        if step is None:
+        if parentheses is None:
+            searched += 1
+            if searched > _SEARCHED_STEPS:
+                parentheses = _parentheses(string)
+                index = bisect.bisect_left(parentheses.steps, pos)
+                continue
+            match = _DESTINATION_STEP.search(string, pos, end)
+            step = end if match is None else match.start()
+        else:
+            step = parentheses.steps[index] if index < len(parentheses.steps) else end
+        if step >= end:
             pos = end
             break
-        pos = step.start()
+        pos = step
         char = string[pos]
+        if char == "(" and parentheses is not None and (index in parentheses.groups or index in parentheses.climbs):
+            if index in parentheses.groups:
+                # Balanced groups, and those right after them, as far as they lie before
+                # `end`: the level comes back to where it was, after rising by their depth.
+                group_end, group_depth, chain_end, chain_depth = parentheses.groups[index]
+                steps_end = parentheses.steps[chain_end - 1]
+                after, depth = (chain_end, chain_depth) if steps_end < end else (group_end, group_depth)
+                rise = 0
+            else:
+                # The rest of the run: `(` that nothing closes, and groups between them.
+                after, rise, depth = parentheses.climbs[index]
+            if parentheses.steps[after - 1] >= end or level + depth > _MAX_DESTINATION_PARENTHESES:
+                return result  # too deep, or cut by the end: the level is above 0 there
+            level += rise
+            index = after
+            pos = parentheses.steps[after - 1] + 1
+            continue
         if char == "\\" and pos + 1 < maximum:
             if string[pos + 1 : pos + 2] == " ":
                 break
@@ -193,10 +228,95 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
             pos += 1  # a backslash at the end: an ordinary character
         else:
             break  # a space or a control character
+        if parentheses is not None:
+            index = bisect.bisect_left(parentheses.steps, pos, index)
     if start == pos or level != 0:
         return result
     result.ok, result.pos, result.str = True, pos, unescapeAll(string[start:pos])
     return result
+
+
+_SEARCHED_STEPS = 4
+"""Characters of a destination that matter found by a search each, in a text where no
+destination walked past as many before; most have fewer."""
+_PARENTHESIS_RUN = re.compile(r"[()]{2,}")
+
+
+@dataclass(frozen=True)
+class _Parentheses:
+    """The characters `_DESTINATION_STEP` matches in a text (`steps`, their offsets), and
+    where a destination's walk can pass many parentheses among them in one go.
+
+    A run is a sequence of steps that are all parentheses. In a run, each `(` that a later
+    `)` of the run closes (as a stack pairs them) opens a group: `groups[k]` is (the step
+    after the group, its depth, the step after the groups that follow it back to back, their
+    greatest depth) for the group opened at step k. A walk at level L that comes to such a
+    `(` rises to at most L + depth and is back at L after the group: no `)` in it can find
+    the walk at level 0. A `(` of the run that nothing closes is followed, to the run's end,
+    only by more such `(` and groups (a `)` there would close it): `climbs[k]` is (the run's
+    end, how many such `(` it has from step k, the most the level rises on the way)."""
+
+    steps: list[int]
+    groups: dict[int, tuple[int, int, int, int]]
+    climbs: dict[int, tuple[int, int, int]]
+
+
+def _find_parentheses(text: str) -> _Parentheses:
+    steps = [match.start() for match in _DESTINATION_STEP.finditer(text)]
+    kinds = "".join(text[step] for step in steps)
+    groups: dict[int, tuple[int, int, int, int]] = {}
+    climbs: dict[int, tuple[int, int, int]] = {}
+    for run in _PARENTHESIS_RUN.finditer(kinds):
+        closed: dict[int, tuple[int, int]] = {}  # opening step -> (step after, depth)
+        stack: list[list[int]] = []  # [opening step, greatest depth inside]
+        top = run.start()  # where the run's outermost level starts for the last time
+        for k in range(run.start(), run.end()):
+            if kinds[k] == "(":
+                stack.append([k, 0])
+            elif stack:
+                opening, inside = stack.pop()
+                closed[opening] = (k + 1, inside + 1)
+                if stack:
+                    stack[-1][1] = max(stack[-1][1], inside + 1)
+            else:
+                top = k + 1  # a `)` that closes nothing of the run
+        for opening in sorted(closed, reverse=True):
+            after, depth = closed[opening]
+            chain_end, chain_depth = after, depth
+            if after in closed:  # a group right after this one
+                chain_end, chain_depth = groups[after][2], max(depth, groups[after][3])
+            groups[opening] = (after, depth, chain_end, chain_depth)
+        # After the last `)` that closes nothing: `(` that nothing closes, and groups.
+        items: list[tuple[int, bool]] = []  # (step, whether it is a `(` that nothing closes)
+        k = top
+        while k < run.end():
+            items.append((k, k not in closed))
+            k = k + 1 if k not in closed else closed[k][0]
+        rise = most = 0
+        for k, unclosed in reversed(items):
+            if unclosed:
+                rise, most = rise + 1, 1 + most
+                climbs[k] = (run.end(), rise, most)
+            else:
+                most = max(closed[k][1], most)
+    return _Parentheses(steps, groups, climbs)
+
+
+class _CachedParentheses:
+    """`_find_parentheses` of the text being parsed inline, found once per text (as
+    `_LastClose` does)."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.found = _Parentheses([], {}, {})
+
+    def __call__(self, text: str) -> _Parentheses:
+        if text is not self.text:
+            self.text, self.found = text, _find_parentheses(text)
+        return self.found
+
+
+_parentheses = _CachedParentheses()
 
 
 class _LastClose:

@@ -108,6 +108,11 @@ DESTINATIONS = [
     "a\\\x01b",
     "(a) b",
     "()(()())",
+    # Past the characters found by a search each: escapes, spaces and ends among the others.
+    "(" * 9 + "a\\(b\\)" + ")" * 9 + "\\",
+    "a(b)" * 5 + "\\ x",
+    "(a)" * 6 + "\x01" + ")",
+    "((" * 5 + "\\\\)" + "))" * 5,
 ]
 
 
@@ -127,6 +132,38 @@ def test_generated_link_destinations_are_those_of_markdown_it(string, data):
     maximum = data.draw(st.integers(pos, len(string)))
     expected = helpers.parseLinkDestination(string, pos, maximum)
     assert destination(_parse_link_destination(string, pos, maximum)) == destination(expected)
+
+
+def test_long_destinations_among_parentheses_are_those_of_markdown_it():
+    # Past the characters found by a search each, balanced groups are passed in one step:
+    # groups back to back, nested, cut by the end, escaped, and `(` that nothing closes.
+    pieces = ["(", ")", "()", "(())", "()()", "((()))", "(" * 10, ")" * 10, "(" * 30 + ")" * 30]
+    pieces += ["a", "\\", "\\(", "\\)", " ", "\x01", "[a](b"]
+    rng = random.Random(5)
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(300)]
+    # A walk that comes to groups at every level up to the limit and past it.
+    strings += [
+        "x" + "(" * unclosed + "(" * depth + ")" * depth + "()" * 3 + ")" * closed
+        for unclosed in (0, 1, 7, 8, 9, 20)
+        for depth in (1, 2, 24, 25, 26, 32, 33)
+        for closed in (0, unclosed)
+    ]
+    # `(` that nothing in their run closes, closed after an escape: too deep, or not.
+    strings += [
+        "(" * before + "(" + "()" * inside + ")" + "(" * after + "\\a" + ")" * (before + after)
+        for before in (0, 5, 30)
+        for inside in (0, 1, 2)
+        for after in (0, 1, 2, 3)
+    ]
+    for string in strings:
+        for pos in sorted(rng.sample(range(len(string) + 1), min(len(string) + 1, 4))):
+            for maximum in range(pos, len(string) + 2):
+                expected = helpers.parseLinkDestination(string, pos, maximum)
+                assert destination(_parse_link_destination(string, pos, maximum)) == destination(expected), (
+                    string,
+                    pos,
+                    maximum,
+                )
 
 
 @pytest.mark.skipif(not DOCUMENTS, reason="no documents")
