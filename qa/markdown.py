@@ -387,15 +387,17 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
       image or link opener after the last `]` costs a walk as long as the nesting limit
       ("![" * n took ~40 token skips per character). The walk only fills `state.cache` at
       places after the last `]`, where a label scan can only fail, whatever the cache says.
+      So does a scan that comes to the last `]` above level 1: it stops there.
     - Places already in `state.cache` are skipped by lookups (`_CachedRuns`), not by calls of
       skipToken: what it does for a cached place, without side effects. Only `]` brings the
       level down, so passing other places in one go loses no end of the label.
     """
-    if _last_close(state.src) <= start:
+    last = _last_close(state.src)
+    if last <= start:
         return -1
     src, maximum, cache = state.src, state.posMax, state.cache
     old_pos = state.pos
-    skip_token = state.md.inline.skipToken
+    rules, max_nesting = state.md.inline.ruler.getRules(""), state.md.options["maxNesting"]
     pos, level = start + 1, 1
     found = False
     while pos < maximum:
@@ -410,11 +412,13 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
             if level == 0:
                 found = True
                 break
+            if pos == last:
+                break  # no `]` left to bring the level to 0
         previous = pos
         skipped = cache.get(pos)
         if skipped is None:
             state.pos = pos
-            skip_token(state)
+            _skip_token(state, rules, max_nesting)
             pos = state.pos
         else:
             pos = skipped
@@ -426,6 +430,48 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
                 return -1
     state.pos = old_pos
     return pos if found else -1
+
+
+def _skip_token(state: StateInline, rules: list[RuleFuncInlineType], max_nesting: int) -> None:
+    """markdown-it's `ParserInline.skipToken` at a place not in `state.cache`, with the rules
+    and nesting limit looked up once per label scan rather than at every place it skips."""
+    pos = state.pos
+    ok = False
+    if state.level < max_nesting:
+        for rule in rules:
+            state.level += 1
+            ok = rule(state, True)
+            state.level -= 1
+            if ok:
+                if state.pos <= pos:
+                    raise RuntimeError("inline rule didn't increment state.pos")
+                break
+    else:
+        state.pos = state.posMax  # too much nesting: markdown-it skips to the end
+    if not ok:
+        state.pos += 1
+    state.cache[pos] = state.pos
+
+
+def _label_fails(state: StateInline, start: int) -> bool:
+    """True when `_parse_link_label(state, start, …)` returns -1 on what it has looked at
+    before (the last `]`, the places `state.cache` holds): it would call no rule, so the
+    link and image rules, which fail at once without a label, need not be called. False
+    when that cannot be told without the scan."""
+    last = _last_close(state.src)
+    if last <= start:
+        return True
+    pos = start + 1
+    cache = state.cache
+    if pos not in cache:
+        return False
+    # Where a scan from here stopped before, if it did: cached places never change, so the
+    # scan gets there again (and may go further).
+    stop = _cached_runs.stops.get(pos) if _cached_runs.cache is cache else None
+    if stop is None or stop[0] < state.posMax:
+        stop = _cached_runs.follow(state.src, cache, pos)
+    # Past the end, or at the last `]` with a `[` passed: the level cannot come to 0.
+    return stop[0] >= state.posMax or (stop[0] == last and stop[1] > 0)
 
 
 # Content without these is text to the commonmark inline rules (`\n` aside): each returns False
@@ -507,9 +553,18 @@ def _first_char_rule(rules: dict[str, RuleFuncInlineType]) -> RuleFuncInlineType
     text = rules["text"]
 
     def rule(state: StateInline, silent: bool) -> bool:
-        candidates = by_char.get(state.src[state.pos])
+        char = state.src[state.pos]
+        candidates = by_char.get(char)
         if candidates is None:
             return text(state, silent)
+        # An opener without a label: the link rule (`[`) or the image rule (`![`; `!` alone
+        # fails by itself) returns False before anything else. Known from what the label
+        # scans cached before; inside a label scan (silent), from a scan of its own (the
+        # rule repeats it only when it finds a label, which is rare there).
+        if char == "[" or (char == "!" and state.src[state.pos + 1 : state.pos + 2] == "["):
+            start = state.pos if char == "[" else state.pos + 1
+            if _label_fails(state, start) if not silent else _parse_link_label(state, start, char == "[") < 0:
+                return False
         for candidate in candidates:  # noqa: SIM110 (any() and a generator: slower here)
             if candidate(state, silent):
                 return True

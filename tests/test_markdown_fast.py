@@ -288,6 +288,13 @@ PATHOLOGICAL = [
     "[" * 15 + "a" + "]" * 15 + "(b)",
     "[[a]](b) " * 20 + "[" * 25 + "a" + "]" * 25 + "(b)",
     "![" * 8 + "a" + "]" * 8 + "(b) " + "![[" * 30,
+    # The last `]` of the text, reached above level 1, or closing a label at the nesting limit.
+    "![" * 30 + "a]" + "![" * 30 + "]",
+    "[" * 25 + "]" + "[a](b) [c]",
+    "![" * 40 + "](x)",
+    "![](a)" + "[" * 30 + "] x",
+    "[x]: y\n\n" + "![" * 25 + "[x]" + "![" * 25 + "]",
+    "[" * 19 + "a" + "]" * 19 + "(b)" + "[" * 21 + "]",
 ]
 
 
@@ -301,6 +308,17 @@ def test_tokens_of_pathological_input_are_those_of_markdown_it(text):
 @given(st.lists(st.sampled_from([*"[]()!`<> a\\*_\n", "](", "![", "[a]", "(b)", "``"]), max_size=60).map("".join))
 def test_tokens_of_bracket_soup_are_those_of_markdown_it(text):
     assert _PARSER.parse(text) == STOCK.parse(text)
+
+
+def test_tokens_of_long_bracket_soup_are_those_of_markdown_it():
+    # Runs of openers past the nesting limit, and few `]`: label scans that stop at the last
+    # `]`, and openers whose labels are known to fail from the places scanned before.
+    pieces = ["![" * 12, "[" * 12, "![", "[", "]", "](b)", "(b)", "a", " ", "`", "[x]", "\n\n"]
+    rng = random.Random(11)
+    for _ in range(150):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        for document in (text, "[x]: y\n\n" + text):
+            assert _PARSER.parse(document) == STOCK.parse(document), document
 
 
 def test_card_links_are_the_matches_of_their_pattern():
