@@ -29,6 +29,7 @@ Run: python bench/adversarial.py [--size 1000000] [--family NAME ...] [--before-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -233,6 +234,10 @@ def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
     from qa.signals import with_text_signals
     from qa.suppress import apply_comments
 
+    try:
+        from qa.gcpause import collector_paused
+    except ImportError:  # an older qa (--before-src), whose `qa check` left the collector on
+        collector_paused = contextlib.nullcontext
     glossary = load_glossaries(bundled_glossaries())
     source_text, target_text = english.read_text(encoding="utf-8"), chinese.read_text(encoding="utf-8")
     findings: list = []
@@ -273,7 +278,8 @@ def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
         if stage in skip and stage not in ("parse", "align"):
             continue
         started = time.perf_counter()
-        run(stage)
+        with collector_paused():  # as `qa check` runs its stages (qa.pipeline.run_check)
+            run(stage)
         if stage not in skip:
             print(json.dumps({"stage": stage, "seconds": time.perf_counter() - started}), flush=True)
 

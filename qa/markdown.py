@@ -20,6 +20,7 @@ from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from qa.gcpause import collector_paused
 from qa.model import Document, Segment, SegmentKind, Span
 
 if TYPE_CHECKING:
@@ -778,8 +779,11 @@ class _Block:
     list_ordered: bool = False
 
 
+@collector_paused()
 def parse_document(path: str, text: str) -> Document:
-    """Parse Markdown into block segments; every non-blank line belongs to at most one segment."""
+    """Parse Markdown into block segments; every non-blank line belongs to at most one segment.
+    The garbage collector is paused meanwhile (qa.gcpause): a token, block and segment per
+    line of a long document, none of them in a cycle."""
     # markdown-it treats a lone CR as a line break too; so must the line map.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")

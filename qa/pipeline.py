@@ -22,6 +22,7 @@ from qa.checks import glossary as glossary_checks
 from qa.checks import language as language_checks
 from qa.checks import length as length_checks
 from qa.checks import untranslated as untranslated_checks
+from qa.gcpause import collector_paused
 from qa.glossary import Glossary
 from qa.io import read_text
 from qa.markdown import parse_document
@@ -80,6 +81,7 @@ def english_source_for(target: Path) -> Path | None:
     return None
 
 
+@collector_paused()
 def run_check(
     options: CheckOptions,
     glossary: Glossary,
@@ -88,7 +90,8 @@ def run_check(
 ) -> Report:
     """Run every stage for one file. `encoder_factory(model)` returns an Encoder (lazily
     imported); `clock(stage)`, when given, wraps each stage, so `python -m bench` times the
-    product's own code rather than a copy of it."""
+    product's own code rather than a copy of it. The garbage collector is paused meanwhile
+    (qa.gcpause): the checks make a finding, a number, a place per item of a long block."""
     clock = clock or _untimed
     with clock("read"):
         target_text = read_text(options.target)
