@@ -20,6 +20,7 @@ from qa.align import (
     _ONE_ONE,
     _ONE_TWO,
     _PROSE,
+    _SCORED_ROW,
     _TWO_ONE,
     _ZERO_ONE,
     MERGE_PENALTY,
@@ -70,8 +71,12 @@ def _reference_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, 
     wins, NaN counts as impossible, then the 0-1 chain as a running minimum of cost - k * SKIP."""
     n = len(band.lo) - 1
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    # Each cell's similarity per move (NaN for 1-0 and 0-1, which have none).
     sims = {
-        (i, j): step_sims[:, offsets[i] + j - band.lo[i]]
+        (i, j): [
+            step_sims[_SCORED_ROW[move], offsets[i] + j - band.lo[i]] if move in _SCORED_ROW else math.nan
+            for move in range(5)
+        ]
         for i in range(n + 1)
         for j in range(band.lo[i], band.hi[i] + 1)
     }
@@ -125,7 +130,7 @@ def test_best_path_equals_the_cell_by_cell_dp_including_ties(seed):
     band = _random_band(n, m, rng) if seed % 2 and n and m else _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
     cells = int((band.hi - band.lo + 1).sum())
     # Few distinct similarities, so that many paths cost the same and tie-breaking decides.
-    step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(5, cells))
+    step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(len(_SCORED_ROW), cells))
     assert _best_path(step_sims, band) == _reference_path(step_sims, band)
 
 
@@ -216,7 +221,7 @@ def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
     src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
     full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
     sims = _band_similarities(src, tgt, full)
-    assert sims.shape == (5, (n + 1) * (m + 1))
+    assert sims.shape == (len(_SCORED_ROW), (n + 1) * (m + 1))
     expected = np.full_like(sims, np.nan)
     rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
     for move, di, dj, side_a, side_b in (
@@ -226,8 +231,67 @@ def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
     ):
         ok = (rows >= di) & (cols >= dj)
         if ok.any() and len(side_a) and len(side_b):
-            expected[move, ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+            expected[_SCORED_ROW[move], ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
     assert sims.tobytes() == expected.tobytes()
     if n and m:  # the general path, on a band one cell short of the grid, agrees on the rest
         narrower = _Band(full.lo, np.concatenate([[m - 1], full.hi[1:]]))
         assert _band_similarities(src, tgt, narrower).tobytes() == np.delete(sims, m, axis=1).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_band_similarities_equal_each_step_scored_on_the_cells_it_can_end_in(seed):
+    """A band whose rows start past the first columns: the cells a step cannot end in (it
+    would start outside the grid) come first, and the rest are scored in one go."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    band = _random_band(n, m, rng)
+    widths = band.hi - band.lo + 1
+    rows = np.repeat(np.arange(n + 1), widths)
+    cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
+    expected = np.full((len(_SCORED_ROW), len(rows)), np.nan)
+    for move, di, dj, side_a, side_b in (
+        (_ONE_ONE, 1, 1, src, tgt),
+        (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
+        (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
+    ):
+        ok = (rows >= di) & (cols >= dj)
+        if ok.any() and len(side_a) and len(side_b):
+            expected[_SCORED_ROW[move], ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+    assert _band_similarities(src, tgt, band).tobytes() == expected.tobytes()
+
+
+def test_anchor_overlaps_count_the_anchors_each_cell_shares():
+    from collections import Counter
+
+    from qa.align import _anchor_overlaps
+
+    rng = random.Random(9)
+    for _ in range(300):
+        pool = [f"a{k}" for k in range(rng.randrange(1, 12))]
+        src = tuple(frozenset(rng.sample(pool, rng.randrange(min(4, len(pool)) + 1))) for _ in range(rng.randrange(9)))
+        tgt = tuple(frozenset(rng.sample(pool, rng.randrange(min(4, len(pool)) + 1))) for _ in range(rng.randrange(9)))
+        width = len(tgt) + 1
+        shared = Counter({i * width + j: len(a & b) for i, a in enumerate(src) for j, b in enumerate(tgt) if a & b})
+        keys, counts = _anchor_overlaps(src, tgt, width)
+        assert keys.dtype == np.int64 and counts.dtype == np.float64
+        assert list(zip(keys.tolist(), counts.tolist(), strict=True)) == sorted(shared.items())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numbered_anchors_of_groups_and_merged_units_are_their_anchors(seed):
+    """The passes of the band search group and merge units: their numbered anchors, and the
+    cells that share anchors, are those of the anchor sets."""
+    from qa.align import _anchor_overlaps, _group_units, _joined_overlaps, _numbered_anchors
+
+    rng = np.random.default_rng(seed)
+    src, tgt = _tricky_units(int(rng.integers(1, 80)), rng), _tricky_units(int(rng.integers(1, 80)), rng)
+    src, tgt = _numbered_anchors(src, tgt)
+    for size in (1, 2, 3, 8):
+        for a in (_group_units(src, size), _merged_neighbours(_group_units(src, size))):
+            for b in (_group_units(tgt, size), _merged_neighbours(_group_units(tgt, size))):
+                width = len(b) + 1
+                numbered = _joined_overlaps(a.numbered, b.numbered, width)
+                expected = _anchor_overlaps(a.anchors, b.anchors, width)
+                assert all(x.tobytes() == y.tobytes() for x, y in zip(numbered, expected, strict=True))
+                assert _Scorer(a, b).shared.tobytes() == expected[1].tobytes()
