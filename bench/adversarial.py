@@ -45,23 +45,28 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _repeat(fragment: str, size: int) -> str:
-    """`fragment` repeated to about `size` bytes of UTF-8."""
-    return fragment * max(1, size // max(1, len(fragment.encode("utf-8"))))
+def utf8_length(text: str) -> int:
+    return len(text.encode("utf-8"))
 
 
-def _numbered(template: str, size: int) -> str:
-    """`template.format(i=…)` for i = 0, 1, … until about `size` bytes."""
+def repeated(fragment: str, size: int, length: Callable[[str], int] = utf8_length) -> str:
+    """`fragment` repeated to about `size` (bytes of UTF-8, or what `length` counts)."""
+    return fragment * max(1, size // max(1, length(fragment)))
+
+
+def numbered(template: str, size: int, length: Callable[[str], int] = utf8_length) -> str:
+    """`template.format(i=…)` for i = 0, 1, … until about `size` (as `repeated` counts)."""
     pieces, total, i = [], 0, 0
     while total < size:
         piece = template.format(i=i)
         pieces.append(piece)
-        total += len(piece.encode("utf-8"))
+        total += length(piece)
         i += 1
     return "".join(pieces)
 
 
-def _growing_backticks(size: int) -> str:
+def growing_backticks(size: int) -> str:
+    """Runs of 1, 2, 3, … backticks, none paired, each after an `x`, to about `size` (ASCII)."""
     pieces, total, i = [], 0, 1
     while total < size:
         pieces.append("x" + "`" * i)
@@ -86,121 +91,121 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     # The cases of issue 20, item 6.
-    "1 a-a-…": Family("numbers' name pattern: a letter chain with no digit", lambda n: "1 " + _repeat("a-", n)),
-    "<img <img …": Family("inline HTML images: `<img` with no `>` after it", lambda n: _repeat("<img ", n)),
-    "](](…": Family("protected spans: `](` with no `)` on its line", lambda n: _repeat("](", n)),
+    "1 a-a-…": Family("numbers' name pattern: a letter chain with no digit", lambda n: "1 " + repeated("a-", n)),
+    "<img <img …": Family("inline HTML images: `<img` with no `>` after it", lambda n: repeated("<img ", n)),
+    "](](…": Family("protected spans: `](` with no `)` on its line", lambda n: repeated("](", n)),
     "spaces in code": Family(
         "code comments: a 40,000-space line (then more) that differs between the sides",
-        lambda n: "```\n" + _repeat((" " * 40_000) + "x\n", n) + "```",
-        lambda n: "```\n" + _repeat((" " * 40_000) + "中\n", n) + "```",
+        lambda n: "```\n" + repeated((" " * 40_000) + "x\n", n) + "```",
+        lambda n: "```\n" + repeated((" " * 40_000) + "中\n", n) + "```",
     ),
-    "backtick runs": Family("code spans: runs of growing length, none paired", _growing_backticks),
+    "backtick runs": Family("code spans: runs of growing length, none paired", growing_backticks),
     "links in a paragraph": Family(
         "link checks: thousands of links in one paragraph, each changed",
-        lambda n: _numbered("[a{i}](https://x.org/p/{i}) ", n),
-        lambda n: _numbered("[甲{i}](https://y.org/q/{i}) ", n),
+        lambda n: numbered("[a{i}](https://x.org/p/{i}) ", n),
+        lambda n: numbered("[甲{i}](https://y.org/q/{i}) ", n),
     ),
     # Link and image syntax markdown-it and the inline patterns read.
-    "![![…": Family("image labels: openers with no `]`", lambda n: _repeat("![", n)),
-    "![![…]": Family("image labels: openers closed once at the end", lambda n: _repeat("![", n) + "]"),
-    "[[[…": Family("link labels: `[` only", lambda n: _repeat("[", n)),
-    "[a](b[a](b…": Family("link destinations: `(` nested past markdown-it's limit", lambda n: _repeat("[a](b", n)),
+    "![![…": Family("image labels: openers with no `]`", lambda n: repeated("![", n)),
+    "![![…]": Family("image labels: openers closed once at the end", lambda n: repeated("![", n) + "]"),
+    "[[[…": Family("link labels: `[` only", lambda n: repeated("[", n)),
+    "[a](b[a](b…": Family("link destinations: `(` nested past markdown-it's limit", lambda n: repeated("[a](b", n)),
     "[a]( spaces": Family("link patterns: spaces after `](` and no `)`", lambda n: "[a](" + " " * n + "x"),
     "[## card ](http://…": Family(
-        "link cards: a card opened, then `](http://` with no `)`", lambda n: "[## card\n\n" + _repeat("](http://", n)
+        "link cards: a card opened, then `](http://` with no `)`", lambda n: "[## card\n\n" + repeated("](http://", n)
     ),
-    "<http://<http://…": Family("autolinks with no `>`", lambda n: _repeat("<http://", n)),
-    "long URL": Family("bare URLs", lambda n: "https://x.org/" + _repeat("a", n)),
-    "【a】(【a】(…": Family("broken link syntax", lambda n: _repeat("【a】(", n)),
-    "！[！[…": Family("broken image syntax", lambda n: _repeat("！[", n)),
+    "<http://<http://…": Family("autolinks with no `>`", lambda n: repeated("<http://", n)),
+    "long URL": Family("bare URLs", lambda n: "https://x.org/" + repeated("a", n)),
+    "【a】(【a】(…": Family("broken link syntax", lambda n: repeated("【a】(", n)),
+    "！[！[…": Family("broken image syntax", lambda n: repeated("！[", n)),
     "images in a paragraph": Family(
         "image checks: thousands of images in one paragraph, each changed",
-        lambda n: _numbered("![](img/{i}.png) ", n),
-        lambda n: _numbered("![](img/{i}x.png) ", n),
+        lambda n: numbered("![](img/{i}.png) ", n),
+        lambda n: numbered("![](img/{i}x.png) ", n),
     ),
     "broken images in a paragraph": Family(
         "image checks: thousands of images with broken syntax in one paragraph",
-        lambda n: _numbered("![](img/{i}.png) ", n),
-        lambda n: _numbered("！[](img/{i}.png) ", n),
+        lambda n: numbered("![](img/{i}.png) ", n),
+        lambda n: numbered("！[](img/{i}.png) ", n),
     ),
     # Code.
     "code spans in a paragraph": Family(
         "inline code checks: thousands of spans, each changed",
-        lambda n: _numbered("`c{i}` ", n),
-        lambda n: _numbered("`d{i}` ", n),
+        lambda n: numbered("`c{i}` ", n),
+        lambda n: numbered("`d{i}` ", n),
     ),
     "code lines": Family(
         "code block comparison: every line differs",
-        lambda n: "```\n" + _numbered("x{i} = 1  # set\n", n) + "```",
-        lambda n: "```\n" + _numbered("y{i} = 2  # 设置\n", n) + "```",
+        lambda n: "```\n" + numbered("x{i} = 1  # set\n", n) + "```",
+        lambda n: "```\n" + numbered("y{i} = 2  # 设置\n", n) + "```",
     ),
-    "backticks": Family("code spans: one long run", lambda n: _repeat("`", n)),
+    "backticks": Family("code spans: one long run", lambda n: repeated("`", n)),
     # Numbers.
     "numbers in a paragraph": Family(
         "number checks: thousands of numbers, each changed",
-        lambda n: _numbered("{i} ", n),
-        lambda n: _numbered("{i}1 ", n),
+        lambda n: numbered("{i} ", n),
+        lambda n: numbered("{i}1 ", n),
     ),
     "names in a paragraph": Family(
         "number checks: names written apart in the Chinese (GPT-3 -> GPT 3)",
-        lambda n: _numbered("GPT-{i} ", n),
-        lambda n: _numbered("GPT {i} ", n),
+        lambda n: numbered("GPT-{i} ", n),
+        lambda n: numbered("GPT {i} ", n),
     ),
-    "digits and commas": Family("number patterns: 1,1,1…", lambda n: _repeat("1,", n)),
-    "version dots": Family("number patterns: 1.1.1…", lambda n: _repeat("1.", n)),
+    "digits and commas": Family("number patterns: 1,1,1…", lambda n: repeated("1,", n)),
+    "version dots": Family("number patterns: 1.1.1…", lambda n: repeated("1.", n)),
     "Chinese numerals": Family(
         "cn2an on one long numeral",
-        lambda n: _repeat("one two three ", n),
-        lambda n: _repeat("一二三四五六七八九十", n),
+        lambda n: repeated("one two three ", n),
+        lambda n: repeated("一二三四五六七八九十", n),
     ),
     # Typography and emphasis.
     "中1中1…": Family(
         "typography: a missing-space finding every two characters",
-        lambda n: _repeat("x1 ", n),
-        lambda n: _repeat("中1", n),
+        lambda n: repeated("x1 ", n),
+        lambda n: repeated("中1", n),
     ),
     "links and spacing": Family(
         "typography: spacing findings among many links",
-        lambda n: _numbered("[a](https://x.org/{i}) x1 ", n),
-        lambda n: _numbered("[甲](https://x.org/{i}) 中1", n),
+        lambda n: numbered("[a](https://x.org/{i}) x1 ", n),
+        lambda n: numbered("[甲](https://x.org/{i}) 中1", n),
     ),
-    "，，": Family("doubled punctuation", lambda n: _repeat("a, ", n), lambda n: _repeat("，，", n)),
-    "(中）": Family("mixed brackets", lambda n: _repeat("(a) ", n), lambda n: _repeat("(中）", n)),
-    "**": Family("emphasis: one long run of `*`", lambda n: _repeat("*", n)),
-    "**a": Family("emphasis: unbalanced strong markers", lambda n: _repeat("**a ", n)),
+    "，，": Family("doubled punctuation", lambda n: repeated("a, ", n), lambda n: repeated("，，", n)),
+    "(中）": Family("mixed brackets", lambda n: repeated("(a) ", n), lambda n: repeated("(中）", n)),
+    "**": Family("emphasis: one long run of `*`", lambda n: repeated("*", n)),
+    "**a": Family("emphasis: unbalanced strong markers", lambda n: repeated("**a ", n)),
     "table cells": Family(
         "table rows: one row of many cells",
-        lambda n: "| a | b |\n|---|---|\n" + _repeat("| a ", n) + "|",
+        lambda n: "| a | b |\n|---|---|\n" + repeated("| a ", n) + "|",
     ),
     # Structure.
     "many paragraphs": Family(
         "every per-pair loop: 100,000 blocks",
-        lambda n: _repeat("Para 1.\n\n", n),
-        lambda n: _repeat("段落 1。\n\n", n),
+        lambda n: repeated("Para 1.\n\n", n),
+        lambda n: repeated("段落 1。\n\n", n),
     ),
     "qa-ignore comments": Family(
         "suppression comments: one per block",
-        lambda n: _repeat("Text.\n\n", n),
-        lambda n: _repeat("<!-- qa-ignore typography/ -->\n\n文字。\n\n", n),
+        lambda n: repeated("Text.\n\n", n),
+        lambda n: repeated("<!-- qa-ignore typography/ -->\n\n文字。\n\n", n),
     ),
-    "list nesting": Family("deeply indented list items", lambda n: _numbered("- item {i}\n  ", n)),
+    "list nesting": Family("deeply indented list items", lambda n: numbered("- item {i}\n  ", n)),
     "glossary terms": Family(
         "glossary: a forbidden rendering everywhere",
-        lambda n: _repeat("The Transformer. ", n),
-        lambda n: _repeat("变压器。", n),
+        lambda n: repeated("The Transformer. ", n),
+        lambda n: repeated("变压器。", n),
     ),
     # `qa glossary suggest` (and `qa check` on the same text).
     "GPT-XL-XL-…_v2": Family(
         "suggest's term patterns: a hyphenated chain that fails at its end",
-        lambda n: "GPT" + _repeat("-XL", n) + "_v2",
-        lambda n: _repeat("模型", n),
+        lambda n: "GPT" + repeated("-XL", n) + "_v2",
+        lambda n: repeated("模型", n),
     ),
     "Aa Aa Aa …": Family(
         "suggest: capitalised words (one multiword term)",
-        lambda n: _repeat("Aa ", n),
-        lambda n: _repeat("模型", n),
+        lambda n: repeated("Aa ", n),
+        lambda n: repeated("模型", n),
     ),
-    "capitals": Family("suggest's acronym pattern: one run of capitals", lambda n: _repeat("A", n) + "_"),
+    "capitals": Family("suggest's acronym pattern: one run of capitals", lambda n: repeated("A", n) + "_"),
 }
 
 STAGES = (

@@ -1,7 +1,8 @@
 """Adversarial input: every stage of `qa check` (and `qa glossary suggest`, and the diff of
 `qa fix`) takes time at most about linear in the input, for inputs built against each pattern
 class of qa: repeats of a pattern's fragments, near misses, long runs of what its quantifiers
-eat. (bench/adversarial.py times the same kinds of input at 1 MB.)
+eat. (bench/adversarial.py times the same kinds of input at 1 MB; the inputs are built with
+its builders, here counted in characters.)
 
 Each family is built at two sizes, n and 4n, and each stage timed on both: linear work takes
 about 4 times as long, quadratic 16 times. A stage fails when the larger input took more than
@@ -26,6 +27,7 @@ from types import ModuleType
 
 import pytest
 
+from bench.adversarial import growing_backticks, numbered, repeated
 from qa.align import align
 from qa.checks import alignment as alignment_checks
 from qa.checks import code, images, language, length, links, markdown, numbers, typography, untranslated
@@ -48,26 +50,12 @@ FLOOR = 0.03
 
 def _times(n: int, fragment: str) -> str:
     """`fragment` repeated to about `n` characters."""
-    return fragment * max(1, n // len(fragment))
+    return repeated(fragment, n, len)
 
 
 def _numbered(n: int, template: str) -> str:
     """`template.format(i=…)` for i = 0, 1, … to about `n` characters."""
-    pieces, total, i = [], 0, 0
-    while total < n:
-        pieces.append(template.format(i=i))
-        total += len(pieces[-1])
-        i += 1
-    return "".join(pieces)
-
-
-def _growing_backtick_runs(n: int) -> str:
-    pieces, total, i = [], 0, 1
-    while total < n:
-        pieces.append("x" + "`" * i)
-        total += i + 1
-        i += 1
-    return "".join(pieces)
+    return numbered(template, n, len)
 
 
 @dataclass(frozen=True)
@@ -111,7 +99,7 @@ FAMILIES = {
     "spaces in a link target": Family(lambda n: "[a](" + " " * n + "x"),
     "html image openers": Family(lambda n: _times(n, "<img ")),
     "html tag openers": Family(lambda n: _times(n, "<a ")),
-    "backtick runs": Family(_growing_backtick_runs),
+    "backtick runs": Family(growing_backticks),
     "one backtick run": Family(lambda n: "a" + "`" * n + "a", scale=4),
     "broken link openers": Family(lambda n: _times(n, "【a】(")),
     "broken image openers": Family(lambda n: _times(n, "！[")),
