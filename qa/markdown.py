@@ -5,9 +5,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it import MarkdownIt, helpers
 from markdown_it import __version__ as _MARKDOWN_IT_VERSION
@@ -75,6 +75,8 @@ def protected_matches(raw: str) -> list[tuple[int, int]]:
     to the first `>` or space, a bare URL to the first character that ends one, an image's
     alt text to the first `]`, and a code span from a backtick to the next run of backticks
     (see `_code_span_end`). Where a form fails, the regex moves one character on, as here."""
+    if _PROTECTED_START.search(raw) is None:
+        return []  # most blocks
     found: list[tuple[int, int]] = []
     horizons: dict[str, _Horizon] = {}
 
@@ -501,6 +503,18 @@ def _inline_rule(state: StateCore) -> None:
                 token.children.extend(_text_and_breaks(token.content))
 
 
+def _markup_inline_rule(state: StateCore) -> None:
+    """`_inline_rule` for `parse_document`, which reads the words of content without
+    _INLINE_MARKUP from the content itself (`_inline_parts`): such content gets no children,
+    rather than a text token and a break per line that nothing reads."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if _INLINE_MARKUP.search(token.content):
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
 def _text_and_breaks(content: str) -> Iterator[Token]:
     """The inline tokens of plain `content`, as markdown-it's `newline` rule makes them: a
     line's trailing spaces and the next line's leading spaces and tabs are dropped; two or
@@ -712,10 +726,13 @@ class _Parser(MarkdownIt):
     `with_components(MarkdownIt("commonmark").enable("table"))` (tests/test_markdown_fast.py checks), faster
     where our documents spend its time. Nothing is patched in markdown-it itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain_children: bool = True) -> None:
+        """`plain_children=False`: content without inline markup gets no children (see
+        `_markup_inline_rule`), for parse_document only."""
         super().__init__("commonmark")
         self.enable("table")
         with_components(self)
+        self.plain_children = plain_children
         if _fast_paths_fit(self):
             self._take_fast_paths()
 
@@ -727,7 +744,7 @@ class _Parser(MarkdownIt):
             parseLinkTitle=helpers.parseLinkTitle,
         )
         self.core.ruler.at("normalize", _normalize_rule)
-        self.core.ruler.at("inline", _inline_rule)
+        self.core.ruler.at("inline", _inline_rule if self.plain_children else _markup_inline_rule)
         # The inline rules, all of them behind one that picks by character.
         inline = self.inline.ruler
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
@@ -745,10 +762,13 @@ class _Parser(MarkdownIt):
 
 
 _PARSER = _Parser()
+_DOCUMENT_PARSER = _Parser(plain_children=False)
 
 
-@dataclass(frozen=True)
-class _InlineParts:
+class _InlineParts(NamedTuple):
+    """What a block shows a reader (named tuples, these and `_Block`: one or two per block of
+    a document of 100,000 blocks)."""
+
     text: str
     links: tuple[str, ...]
     images: tuple[str, ...]
@@ -764,8 +784,7 @@ _OPAQUE = frozenset({SegmentKind.CODE, SegmentKind.RULE, SegmentKind.HTML, Segme
 _UNSEEN = frozenset({"strong_open", "strong_close", "em_open", "em_close", "softbreak"})
 
 
-@dataclass(frozen=True)
-class _Block:
+class _Block(NamedTuple):
     """A block as the token walk finds it: a Segment before link cards are joined and blocks
     numbered, so that each Segment is built once."""
 
@@ -790,7 +809,7 @@ def parse_document(path: str, text: str) -> Document:
     front = _front_matter_end(lines)
     # Front matter is parsed as blank lines, so line numbers stay those of the file.
     body = "\n" * front + "\n".join(lines[front:]) if front else text
-    blocks = list(_walk(_PARSER.parse(body), lines))
+    blocks = list(_walk(_DOCUMENT_PARSER.parse(body), lines))
     # Each block's raw text is a slice of `text`: without an opening `[## ` in it (half the
     # corpus), no block opens a link card.
     if _LINK_CARD_OPEN.search(text):
@@ -858,7 +877,7 @@ def _inline_block(
     bold_heading = _BOLD_HEADING.match(token.content) if parent == "paragraph_open" else None
     if bold_heading and not lists and not quotes:
         # MT wrapped a whole heading, marker included, in bold: `**## Title**`.
-        parts = replace(parts, text=parts.text.lstrip("#").strip())
+        parts = parts._replace(text=parts.text.lstrip("#").strip())
         return _block(SegmentKind.HEADING, token.map, lines, parts, level=len(bold_heading.group(1)))
     if parts.images_only:
         kind = SegmentKind.IMAGE

@@ -259,6 +259,17 @@ def test_documents_without_a_card_opener_skip_the_card_merge(monkeypatch):
     assert [parse_document("x.md", text) for text in texts] == fast
 
 
+@pytest.mark.skipif(not DOCUMENTS, reason="no documents")
+def test_documents_parse_alike_without_the_children_of_plain_content(monkeypatch):
+    # parse_document's parser gives content without inline markup no children: it reads its
+    # words from the content. With every child built, the segments are the same.
+    texts = [path.read_text(encoding="utf-8") for path in DOCUMENTS]
+    texts += ["a  \nb\n  c\\\nd", "| a | b |\n|---|---|\n| x  y | `z` |", "**## T**\n\n- a\n  b", *PATHOLOGICAL]
+    fast = [parse_document("x.md", text) for text in texts]
+    monkeypatch.setattr(qa.markdown, "_DOCUMENT_PARSER", _PARSER)
+    assert [parse_document("x.md", text) for text in texts] == fast
+
+
 class _AlwaysOpens:
     def __init__(self, pattern):
         self.finditer = pattern.finditer
