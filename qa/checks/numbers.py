@@ -88,10 +88,15 @@ _PLAIN = re.compile(r"^[\d.,%]+$")
 
 
 class _Found(NamedTuple):
-    """A number and its place (a named tuple: a long block has hundreds of thousands)."""
+    """A number and the block it is in (a named tuple: a long block has hundreds of
+    thousands); its place, `where`, is made when a finding or a name written apart needs it."""
 
     number: Number
-    where: Located
+    segment: Segment
+
+    @property
+    def where(self) -> Located:
+        return Located(self.segment, self.number.start, self.number.end)
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
@@ -205,7 +210,7 @@ class _Places:
         for segment, numbers in found:
             made = self._made.get(id(numbers))
             if made is None or made[0] is not numbers:
-                places = [_Found(number, Located(segment, number.start, number.end)) for number in numbers]
+                places = [_Found(number, segment) for number in numbers]
                 made = self._made[id(numbers)] = (numbers, places)
             located += made[1]
         return located
@@ -302,9 +307,9 @@ class _Targets:
         self._by_segment: dict[int, tuple[list[int], list[int]]] = {}
         self._numbers: dict[str, deque[int]] = {}
         self._index = {id(found): index for index, found in enumerate(target)}
-        for index in sorted(range(len(target)), key=lambda i: target[i].where.start):
-            starts, indices = self._by_segment.setdefault(id(target[index].where.segment), ([], []))
-            starts.append(target[index].where.start)
+        for index in sorted(range(len(target)), key=lambda i: target[i].number.start):
+            starts, indices = self._by_segment.setdefault(id(target[index].segment), ([], []))
+            starts.append(target[index].number.start)
             indices.append(index)
         for index, found in enumerate(target):
             if found.number.kind is NumberKind.NUMBER:
@@ -315,7 +320,8 @@ class _Targets:
         # The last one starting before `place` may reach into it; the others start inside it.
         first = max(bisect.bisect_left(starts, place.start) - 1, 0)
         for position in range(first, bisect.bisect_left(starts, place.end)):
-            if _overlaps(self._items[indices[position]].where, place):
+            found = self._items[indices[position]]
+            if found.number.start < place.end and place.start < found.number.end:  # the same block
                 self._gone.add(indices[position])
 
     def first_number(self, key: str) -> _Found | None:
@@ -485,7 +491,7 @@ def _is_name(found: _Found) -> bool:
 
 
 def _order(found: _Found) -> tuple[int, int]:
-    return found.where.segment.index, found.where.start
+    return found.segment.index, found.number.start
 
 
 def _in_order(found: list[_Found]) -> list[_Found]:

@@ -238,7 +238,7 @@ def test_the_loose_name_fold_is_what_ignorecase_and_the_separators_make_of_each_
 def _found(keys: list[tuple[NumberKind, str, bool]]) -> list[numbers._Found]:
     segment = doc("x").segments[0]
     return [
-        numbers._Found(Number(kind, key, i, i + 1, strong), Located(segment, i, i + 1))
+        numbers._Found(Number(kind, key, i, i + 1, strong), segment)
         for i, (kind, key, strong) in enumerate(keys)
     ]
 
@@ -337,14 +337,6 @@ def test_names_written_apart_or_translated_around_are_matched_as_by_a_search_of_
             doc("".join(rng.choice(english_pieces) for _ in range(6)) + "\n"),
             doc("".join(rng.choice(chinese_pieces) for _ in range(6)) + "\n"),
         ).pairs[-1]
-        source = [
-            numbers._Found(n, Located(s, n.start, n.end))
-            for s in pair.source
-            for n in find_numbers(prose_mask(s), "en")
-        ]
-        target = [
-            numbers._Found(n, Located(s, n.start, n.end))
-            for s in pair.target
-            for n in find_numbers(prose_mask(s), "zh")
-        ]
+        source = [numbers._Found(n, s) for s in pair.source for n in find_numbers(prose_mask(s), "en")]
+        target = [numbers._Found(n, s) for s in pair.target for n in find_numbers(prose_mask(s), "zh")]
         assert numbers._match_loose_names(source, target, pair) == by_search(source, target, pair)
