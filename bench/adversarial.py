@@ -19,11 +19,13 @@ each column is shown before → after, the older package imported through PYTHON
 `--before-json FILE`, a run saved by `--save FILE` (the older tree takes long: save it once).
 `--src DIR` times that tree instead of this one. A stage or command that runs longer than
 `--cap` seconds (60) is stopped and shown as `>60 s`; stages that need its result show `–`.
-`--detail` adds a table of every stage per family. Target: every check ≤ 5 s on every family
-at 1 MB.
+`--detail` adds a table of every stage per family. `--clock cpu` times each stage and command
+by the seconds of CPU of its process rather than wall seconds: on a machine that others are
+using too, wall seconds grow with their load, CPU seconds much less. Target: every check ≤ 5 s
+on every family at 1 MB.
 
 Run: python bench/adversarial.py [--size 1000000] [--family NAME ...] [--before-src DIR | --before-json FILE]
-                                 [--src DIR] [--save FILE] [--detail]
+                                 [--src DIR] [--save FILE] [--detail] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import contextlib
 import json
 import os
 import queue
+import resource
 import subprocess
 import sys
 import tempfile
@@ -227,7 +230,12 @@ NEEDS = {"parse": (), "align": ("parse",)}
 """Stages that need another's result; every check needs align."""
 
 
-def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+"""How a stage is timed: wall seconds, or seconds of CPU (user and system) of the process
+that runs it, which other work on a shared machine inflates far less."""
+
+
+def _worker(english: Path, chinese: Path, skip: set[str], clock: str = "wall") -> None:
     """Run the stages in this process, one JSON line per stage as it ends."""
     from qa.align import align
     from qa.checks import alignment as alignment_checks
@@ -282,11 +290,11 @@ def _worker(english: Path, chinese: Path, skip: set[str]) -> None:
     for stage in STAGES:
         if stage in skip and stage not in ("parse", "align"):
             continue
-        started = time.perf_counter()
+        started = CLOCKS[clock]()
         with collector_paused():  # as `qa check` runs its stages (qa.pipeline.run_check)
             run(stage)
         if stage not in skip:
-            print(json.dumps({"stage": stage, "seconds": time.perf_counter() - started}), flush=True)
+            print(json.dumps({"stage": stage, "seconds": CLOCKS[clock]() - started}), flush=True)
 
 
 def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
@@ -309,12 +317,15 @@ def _environment(source_tree: Path | None) -> dict[str, str]:
     return environment
 
 
-def measure_stages(english: Path, chinese: Path, source_tree: Path | None, cap: float) -> dict[str, float | None]:
+def measure_stages(
+    english: Path, chinese: Path, source_tree: Path | None, cap: float, clock: str = "wall"
+) -> dict[str, float | None]:
     """Seconds per stage (inf: stopped at the cap; None: not run, an earlier stage was stopped)."""
     times: dict[str, float | None] = {}
     while len(times) < len(STAGES):
         skip = set(times)
         command = [sys.executable, __file__, "--worker", str(english), str(chinese), "--skip", ",".join(skip)]
+        command += ["--clock", clock]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, text=True, env=_environment(source_tree), cwd=english.parent
         )
@@ -346,9 +357,12 @@ def measure_stages(english: Path, chinese: Path, source_tree: Path | None, cap: 
     return times
 
 
-def measure_command(arguments: list[str], cwd: Path, source_tree: Path | None, cap: float) -> float:
-    """Wall seconds of `python -m qa ARGUMENTS` (inf beyond the cap)."""
-    started = time.perf_counter()
+def measure_command(
+    arguments: list[str], cwd: Path, source_tree: Path | None, cap: float, clock: str = "wall"
+) -> float:
+    """Wall seconds of `python -m qa ARGUMENTS`, or with `clock="cpu"` its seconds of CPU
+    (inf beyond the cap, which counts wall seconds)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     try:
         subprocess.run(
             [sys.executable, "-m", "qa", *arguments],
@@ -361,7 +375,13 @@ def measure_command(arguments: list[str], cwd: Path, source_tree: Path | None, c
         )
     except subprocess.TimeoutExpired:
         return float("inf")
-    return time.perf_counter() - started
+    return _children_cpu() - cpu if clock == "cpu" else time.perf_counter() - started
+
+
+def _children_cpu() -> float:
+    """Seconds of CPU of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True)
@@ -383,22 +403,34 @@ class Result:
         return max(measured, key=lambda item: item[1]) if measured else ("", None)
 
 
-def measure(name: str, size: int, folder: Path, source_tree: Path | None, cap: float, *, stages: bool = True) -> Result:
+def measure(
+    name: str,
+    size: int,
+    folder: Path,
+    source_tree: Path | None,
+    cap: float,
+    *,
+    stages: bool = True,
+    clock: str = "wall",
+) -> Result:
     """`stages=False`: the two commands only (an old tree that stops at the cap stage after
     stage takes minutes a family)."""
     english_text, chinese_text = FAMILIES[name].documents(size)
     english, chinese = folder / "a.en.md", folder / "a.zh.md"
     english.write_text(english_text, encoding="utf-8")
     chinese.write_text(chinese_text, encoding="utf-8")
-    times = measure_stages(english, chinese, source_tree, cap) if stages else {}
+    times = measure_stages(english, chinese, source_tree, cap, clock) if stages else {}
     reports = folder / "reports"
     check = measure_command(
         ["check", str(chinese), "--no-drift", "--format", "json", "--report-dir", str(reports)],
         folder,
         source_tree,
         cap,
+        clock,
     )
-    suggest = measure_command(["glossary", "suggest", str(english), str(chinese), "-o", "-"], folder, source_tree, cap)
+    suggest = measure_command(
+        ["glossary", "suggest", str(english), str(chinese), "-o", "-"], folder, source_tree, cap, clock
+    )
     return Result(times, check, suggest)
 
 
@@ -447,11 +479,17 @@ def main() -> None:
     parser.add_argument("--after-json", type=Path, help="print the table of a run saved with --save, timing nothing")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds after which a stage or command is stopped")
     parser.add_argument("--detail", action="store_true", help="also print every stage of every family")
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall seconds, or seconds of CPU of each process (steadier on a busy machine)",
+    )
     parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
-        _worker(*arguments.worker, set(filter(None, arguments.skip.split(","))))
+        _worker(*arguments.worker, set(filter(None, arguments.skip.split(","))), arguments.clock)
         return
     names = arguments.family or list(FAMILIES)
     saved = json.loads(arguments.before_json.read_text()) if arguments.before_json else {}
@@ -469,9 +507,17 @@ def main() -> None:
             folder.mkdir()
             before = Result.from_json(saved[name]["after"]) if name in saved else None
             if arguments.before_src is not None:
-                before = measure(name, arguments.size, folder, arguments.before_src.resolve(), arguments.cap)
+                before = measure(
+                    name, arguments.size, folder, arguments.before_src.resolve(), arguments.cap, clock=arguments.clock
+                )
             after = measure(
-                name, arguments.size, folder, source_tree, arguments.cap, stages=not arguments.commands_only
+                name,
+                arguments.size,
+                folder,
+                source_tree,
+                arguments.cap,
+                stages=not arguments.commands_only,
+                clock=arguments.clock,
             )
             results[name] = (before, after)
             print(f"{name}: {after.slowest[0]} {seconds(after.slowest[1], arguments.cap)}", file=sys.stderr, flush=True)
@@ -480,7 +526,8 @@ def main() -> None:
                 arguments.save.write_text(json.dumps(saved_now, indent=1))
     arrow = " (before → after)" if any(before for before, _ in results.values()) else ""
     header = ["family", f"slowest check{arrow}", f"qa check --no-drift{arrow}", f"qa glossary suggest{arrow}"]
-    print(f"Adversarial inputs, {arguments.size:,} bytes of Chinese each; target: every check ≤ 5 s\n")
+    clocked = " (seconds of CPU)" if arguments.clock == "cpu" else ""
+    print(f"Adversarial inputs, {arguments.size:,} bytes of Chinese each{clocked}; target: every check ≤ 5 s\n")
     print(_table(header, list(_rows(results, arguments.cap))))
     if arguments.detail:
         print()
