@@ -350,11 +350,20 @@ class _CachedRuns:
     def __init__(self) -> None:
         self.cache: dict[int, int] | None = None
         self.stops: dict[int, tuple[int, int]] = {}
+        self.rules: list[RuleFuncInlineType] = []
+        self.max_nesting = 0
+
+    def of(self, state: StateInline) -> _CachedRuns:
+        """These runs for the inline parse `state` belongs to (its own `cache`), with the
+        rules and nesting limit its token skips use, looked up once per parse."""
+        if state.cache is not self.cache:
+            self.cache, self.stops = state.cache, {}
+            self.rules, self.max_nesting = state.md.inline.ruler.getRules(""), state.md.options["maxNesting"]
+        return self
 
     def follow(self, src: str, cache: dict[int, int], pos: int) -> tuple[int, int]:
-        """(the first place from `pos` the scan must look at itself, `[` passed to get there)."""
-        if cache is not self.cache:
-            self.cache, self.stops = cache, {}
+        """(the first place from `pos` the scan must look at itself, `[` passed to get there),
+        `cache` being the one `of` was last given."""
         stops = self.stops
         trail: list[tuple[int, int]] = []
         opens = 0
@@ -400,12 +409,12 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
         return -1
     src, maximum, cache = state.src, state.posMax, state.cache
     old_pos = state.pos
-    rules, max_nesting = state.md.inline.ruler.getRules(""), state.md.options["maxNesting"]
+    runs = _cached_runs.of(state)
     pos, level = start + 1, 1
     found = False
     while pos < maximum:
         if pos in cache:
-            pos, opens = _cached_runs.follow(src, cache, pos)
+            pos, opens = runs.follow(src, cache, pos)
             level += opens
             if pos >= maximum:
                 break
@@ -420,11 +429,25 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
         previous = pos
         skipped = cache.get(pos)
         if skipped is None:
+            # markdown-it's ParserInline.skipToken at a place not cached, its rules and
+            # nesting limit looked up once per parse (`_CachedRuns.of`).
             state.pos = pos
-            _skip_token(state, rules, max_nesting)
-            pos = state.pos
-        else:
-            pos = skipped
+            ok = False
+            if state.level < runs.max_nesting:
+                for rule in runs.rules:
+                    state.level += 1
+                    ok = rule(state, True)
+                    state.level -= 1
+                    if ok:
+                        if state.pos <= pos:
+                            raise RuntimeError("inline rule didn't increment state.pos")
+                        break
+            else:
+                state.pos = state.posMax  # too much nesting: markdown-it skips to the end
+            if not ok:
+                state.pos += 1
+            cache[pos] = skipped = state.pos
+        pos = skipped
         if marker == "[":
             if previous == pos - 1:
                 level += 1  # a `[` that is text, not the start of a token
@@ -435,46 +458,35 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
     return pos if found else -1
 
 
-def _skip_token(state: StateInline, rules: list[RuleFuncInlineType], max_nesting: int) -> None:
-    """markdown-it's `ParserInline.skipToken` at a place not in `state.cache`, with the rules
-    and nesting limit looked up once per label scan rather than at every place it skips."""
-    pos = state.pos
-    ok = False
-    if state.level < max_nesting:
-        for rule in rules:
-            state.level += 1
-            ok = rule(state, True)
-            state.level -= 1
-            if ok:
-                if state.pos <= pos:
-                    raise RuntimeError("inline rule didn't increment state.pos")
+def _failing_openers(state: StateInline, pos: int) -> int:
+    """Where the run of `[` and `!` from `pos` ends whose link and image rules are known to
+    fail: `pos` when the first is not known to. `!` without `[` fails at once; a link or image
+    label fails when `_parse_link_label` would return -1 on what it has looked at before,
+    calling no rule: there is no `]` after the opener, or the places `state.cache` holds
+    from it lead past the end, or to the last `]` with a `[` passed (see _CachedRuns)."""
+    src, maximum, cache = state.src, state.posMax, state.cache
+    last = _last_close(src)
+    runs = _cached_runs.of(state)
+    while pos < maximum:
+        char = src[pos]
+        if char == "!" and src[pos + 1 : pos + 2] != "[":
+            pos += 1
+            continue
+        if char != "[" and char != "!":
+            break
+        start = pos if char == "[" else pos + 1
+        if last > start:
+            if start + 1 not in cache:
                 break
-    else:
-        state.pos = state.posMax  # too much nesting: markdown-it skips to the end
-    if not ok:
-        state.pos += 1
-    state.cache[pos] = state.pos
-
-
-def _label_fails(state: StateInline, start: int) -> bool:
-    """True when `_parse_link_label(state, start, …)` returns -1 on what it has looked at
-    before (the last `]`, the places `state.cache` holds): it would call no rule, so the
-    link and image rules, which fail at once without a label, need not be called. False
-    when that cannot be told without the scan."""
-    last = _last_close(state.src)
-    if last <= start:
-        return True
-    pos = start + 1
-    cache = state.cache
-    if pos not in cache:
-        return False
-    # Where a scan from here stopped before, if it did: cached places never change, so the
-    # scan gets there again (and may go further).
-    stop = _cached_runs.stops.get(pos) if _cached_runs.cache is cache else None
-    if stop is None or stop[0] < state.posMax:
-        stop = _cached_runs.follow(state.src, cache, pos)
-    # Past the end, or at the last `]` with a `[` passed: the level cannot come to 0.
-    return stop[0] >= state.posMax or (stop[0] == last and stop[1] > 0)
+            # Where a scan from here stopped before, if it did: cached places never change,
+            # so the scan gets there again (and may go further).
+            stop = runs.stops.get(start + 1)
+            if stop is None or stop[0] < maximum:
+                stop = runs.follow(src, cache, start + 1)
+            if stop[0] < maximum and not (stop[0] == last and stop[1] > 0):
+                break
+        pos += 1
+    return pos
 
 
 # Content without these is text to the commonmark inline rules (`\n` aside): each returns False
@@ -573,13 +585,23 @@ def _first_char_rule(rules: dict[str, RuleFuncInlineType]) -> RuleFuncInlineType
         if candidates is None:
             return text(state, silent)
         # An opener without a label: the link rule (`[`) or the image rule (`![`; `!` alone
-        # fails by itself) returns False before anything else. Known from what the label
-        # scans cached before; inside a label scan (silent), from a scan of its own (the
-        # rule repeats it only when it finds a label, which is rare there).
-        if char == "[" or (char == "!" and state.src[state.pos + 1 : state.pos + 2] == "["):
-            start = state.pos if char == "[" else state.pos + 1
-            if _label_fails(state, start) if not silent else _parse_link_label(state, start, char == "[") < 0:
-                return False
+        # fails by itself) returns False before anything else. Inside a label scan (silent),
+        # known from a scan of its own (the rule repeats it only when it finds a label, which
+        # is rare there). Otherwise known from what the label scans cached before, for this
+        # opener and those right after it: each would be a character of text, and they are
+        # taken as text together, as the parser takes each when every rule fails.
+        if char == "[" or char == "!":
+            if silent:
+                if char == "[" or state.src[state.pos + 1 : state.pos + 2] == "[":
+                    start = state.pos if char == "[" else state.pos + 1
+                    if _parse_link_label(state, start, char == "[") < 0:
+                        return False
+            else:
+                end = _failing_openers(state, state.pos)
+                if end > state.pos:
+                    state.append_pending(state.src[state.pos : end])
+                    state.pos = end
+                    return True
         for candidate in candidates:  # noqa: SIM110 (any() and a generator: slower here)
             if candidate(state, silent):
                 return True
