@@ -300,6 +300,7 @@ class _Scorer:
             self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
         self.src_sizes = np.array([len(a) for a in src.anchors], dtype=np.float64)
         self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
+        self.anchored = bool(self.src_sizes.any() or self.tgt_sizes.any())
         # The spread of the length ratio shrinks as the source block grows (see the constants).
         self.src_variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src.lengths, 1.0)
 
@@ -362,11 +363,12 @@ class _Scorer:
             total += np.where(valid, _WEIGHTS["embedding"] * np.clip(dots, 0.0, 1.0), 0.0)
             weight += np.where(valid, _WEIGHTS["embedding"], 0.0)
 
-        union = src_side(self.src_sizes) + tgt_side(self.tgt_sizes) - shared
-        has_anchors = union > 0
-        jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
-        total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
-        weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
+        if self.anchored:  # else no cell has anchors: the terms below would add 0.0 to each
+            union = src_side(self.src_sizes) + tgt_side(self.tgt_sizes) - shared
+            has_anchors = union > 0
+            jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
+            total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
+            weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
 
         has_length = (src_len > 0) & (tgt_len > 0)
         log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))

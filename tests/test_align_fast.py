@@ -295,3 +295,22 @@ def test_numbered_anchors_of_groups_and_merged_units_are_their_anchors(seed):
                 expected = _anchor_overlaps(a.anchors, b.anchors, width)
                 assert all(x.tobytes() == y.tobytes() for x, y in zip(numbered, expected, strict=True))
                 assert _Scorer(a, b).shared.tobytes() == expected[1].tobytes()
+
+
+@pytest.mark.parametrize("with_vectors", [True, False])
+def test_scores_of_units_without_anchors_are_those_with_the_anchor_terms_added(with_vectors):
+    # With no anchor on either side, the anchor terms add 0.0 to every cell: skipped, the
+    # scores are the same bit for bit.
+    rng = np.random.default_rng(17)
+    src, tgt = _tricky_units(60, rng), _tricky_units(45, rng)
+    src, tgt = (
+        _Units(u.vectors if with_vectors else None, u.has_vector, u.lengths, (frozenset(),) * len(u), u.kinds)
+        for u in (src, tgt)
+    )
+    scorer = _Scorer(src, tgt)
+    assert not scorer.anchored
+    rows, cols = np.divmod(np.arange(60 * 45), 45)
+    skipped, grid = scorer(rows, cols), scorer.grid()
+    scorer.anchored = True
+    assert scorer(rows, cols).tobytes() == skipped.tobytes()
+    assert scorer.grid().tobytes() == grid.tobytes()

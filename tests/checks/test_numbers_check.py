@@ -237,10 +237,7 @@ def test_the_loose_name_fold_is_what_ignorecase_and_the_separators_make_of_each_
 
 def _found(keys: list[tuple[NumberKind, str, bool]]) -> list[numbers._Found]:
     segment = doc("x").segments[0]
-    return [
-        numbers._Found(Number(kind, key, i, i + 1, strong), segment)
-        for i, (kind, key, strong) in enumerate(keys)
-    ]
+    return [numbers._Found(Number(kind, key, i, i + 1, strong), segment) for i, (kind, key, strong) in enumerate(keys)]
 
 
 def _random_numbers(rng: random.Random) -> list[numbers._Found]:
