@@ -6,6 +6,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -502,29 +503,20 @@ def _normalize_rule(state: StateCore) -> None:
         normalize(state)
 
 
-def _inline_rule(state: StateCore) -> None:
+def _inline_rule(state: StateCore, *, plain_children: bool = True) -> None:
     """markdown-it's core `inline` rule, but for content without _INLINE_MARKUP (half of it)
-    the tokens its inline parser makes are built without running the parser's rules."""
+    the tokens its inline parser makes are built without running the parser's rules. With
+    `plain_children=False` (parse_document's parser, which reads the words of such content
+    from the content itself: `_inline_parts`) such content gets no children, rather than a
+    text token and a break per line that nothing reads."""
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
             if _INLINE_MARKUP.search(token.content):
                 state.md.inline.parse(token.content, state.md, state.env, token.children)
-            else:
+            elif plain_children:
                 token.children.extend(_text_and_breaks(token.content))
-
-
-def _markup_inline_rule(state: StateCore) -> None:
-    """`_inline_rule` for `parse_document`, which reads the words of content without
-    _INLINE_MARKUP from the content itself (`_inline_parts`): such content gets no children,
-    rather than a text token and a break per line that nothing reads."""
-    for token in state.tokens:
-        if token.type == "inline":
-            if token.children is None:
-                token.children = []
-            if _INLINE_MARKUP.search(token.content):
-                state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
 def _text_and_breaks(content: str) -> Iterator[Token]:
@@ -750,7 +742,7 @@ class _Parser(MarkdownIt):
 
     def __init__(self, *, plain_children: bool = True) -> None:
         """`plain_children=False`: content without inline markup gets no children (see
-        `_markup_inline_rule`), for parse_document only."""
+        `_inline_rule`), for parse_document only."""
         super().__init__("commonmark")
         self.enable("table")
         with_components(self)
@@ -766,7 +758,7 @@ class _Parser(MarkdownIt):
             parseLinkTitle=helpers.parseLinkTitle,
         )
         self.core.ruler.at("normalize", _normalize_rule)
-        self.core.ruler.at("inline", _inline_rule if self.plain_children else _markup_inline_rule)
+        self.core.ruler.at("inline", partial(_inline_rule, plain_children=self.plain_children))
         # The inline rules, all of them behind one that picks by character.
         inline = self.inline.ruler
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))

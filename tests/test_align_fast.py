@@ -214,16 +214,10 @@ def test_scorer_grid_equals_the_cells_scored_one_by_one(n, m, with_vectors):
     assert scorer.grid().tobytes() == scorer(rows, cols).tobytes()
 
 
-@pytest.mark.parametrize("n, m", [(0, 0), (0, 3), (1, 1), (2, 5), (40, 37)])
-def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
-    """The full grid takes a fast path; a band one cell short of it takes the general one."""
-    rng = np.random.default_rng(n + m)
-    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
-    full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
-    sims = _band_similarities(src, tgt, full)
-    assert sims.shape == (len(_SCORED_ROW), (n + 1) * (m + 1))
-    expected = np.full_like(sims, np.nan)
-    rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
+def _each_step_scored(src: _Units, tgt: _Units, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The similarity of each step ending in each cell (rows[k], cols[k]), scored on the cells
+    it can end in (it would start outside the grid elsewhere: NaN there)."""
+    expected = np.full((len(_SCORED_ROW), len(rows)), np.nan)
     for move, di, dj, side_a, side_b in (
         (_ONE_ONE, 1, 1, src, tgt),
         (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
@@ -232,7 +226,19 @@ def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
         ok = (rows >= di) & (cols >= dj)
         if ok.any() and len(side_a) and len(side_b):
             expected[_SCORED_ROW[move], ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
-    assert sims.tobytes() == expected.tobytes()
+    return expected
+
+
+@pytest.mark.parametrize("n, m", [(0, 0), (0, 3), (1, 1), (2, 5), (40, 37)])
+def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
+    """The full grid takes a fast path; a band one cell short of it takes the general one."""
+    rng = np.random.default_rng(n + m)
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
+    sims = _band_similarities(src, tgt, full)
+    assert sims.shape == (len(_SCORED_ROW), (n + 1) * (m + 1))
+    rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
+    assert sims.tobytes() == _each_step_scored(src, tgt, rows, cols).tobytes()
     if n and m:  # the general path, on a band one cell short of the grid, agrees on the rest
         narrower = _Band(full.lo, np.concatenate([[m - 1], full.hi[1:]]))
         assert _band_similarities(src, tgt, narrower).tobytes() == np.delete(sims, m, axis=1).tobytes()
@@ -249,16 +255,7 @@ def test_band_similarities_equal_each_step_scored_on_the_cells_it_can_end_in(see
     widths = band.hi - band.lo + 1
     rows = np.repeat(np.arange(n + 1), widths)
     cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
-    expected = np.full((len(_SCORED_ROW), len(rows)), np.nan)
-    for move, di, dj, side_a, side_b in (
-        (_ONE_ONE, 1, 1, src, tgt),
-        (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
-        (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
-    ):
-        ok = (rows >= di) & (cols >= dj)
-        if ok.any() and len(side_a) and len(side_b):
-            expected[_SCORED_ROW[move], ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
-    assert _band_similarities(src, tgt, band).tobytes() == expected.tobytes()
+    assert _band_similarities(src, tgt, band).tobytes() == _each_step_scored(src, tgt, rows, cols).tobytes()
 
 
 def test_anchor_overlaps_count_the_anchors_each_cell_shares():
