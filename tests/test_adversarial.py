@@ -9,6 +9,9 @@ about 4 times as long, quadratic 16 times. A stage fails when the larger input t
 `GROWTH` times as long, confirmed by the best of three runs of each; it passes when the larger
 run takes under `FLOOR` seconds (too fast to tell, and to matter). Runs are timed with qa's
 caches emptied and the garbage collector off, as timeit does, and stopped at `CAP` seconds.
+They are timed in seconds of CPU of this process, not wall seconds: on a machine other work
+shares, a run of a few milliseconds may finish within its time slice while one ten times as
+long waits for others between slices, and looked quadratic.
 The whole file takes a few seconds on a 2-core machine. On the code before the fixes it
 guards, 18 of its 39 families fail (at their first slow stage: a quadratic loop or pattern,
 or the exponential one of `qa glossary suggest`, which the cap stops).
@@ -192,7 +195,7 @@ def _clear_caches() -> None:
 
 
 def _seconds(run: Callable[[], object]) -> float:
-    """Seconds `run` takes; inf when stopped at CAP (where there is SIGALRM)."""
+    """Seconds of CPU `run` takes; inf when stopped at CAP wall seconds (where there is SIGALRM)."""
     _clear_caches()
     capped = hasattr(signal, "SIGALRM")
     if capped:
@@ -202,7 +205,7 @@ def _seconds(run: Callable[[], object]) -> float:
     # one run of a few milliseconds would time the heap, not the input.
     collecting = gc.isenabled()
     gc.disable()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         run()
     except _Stopped:
@@ -213,7 +216,7 @@ def _seconds(run: Callable[[], object]) -> float:
         if capped:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def _grows_too_fast(small: Callable[[], object], large: Callable[[], object]) -> tuple[bool, float, float]:
