@@ -17,10 +17,9 @@ import enum
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Language = Literal["en", "zh"]
 
@@ -33,8 +32,9 @@ class NumberKind(enum.StrEnum):
     """A name with a number in it (GPT-3, ResNet50, H7), an arXiv id or a dotted version."""
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
+    """A number with its offsets (a named tuple: a long block has hundreds of thousands)."""
+
     kind: NumberKind
     key: str
     """What compares equal across languages: a normalised Decimal, or a normalised name."""

@@ -277,23 +277,33 @@ def _match_loose_names(
     names = [english for english in source if english.number.kind is NumberKind.NAME]
     written_apart = _LooseNames([english.number.key for english in names], pair.target)
     left_target = _Targets(target)
+    last_numbers: dict[str, str | None] = {}  # a name's last number, by key (names recur)
     for english in source:
         if english.number.kind is not NumberKind.NAME:
             left_source.append(english)
             continue
-        written = written_apart.first(english.number.key)
+        key = english.number.key
+        written = written_apart.first(key)
         if written is not None:
             left_target.remove_overlapping(written)
             loose.append((english, written))
             continue
-        digits = _DIGIT_RUN.findall(english.number.key)
+        if key not in last_numbers:
+            digits = _DIGIT_RUN.findall(key)
+            last_numbers[key] = str(int(digits[-1])) if digits else None
+        last_number = last_numbers[key]
         # The name was translated and its number kept: Table 5 -> 表 5, Top-5 -> 前 5.
-        kept = left_target.first_number(str(int(digits[-1]))) if digits else None
-        if kept is not None and not any(c.isalpha() for c in kept.where.text):
+        kept = left_target.first_number(last_number) if last_number is not None else None
+        if kept is not None and not any(c.isalpha() for c in _text(kept)):
             left_target.remove(kept)
             continue
         left_source.append(english)
     return left_source, left_target.left(), loose
+
+
+def _text(found: _Found) -> str:
+    """`found.where.text`, without making the place."""
+    return found.segment.raw[found.number.start : found.number.end]
 
 
 class _Targets:
@@ -371,7 +381,7 @@ class _LooseNames:
 
     def __init__(self, keys: list[str], segments: tuple[Segment, ...]) -> None:
         self._segments = segments
-        self._pieces = {key: _PIECE.findall(key) for key in keys}
+        self._pieces = {key: _PIECE.findall(key) for key in dict.fromkeys(keys)}
         self._matches: dict[str, list[Located]] | None = None
         self._claimed: dict[int, bytearray] = {}
 
