@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it import MarkdownIt, helpers
 from markdown_it import __version__ as _MARKDOWN_IT_VERSION
-from markdown_it.common.utils import unescapeAll
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, unescapeAll
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.rules_block import StateBlock
@@ -513,10 +513,40 @@ def _inline_rule(state: StateCore, *, plain_children: bool = True) -> None:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
-            if _INLINE_MARKUP.search(token.content):
-                state.md.inline.parse(token.content, state.md, state.env, token.children)
-            elif plain_children:
-                token.children.extend(_text_and_breaks(token.content))
+            content = token.content
+            if not _INLINE_MARKUP.search(content):
+                if plain_children:
+                    token.children.extend(_text_and_breaks(content))
+            elif _MARKUP_BUT_EMPHASIS.search(content) is None and not _may_close_emphasis(content):
+                # Runs of `*` and `_` only, none of which can close emphasis: they stay text,
+                # which markdown-it joins with the text around them (fragments_join).
+                token.children.extend(_text_and_breaks(content))
+            else:
+                state.md.inline.parse(content, state.md, state.env, token.children)
+
+
+_MARKUP_BUT_EMPHASIS = re.compile(r"[\\`\[<&]")
+"""_INLINE_MARKUP but `*` and `_`."""
+_DELIMITER_RUN = re.compile(r"\*+|_+")
+
+
+def _may_close_emphasis(content: str) -> bool:
+    """Whether a run of `*` or `_` in `content` can close emphasis, as markdown-it's
+    `StateInline.scanDelims` tells (the start and end of the text count as spaces). Where
+    none can, no emphasis forms ("**a " * n: markdown-it's delimiters and a text token
+    per marker, for nothing)."""
+    for run in _DELIMITER_RUN.finditer(content):
+        start, end = run.span()
+        last = content[start - 1] if start > 0 else " "
+        after = content[end] if end < len(content) else " "
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        after_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+        last_space, after_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(after))
+        left_flanking = not (after_space or (after_punct and not (last_space or last_punct)))
+        right_flanking = not (last_space or (last_punct and not (after_space or after_punct)))
+        if right_flanking and (content[start] == "*" or not left_flanking or after_punct):
+            return True
+    return False
 
 
 def _text_and_breaks(content: str) -> Iterator[Token]:

@@ -321,6 +321,28 @@ def test_tokens_of_bracket_soup_are_those_of_markdown_it(text):
     assert _PARSER.parse(text) == STOCK.parse(text)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"*_ a.!,\n\t中，（", "**", "__", "  \n", "a_b", "**a ", "\u3000", "\u00a0", "'", "*a*"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_tokens_of_emphasis_soup_are_those_of_markdown_it(text):
+    # Runs of `*` and `_` that cannot close are kept as text without markdown-it's delimiters.
+    for document in (text, f"- {text}", f"> {text}"):
+        assert _PARSER.parse(document) == STOCK.parse(document)
+
+
+def test_emphasis_runs_that_cannot_close_are_text():
+    from qa.markdown import _may_close_emphasis
+
+    assert not _may_close_emphasis("**a **a **a ")
+    assert not _may_close_emphasis("snake_case_name and a_b")
+    assert _may_close_emphasis("**bold**") and _may_close_emphasis("_a_") and _may_close_emphasis("a* b")
+    assert parse_document("x.md", "**a " * 50).segments[0].text == " ".join(["a"] * 50)
+
+
 def test_tokens_of_long_bracket_soup_are_those_of_markdown_it():
     # Runs of openers past the nesting limit, and few `]`: label scans that stop at the last
     # `]`, and openers whose labels are known to fail from the places scanned before.
