@@ -219,6 +219,11 @@ FAMILIES: dict[str, Family] = {
         lambda n, c: repeated("<!-- qa-ignore typography/ -->\n\n文字。\n\n", n, c),
         scale=4,
     ),
+    "paragraphs split at images": Family(
+        "alignment's 1-N pairs: each paragraph split around its image, the image taken into the pair",
+        lambda n, c: numbered("Text ![](i/{i}.png) x.\n\n", n, c),
+        lambda n, c: numbered("文。\n\n![](i/{i}.png)\n\n", n, c),
+    ),
     "list nesting": Family("deeply indented list items", lambda n, c: numbered("- item {i}\n  ", n, c)),
     "glossary terms": Family(
         "glossary: a forbidden rendering everywhere",

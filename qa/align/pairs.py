@@ -696,23 +696,28 @@ def _absorb_orphans(steps: list[_Step], source: Sequence[Segment], target: Seque
     """Each 1-0 or 0-1 step joined to the neighbouring step whose other side holds its block."""
     if all(i0 != i1 and j0 != j1 for i0, i1, j0, j1, _ in steps):
         return steps  # nothing unpaired: most documents
-    out = list(steps)
-    k = 0
-    while k < len(out):
-        i0, i1, j0, j1, _ = out[k]
-        if (i1 - i0) + (j1 - j0) != 1:
-            k += 1
-            continue
-        for n in (k - 1, k + 1):
-            if 0 <= n < len(out) and _takes(out[n], out[k], source, target):
-                a, b = min(k, n), max(k, n)
-                merged = (out[a][0], out[b][1], out[a][2], out[b][3], out[n][4])
-                out[a : b + 1] = [merged]
-                k = max(a - 1, 0)  # the grown pair may take the unpaired block before it too
-                break
+    # The steps before the current one are `done`, the current one and those after it `rest`,
+    # reversed: a merge and the step back after it change only the ends of the two (a slice
+    # of one list replaced per merge made thousands of split paragraphs quadratic).
+    done: list[_Step] = []
+    rest = steps[::-1]
+    while rest:
+        step = rest[-1]
+        i0, i1, j0, j1, _ = step
+        unpaired = (i1 - i0) + (j1 - j0) == 1
+        if unpaired and done and _takes(done[-1], step, source, target):
+            pair = done.pop()
+            rest[-1] = (pair[0], i1, pair[2], j1, pair[4])
+        elif unpaired and len(rest) > 1 and _takes(rest[-2], step, source, target):
+            rest.pop()
+            pair = rest[-1]
+            rest[-1] = (i0, pair[1], j0, pair[3], pair[4])
         else:
-            k += 1
-    return out
+            done.append(rest.pop())
+            continue
+        if done:  # the grown pair may take the unpaired block before it too
+            rest.append(done.pop())
+    return done
 
 
 def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequence[Segment]) -> bool:

@@ -311,3 +311,44 @@ def test_scores_of_units_without_anchors_are_those_with_the_anchor_terms_added(w
     scorer.anchored = True
     assert scorer(rows, cols).tobytes() == skipped.tobytes()
     assert scorer.grid().tobytes() == grid.tobytes()
+
+
+def _absorbed_in_one_list(steps, takes):
+    """align._absorb_orphans as it was: each merge a slice of one list replaced."""
+    out = list(steps)
+    k = 0
+    while k < len(out):
+        i0, i1, j0, j1, _ = out[k]
+        if (i1 - i0) + (j1 - j0) != 1:
+            k += 1
+            continue
+        for n in (k - 1, k + 1):
+            if 0 <= n < len(out) and takes(out[n], out[k]):
+                a, b = min(k, n), max(k, n)
+                out[a : b + 1] = [(out[a][0], out[b][1], out[a][2], out[b][3], out[n][4])]
+                k = max(a - 1, 0)
+                break
+        else:
+            k += 1
+    return out
+
+
+def test_orphans_are_absorbed_as_by_the_walk_over_one_list(monkeypatch):
+    import qa.align.pairs as align_module
+
+    rng = random.Random(20)
+    for trial in range(2_000):
+        # A path of 1-1, 1-0, 0-1, 2-1 and 1-2 steps, and a pure `_takes` that says yes to
+        # about half of what it is asked (seeded by its arguments): the two walks must ask
+        # the same questions in the same order to end with the same steps.
+        steps, i, j = [], 0, 0
+        for _ in range(rng.randrange(1, 25)):
+            di, dj = rng.choice([(1, 1), (1, 0), (0, 1), (2, 1), (1, 2)])
+            steps.append((i, i + di, j, j + dj, round(rng.random(), 2) if di and dj else None))
+            i, j = i + di, j + dj
+
+        def takes(pair, orphan, *_segments, seed=trial):
+            return pair[0] != pair[1] and pair[2] != pair[3] and random.Random(f"{seed}{pair}{orphan}").random() < 0.5
+
+        monkeypatch.setattr(align_module, "_takes", takes)
+        assert align_module._absorb_orphans(steps, [], []) == _absorbed_in_one_list(steps, takes)
