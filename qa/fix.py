@@ -75,12 +75,14 @@ class FixPlan:
 
 
 def unified_diff(a: list[str], b: list[str], from_name: str, to_name: str) -> Iterator[str]:
-    """`difflib.unified_diff(a, b, from_name, to_name)`, line for line, computed from the lines
-    that differ when `b` is `a` with lines changed in place, as fixes change them.
+    """The unified diff of `b`, `a` with lines changed in place (as fixes change them), made
+    from the lines that differ: hunks of 3 lines of context, grouped as difflib groups them.
 
-    difflib matches the whole files (seconds to minutes on a large one, where the lines of a
-    long file repeat); here the hunks come from the changed lines alone (`_in_place_opcodes`),
-    with difflib's own grouping into hunks of 3 lines of context."""
+    `difflib.unified_diff` matches the whole files first (seconds to minutes on a large one
+    whose lines repeat). This gives what it gives wherever it pairs equal lines with each
+    other in place, which it does unless a changed line's text stands unchanged elsewhere
+    (then it may pair that line across, here it stays a change in place: a valid diff of the
+    same files); see `_in_place_opcodes`. Files of other lengths go to difflib."""
     opcodes = _in_place_opcodes(a, b)
     if opcodes is None:
         yield from difflib.unified_diff(a, b, from_name, to_name)
@@ -109,18 +111,17 @@ def _hunk_range(start: int, stop: int) -> str:
 
 
 def _in_place_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]] | None:
-    """What `difflib.SequenceMatcher(None, a, b).get_opcodes()` returns for `b`, `a` with some
-    lines changed in place; None when that cannot be told without difflib itself.
+    """Opcodes as `difflib.SequenceMatcher(None, a, b).get_opcodes()` has them for `b`, `a`
+    with some lines changed in place; None when the files differ in length.
 
     difflib finds matching blocks by longest runs of equal lines, recursively between them,
-    anchored only on lines that are not "popular" (files of 200 lines or more: lines seen more
-    than 1% of the time, such as blank ones). Lines changed in place leave runs of equal lines
-    on the diagonal between them, and difflib matches each run that holds a line that is not
-    popular; a run of popular lines only (two paragraphs apart, fixed both, a blank line
-    between) it can only match at the very start of the file, and otherwise reports it as part
-    of one replaced block with the changes around it. That holds while every equal line difflib
-    could pair is on the diagonal: unless a changed line's old or new text is, unpopular, one
-    of the other side's lines; then None (tests/test_fix.py compares both on many edits)."""
+    anchored only on lines that are not "popular" (in files of 200 lines or more, lines seen
+    more than 1% of the time, such as blank ones). Between lines changed in place the equal
+    lines run on the diagonal, and difflib matches each run that holds a line that is not
+    popular; a run of popular lines only (two paragraphs apart, both fixed, a blank line
+    between) it matches at the very start of the file only, and elsewhere reports as part of
+    one replaced block with the changes around it. So does this (tests/test_fix.py compares
+    both on many edits)."""
     if len(a) != len(b):
         return None
     changed = [index for index, (old, new) in enumerate(zip(a, b, strict=True)) if old != new]
@@ -130,10 +131,6 @@ def _in_place_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, i
     if len(b) >= 200:  # difflib's autojunk
         most = len(b) // 100 + 1
         popular = {line for line, count in Counter(b).items() if count > most}
-    changed_old, changed_new = {a[i] for i in changed}, {b[i] for i in changed}
-    unpopular_b, unpopular_a = set(b) - popular, set(a) - popular
-    if changed_old & unpopular_b or changed_new & unpopular_a:
-        return None
     # The runs of equal lines, and whether difflib matches each (see above).
     runs: list[tuple[int, int]] = []
     start = 0

@@ -16,6 +16,7 @@ import numpy as np
 from qa import __version__
 from qa.align.pairs import align
 from qa.embed import windows
+from qa.gcpause import collector_paused
 from qa.glossary.load import Glossary
 from qa.model import Alignment, Document, Finding, PairScore, Report, Signature
 from qa.read.io import read_text
@@ -82,6 +83,7 @@ def english_source_for(target: Path) -> Path | None:
     return None
 
 
+@collector_paused()
 def run_check(
     options: CheckOptions,
     glossary: Glossary,
@@ -90,7 +92,8 @@ def run_check(
 ) -> Report:
     """Run every stage for one file. `encoder_factory(model)` returns an Encoder (lazily
     imported); `clock(stage)`, when given, wraps each stage, so `python -m bench` times the
-    product's own code rather than a copy of it."""
+    product's own code rather than a copy of it. The garbage collector is paused meanwhile
+    (qa.gcpause): the checks make a finding, a number, a place per item of a long block."""
     clock = clock or _untimed
     with clock("read"):
         target_text = options.target_text if options.target_text is not None else read_text(options.target)

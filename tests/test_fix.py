@@ -2,13 +2,13 @@ import difflib
 import os
 import random
 import stat
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from qa.errors import QaInputError
 from qa.fix import (
-    _in_place_opcodes,
     apply_fixes,
     backup_path,
     choose_fixes,
@@ -245,22 +245,57 @@ def test_the_diff_is_difflibs_for_the_example_and_the_seed(target, source, gloss
     assert plan.diff("fixed.md") == _difflib_diff(plan, "fixed.md")
 
 
+def _applied(old: list[str], diff: list[str]) -> list[str]:
+    """`old` with the hunks of a unified diff applied, each checked against its context."""
+    new, at = [], 0
+    for line in diff[2:]:
+        if line.startswith("@@"):
+            first, _, count = line.split()[1].lstrip("-").partition(",")
+            start = int(first) - (count != "0")  # an empty range names the line before it
+            new += old[at:start]
+            at = start
+        elif line[0] in " -":
+            assert old[at] == line[1:]
+            at += 1
+            if line[0] == " ":
+                new.append(line[1:])
+        else:
+            new.append(line[1:])
+    return new + old[at:]
+
+
+def _pairable_elsewhere(old: list[str], new: list[str]) -> bool:
+    """Whether a changed line's text stands elsewhere where difflib may pair it across."""
+    popular = set()
+    if len(new) >= 200:
+        popular = {line for line, count in Counter(new).items() if count > len(new) // 100 + 1}
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    return bool(
+        ({old[i] for i in changed} & (set(new) - popular)) or ({new[i] for i in changed} & (set(old) - popular))
+    )
+
+
 def test_the_diff_of_lines_changed_in_place_is_difflibs():
     # Lines fixed in place, blank and other popular lines between them (difflib pairs those only
     # next to a line that is not popular), files over and under difflib's 200-line autojunk
-    # threshold, and lines a fix makes equal to another (then difflib itself is asked).
+    # threshold; where a changed line's text stands elsewhere, difflib may pair it across, and
+    # the diff of changed lines is then checked to turn the one file into the other.
     rng = random.Random(24)
-    by_changed_lines = 0
+    compared = 0
     for _ in range(3_000):
         pool = ["\n", "\n", "\n", "---\n", "```\n", *(f"第 {i} 行\n" for i in range(rng.choice([2, 10, 1000])))]
         old = [rng.choice(pool) for _ in range(rng.choice([1, 5, 50, 199, 200, 250, 400]))]
         new = list(old)
         for index in rng.sample(range(len(old)), rng.randrange(1, min(len(old), 12) + 1)):
             new[index] = rng.choice([f"改 {rng.randrange(10**6)}\n", old[index].replace("行", "line"), "\n"])
-        expected = list(difflib.unified_diff(old, new, "a", "b"))
-        assert list(unified_diff(old, new, "a", "b")) == expected
-        by_changed_lines += _in_place_opcodes(old, new) is not None
-    assert by_changed_lines > 1_000  # most without difflib
+        diff = list(unified_diff(old, new, "a", "b"))
+        if _pairable_elsewhere(old, new):
+            assert _applied(old, diff) == new
+        else:
+            assert diff == list(difflib.unified_diff(old, new, "a", "b"))
+            compared += 1
+    assert compared > 1_000
+
 
 
 def test_apply_selected_is_one_pass_of_qa_fix_over_the_accepted_fixes(tmp_path, glossary):

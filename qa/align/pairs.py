@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from operator import itemgetter
 from urllib.parse import urlsplit
 
 import numpy as np
 
+from qa.gcpause import collector_paused
 from qa.model import Alignment, Document, Pair, Segment, SegmentKind
 
 # log(len(zh) / len(en)) of human-translated blocks, from 314 gold block pairs of the fully
@@ -121,6 +122,9 @@ class _Units:
     lengths: np.ndarray
     anchors: tuple[frozenset[str], ...]
     kinds: np.ndarray
+    numbered: tuple[np.ndarray, np.ndarray] | None = None
+    """The anchors again, numbered (`_numbered_anchors`): (unit, anchor number) of each,
+    sorted and without repeats, in two arrays; None when they were not numbered."""
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -134,15 +138,18 @@ class _Band:
     hi: np.ndarray
 
 
+@collector_paused()
 def align(
     source: Document,
     target: Document,
     source_vectors: np.ndarray | None = None,
     target_vectors: np.ndarray | None = None,
 ) -> Alignment:
-    """Pair every source and target segment exactly once, in order."""
-    src = _block_units(source.segments, source_vectors)
-    tgt = _block_units(target.segments, target_vectors)
+    """Pair every source and target segment exactly once, in order (the garbage collector
+    paused meanwhile, qa.gcpause: anchors per block and a pair per step, no cycles)."""
+    src, tgt = _numbered_anchors(
+        _block_units(source.segments, source_vectors), _block_units(target.segments, target_vectors)
+    )
     band = _search_band(src, tgt)
     steps = _absorb_orphans(_dp(src, tgt, band), source.segments, target.segments)
     pairs = tuple(
@@ -198,6 +205,36 @@ def _filter_common(anchors: tuple[frozenset[str], ...]) -> tuple[frozenset[str],
     return tuple(found - common for found in anchors) if common else anchors
 
 
+def _numbered_anchors(src: _Units, tgt: _Units) -> tuple[_Units, _Units]:
+    """Both sides with their anchors numbered (one number per anchor across the two): the
+    coarse groups and merged neighbours of every pass then find theirs with numpy, and the
+    cells that share anchors are joined with numpy (`_Scorer`), not by a walk over every
+    anchor of every unit in Python for each pass of the band search."""
+    numbered_src, numbered_tgt = _numbered([src.anchors, tgt.anchors])
+    return replace(src, numbered=numbered_src), replace(tgt, numbered=numbered_tgt)
+
+
+def _numbered(sides: list[tuple[frozenset[str], ...]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(unit, anchor number) of every anchor of each side, numbered across the sides."""
+    numbers: dict[str, int] = {}
+    numbered = []
+    for anchor_sets in sides:
+        unit_of, number_of = [], []
+        for unit, anchors in enumerate(anchor_sets):
+            for anchor in anchors:
+                unit_of.append(unit)
+                number_of.append(numbers.setdefault(anchor, len(numbers)))
+        numbered.append(_unique_pairs(np.array(unit_of, dtype=np.int64), np.array(number_of, dtype=np.int64)))
+    return numbered
+
+
+def _unique_pairs(units: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (unit, number) pairs sorted, each once."""
+    base = int(numbers.max()) + 1 if len(numbers) else 1
+    keys = np.unique(units * base + numbers)
+    return keys // base, keys % base
+
+
 def _kind_code(segment: Segment) -> int:
     if segment.kind is SegmentKind.HEADING:
         return _HEADING_BASE - 1 + min(max(segment.heading_level, 1), 6)
@@ -212,7 +249,8 @@ def _group_units(units: _Units, size: int) -> _Units:
     summed = None
     if units.vectors is not None:
         summed = np.stack([units.vectors[a:b].sum(axis=0) for a, b in spans]) if spans else units.vectors[:0]
-    return _summed_units(summed, lengths, anchors, np.full(len(spans), _COARSE))
+    numbered = None if units.numbered is None else _unique_pairs(units.numbered[0] // size, units.numbered[1])
+    return _summed_units(summed, lengths, anchors, np.full(len(spans), _COARSE), numbered)
 
 
 def _merged_neighbours(units: _Units) -> _Units:
@@ -222,18 +260,30 @@ def _merged_neighbours(units: _Units) -> _Units:
     kinds = np.where(first == second, first, np.where(prose, _MIXED, _MIXED_STRUCTURE))
     anchors = tuple(a | b for a, b in pairwise(units.anchors))
     summed = None if units.vectors is None else units.vectors[:-1] + units.vectors[1:]
-    return _summed_units(summed, units.lengths[:-1] + units.lengths[1:], anchors, kinds)
+    numbered = None
+    if units.numbered is not None:
+        # An anchor of unit u is one of merged units u - 1 and u, those that exist.
+        unit, number = units.numbered
+        first, second = unit < len(units) - 1, unit > 0
+        numbered = _unique_pairs(
+            np.concatenate([unit[first], unit[second] - 1]), np.concatenate([number[first], number[second]])
+        )
+    return _summed_units(summed, units.lengths[:-1] + units.lengths[1:], anchors, kinds, numbered)
 
 
 def _summed_units(
-    summed: np.ndarray | None, lengths: np.ndarray, anchors: tuple[frozenset[str], ...], kinds: np.ndarray
+    summed: np.ndarray | None,
+    lengths: np.ndarray,
+    anchors: tuple[frozenset[str], ...],
+    kinds: np.ndarray,
+    numbered: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> _Units:
     """Units whose vectors are the sums of their parts' vectors, normalised (None: no vectors)."""
     if summed is None:
-        return _Units(None, np.zeros(len(lengths), bool), lengths, anchors, kinds)
+        return _Units(None, np.zeros(len(lengths), bool), lengths, anchors, kinds, numbered)
     norms = np.linalg.norm(summed, axis=1, keepdims=True)
     vectors = np.divide(summed, norms, out=np.zeros_like(summed), where=norms > 0)
-    return _Units(vectors, norms[:, 0] > 0, lengths, anchors, kinds)
+    return _Units(vectors, norms[:, 0] > 0, lengths, anchors, kinds, numbered)
 
 
 # ---------------------------------------------------------------- similarity
@@ -254,18 +304,25 @@ class _Scorer:
     def __init__(self, src: _Units, tgt: _Units) -> None:
         self.src, self.tgt = src, tgt
         self.width = len(tgt) + 1
-        self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
+        if src.numbered is not None and tgt.numbered is not None:
+            self.keys, self.shared = _joined_overlaps(src.numbered, tgt.numbered, self.width)
+        else:
+            self.keys, self.shared = _anchor_overlaps(src.anchors, tgt.anchors, self.width)
         self.src_sizes = np.array([len(a) for a in src.anchors], dtype=np.float64)
         self.tgt_sizes = np.array([len(a) for a in tgt.anchors], dtype=np.float64)
+        self.anchored = bool(self.src_sizes.any() or self.tgt_sizes.any())
         # The spread of the length ratio shrinks as the source block grows (see the constants).
         self.src_variance = LENGTH_LOG_RATIO_VAR_BASE + LENGTH_LOG_RATIO_VAR_PER_CHAR / np.maximum(src.lengths, 1.0)
 
-    def __call__(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Similarity of cells (rows[k], cols[k]); rows ascending, as a band lists its cells."""
-        similarity = np.empty(len(rows))
+    def __call__(
+        self, rows: np.ndarray, cols: np.ndarray, di: int = 0, dj: int = 0, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Similarity of cells (rows[k] - di, cols[k] - dj); rows ascending, as a band lists
+        its cells. Into `out` when given (a band's cells are many: no copy of them all)."""
+        similarity = np.empty(len(rows)) if out is None else out
         for start in range(0, len(rows), _CHUNK_CELLS):
             chunk = slice(start, start + _CHUNK_CELLS)
-            similarity[chunk] = self._score(rows[chunk], cols[chunk])
+            similarity[chunk] = self._score(rows[chunk] - di, cols[chunk] - dj)
         return similarity
 
     def grid(self) -> np.ndarray:
@@ -316,11 +373,12 @@ class _Scorer:
             total += np.where(valid, _WEIGHTS["embedding"] * np.clip(dots, 0.0, 1.0), 0.0)
             weight += np.where(valid, _WEIGHTS["embedding"], 0.0)
 
-        union = src_side(self.src_sizes) + tgt_side(self.tgt_sizes) - shared
-        has_anchors = union > 0
-        jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
-        total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
-        weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
+        if self.anchored:  # else no cell has anchors: the terms below would add 0.0 to each
+            union = src_side(self.src_sizes) + tgt_side(self.tgt_sizes) - shared
+            has_anchors = union > 0
+            jaccard = np.divide(shared, union, out=np.zeros_like(union), where=has_anchors)
+            total += np.where(has_anchors, _WEIGHTS["anchors"] * jaccard, 0.0)
+            weight += np.where(has_anchors, _WEIGHTS["anchors"], 0.0)
 
         has_length = (src_len > 0) & (tgt_len > 0)
         log_ratio = np.log(np.where(has_length, tgt_len, 1.0) / np.where(has_length, src_len, 1.0))
@@ -387,17 +445,26 @@ def _anchor_overlaps(
     src: tuple[frozenset[str], ...], tgt: tuple[frozenset[str], ...], width: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted cell keys (row * width + col) with |anchors(row) ∩ anchors(col)| > 0, and those sizes."""
-    where: dict[str, list[int]] = defaultdict(list)
-    for j, anchors in enumerate(tgt):
-        for anchor in anchors:
-            where[anchor].append(j)
-    overlap = Counter(
-        i * width + j for i, anchors in enumerate(src) for anchor in anchors for j in where.get(anchor, ())
-    )
-    keys = np.fromiter(overlap.keys(), dtype=np.int64, count=len(overlap))
-    values = np.fromiter(overlap.values(), dtype=np.float64, count=len(overlap))
-    order = np.argsort(keys)
-    return keys[order], values[order]
+    numbered_src, numbered_tgt = _numbered([src, tgt])
+    return _joined_overlaps(numbered_src, numbered_tgt, width)
+
+
+def _joined_overlaps(
+    src: tuple[np.ndarray, np.ndarray], tgt: tuple[np.ndarray, np.ndarray], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_anchor_overlaps` of units whose anchors are numbered (`_Units.numbered`): the
+    target units of each anchor together, then every (source unit, target unit) of each
+    shared anchor, found as a range among them."""
+    src_units, src_numbers = src
+    by_number = np.argsort(tgt[1], kind="stable")
+    tgt_units, tgt_numbers = tgt[0][by_number], tgt[1][by_number]
+    starts = np.searchsorted(tgt_numbers, src_numbers, "left")
+    counts = np.searchsorted(tgt_numbers, src_numbers, "right") - starts
+    rows = np.repeat(src_units, counts)
+    before = np.cumsum(counts) - counts  # matches of earlier (source unit, anchor)s
+    cols = tgt_units[np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - before, counts)]
+    keys, shared = np.unique(rows * width + cols, return_counts=True)
+    return keys, shared.astype(np.float64)
 
 
 # ---------------------------------------------------------------- band
@@ -447,6 +514,10 @@ _ONE_ONE, _ONE_ZERO, _ZERO_ONE, _TWO_ONE, _ONE_TWO = range(5)
 _MOVES = {_ONE_ONE: (1, 1), _ONE_ZERO: (1, 0), _ZERO_ONE: (0, 1), _TWO_ONE: (2, 1), _ONE_TWO: (1, 2)}
 _STEPS_FROM_EARLIER_ROWS = tuple((move, *_MOVES[move]) for move in (_ONE_ONE, _ONE_ZERO, _TWO_ONE, _ONE_TWO))
 """(move, di, dj) of the moves that come from an earlier row: all but 0-1."""
+_SCORED = (_ONE_ONE, _TWO_ONE, _ONE_TWO)
+"""The moves that pair blocks, so have a similarity: row `_SCORED.index(move)` of the step
+similarities and costs (1-0 and 0-1 cost SKIP_COST, whatever the blocks)."""
+_SCORED_ROW = {move: row for row, move in enumerate(_SCORED)}
 
 
 def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
@@ -456,7 +527,7 @@ def _dp(src: _Units, tgt: _Units, band: _Band) -> list[tuple[int, int, int, int,
 
 def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, int, float | None]]:
     """The DP proper, over the step similarities of the band's cells (see _band_similarities)."""
-    step_costs = _step_costs(step_sims)
+    one_one, two_one, one_two = _step_costs(step_sims)  # in the order of _SCORED
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
     skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
     # Plain ints: the loop runs once per row and numpy scalars are slow to index with.
@@ -466,28 +537,52 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
     # rows back, so three rows are kept. (One matrix as wide as the widest row, for every
     # row, took n times that width: gigabytes for a long document with one wide row.) Columns
     # outside a row's band cost inf: only the columns a step can come from inside the band
-    # of the row it comes from are added; the others stay inf.
+    # of the row it comes from are added; the others stay inf. Each row's candidates are a
+    # view of one buffer, refilled with inf (a new array per row was a tenth of the loop).
     costs: list[np.ndarray] = [np.empty(0)] * 3
     moves: list[np.ndarray] = []
+    buffer = np.empty((5, len(skips)))
     for i in range(n + 1):
-        lo, hi = los[i], his[i]
+        lo, hi, start = los[i], his[i], starts[i]
         width = hi - lo + 1
-        row_costs = step_costs[:, starts[i] : starts[i + 1]]
         # Row _ZERO_ONE stays inf: the 0-1 chain along the row is added after the minimum.
-        candidates = np.full((5, width), np.inf)
+        candidates = buffer[:, :width]
+        candidates.fill(np.inf)
         if i == 0:
             candidates[_ONE_ONE, 0] = 0.0  # the origin (band.lo[0] is 0): no move
-        for move, di, dj in _STEPS_FROM_EARLIER_ROWS:
-            if i >= di:
-                earlier, earlier_lo = costs[(i - di) % 3], los[i - di]
-                # Columns c of this row whose c - dj is in the earlier row's band.
-                first, last = max(lo, earlier_lo + dj), min(hi, earlier_lo + len(earlier) - 1 + dj)
+        else:
+            earlier, earlier_lo = costs[(i - 1) % 3], los[i - 1]
+            earlier_hi = his[i - 1]
+            # Columns c of this row whose c - dj is in the earlier row's band, for each dj.
+            first, last = max(lo, earlier_lo + 1), min(hi, earlier_hi + 1)
+            if first <= last:
+                np.add(
+                    earlier[first - 1 - earlier_lo : last - earlier_lo],
+                    one_one[start + first - lo : start + last - lo + 1],
+                    out=candidates[_ONE_ONE, first - lo : last - lo + 1],
+                )
+            first, last = max(lo, earlier_lo), min(hi, earlier_hi)
+            if first <= last:  # the cost of 1-0 is SKIP_COST in every cell
+                np.add(
+                    earlier[first - earlier_lo : last - earlier_lo + 1],
+                    SKIP_COST,
+                    out=candidates[_ONE_ZERO, first - lo : last - lo + 1],
+                )
+            first, last = max(lo, earlier_lo + 2), min(hi, earlier_hi + 2)
+            if first <= last:
+                np.add(
+                    earlier[first - 2 - earlier_lo : last - 1 - earlier_lo],
+                    one_two[start + first - lo : start + last - lo + 1],
+                    out=candidates[_ONE_TWO, first - lo : last - lo + 1],
+                )
+            if i >= 2:
+                earlier, earlier_lo = costs[(i - 2) % 3], los[i - 2]
+                first, last = max(lo, earlier_lo + 1), min(hi, his[i - 2] + 1)
                 if first <= last:
-                    a, b = first - lo, last - lo + 1
                     np.add(
-                        earlier[first - dj - earlier_lo : last - dj - earlier_lo + 1],
-                        row_costs[move, a:b],
-                        out=candidates[move, a:b],
+                        earlier[first - 1 - earlier_lo : last - earlier_lo],
+                        two_one[start + first - lo : start + last - lo + 1],
+                        out=candidates[_TWO_ONE, first - lo : last - lo + 1],
                     )
         row_cost, row_move = _chain_zero_one(candidates.min(axis=0), candidates.argmin(axis=0), skips)
         if i == 0:
@@ -498,41 +593,53 @@ def _best_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, int, 
 
 
 def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
-    """(5, cells) similarity of each step type ending in each band cell; NaN where impossible."""
+    """(3, cells) similarity of each step type of `_SCORED` ending in each band cell; NaN
+    where impossible (the step would start outside the grid)."""
     n, m = len(band.lo) - 1, int(band.hi[-1])
     steps = (
-        (_ONE_ONE, 1, 1, src, tgt),
-        (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
-        (_ONE_TWO, 1, 2, src, _merged_neighbours(tgt)),
+        (1, 1, src, tgt),
+        (2, 1, _merged_neighbours(src), tgt),
+        (1, 2, src, _merged_neighbours(tgt)),
     )
     if bool((band.lo == 0).all()) and bool((band.hi == m).all()):
         # The full grid (every document under FULL_GRID_CELLS): the cells of a step are all
         # pairs of its units, in row-major order, so each scorer fills a rectangle at once.
-        sims = np.full((5, n + 1, m + 1), np.nan)
-        for move, di, dj, side_a, side_b in steps:
+        sims = np.full((len(_SCORED), n + 1, m + 1), np.nan)
+        for row, (di, dj, side_a, side_b) in enumerate(steps):
             if len(side_a) and len(side_b):
-                sims[move, di:, dj:] = _Scorer(side_a, side_b).grid()
-        return sims.reshape(5, -1)
+                sims[row, di:, dj:] = _Scorer(side_a, side_b).grid()
+        return sims.reshape(len(_SCORED), -1)
     widths = band.hi - band.lo + 1
     rows = np.repeat(np.arange(len(band.lo)), widths)
     # Cell k of row i is column lo[i] + k - (cells before row i).
     cols = np.arange(len(rows)) + np.repeat(band.lo - (np.cumsum(widths) - widths), widths)
-    sims = np.full((5, len(rows)), np.nan)
-    for move, di, dj, side_a, side_b in steps:
-        ok = (rows >= di) & (cols >= dj)
-        if ok.any() and len(side_a) and len(side_b):
-            sims[move, ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+    sims = np.empty((len(_SCORED), len(rows)))
+    for row, (di, dj, side_a, side_b) in enumerate(steps):
+        if not (len(side_a) and len(side_b)):
+            sims[row] = np.nan
+            continue
+        # The cells where the step would start outside the grid come first (the first rows,
+        # the first columns of rows that start there): scored one by one up to the last of
+        # them, every cell after it at once, without gathering them by a mask.
+        impossible = np.flatnonzero((rows < di) | (cols < dj))
+        tail = int(impossible[-1]) + 1 if len(impossible) else 0
+        head = sims[row, :tail]
+        head.fill(np.nan)
+        ok = (rows[:tail] >= di) & (cols[:tail] >= dj)
+        scorer = _Scorer(side_a, side_b)
+        if ok.any():
+            head[ok] = scorer(rows[:tail][ok] - di, cols[:tail][ok] - dj)
+        scorer(rows[tail:], cols[tail:], di, dj, out=sims[row, tail:])
     return sims
 
 
 def _step_costs(step_sims: np.ndarray) -> np.ndarray:
-    """(5, cells) cost of each step type ending in each band cell; inf where impossible."""
+    """(3, cells) cost of each step type of `_SCORED` ending in each band cell; inf where impossible."""
     costs = np.empty_like(step_sims)
-    costs[_ONE_ONE] = 1.0 - step_sims[_ONE_ONE]
-    costs[_ONE_ZERO] = SKIP_COST
-    costs[_ZERO_ONE] = np.inf  # chained along the row instead
+    np.subtract(1.0, step_sims[_SCORED_ROW[_ONE_ONE]], out=costs[_SCORED_ROW[_ONE_ONE]])
     for move in (_TWO_ONE, _ONE_TWO):
-        costs[move] = (1.0 - step_sims[move]) * MERGE_WEIGHT + MERGE_PENALTY
+        row = _SCORED_ROW[move]
+        costs[row] = (1.0 - step_sims[row]) * MERGE_WEIGHT + MERGE_PENALTY
     costs[np.isnan(costs)] = np.inf
     return costs
 
@@ -561,7 +668,7 @@ def _trace(
         if move < 0:
             raise RuntimeError(f"alignment path broken at ({i}, {j})")
         di, dj = _MOVES[move]
-        similarity = float(step_sims[move, offsets[i] + k]) if di and dj else None
+        similarity = float(step_sims[_SCORED_ROW[move], offsets[i] + k]) if di and dj else None
         steps.append((i - di, i, j - dj, j, similarity))
         i, j = i - di, j - dj
     steps.reverse()
@@ -589,23 +696,28 @@ def _absorb_orphans(steps: list[_Step], source: Sequence[Segment], target: Seque
     """Each 1-0 or 0-1 step joined to the neighbouring step whose other side holds its block."""
     if all(i0 != i1 and j0 != j1 for i0, i1, j0, j1, _ in steps):
         return steps  # nothing unpaired: most documents
-    out = list(steps)
-    k = 0
-    while k < len(out):
-        i0, i1, j0, j1, _ = out[k]
-        if (i1 - i0) + (j1 - j0) != 1:
-            k += 1
-            continue
-        for n in (k - 1, k + 1):
-            if 0 <= n < len(out) and _takes(out[n], out[k], source, target):
-                a, b = min(k, n), max(k, n)
-                merged = (out[a][0], out[b][1], out[a][2], out[b][3], out[n][4])
-                out[a : b + 1] = [merged]
-                k = max(a - 1, 0)  # the grown pair may take the unpaired block before it too
-                break
+    # The steps before the current one are `done`, the current one and those after it `rest`,
+    # reversed: a merge and the step back after it change only the ends of the two (a slice
+    # of one list replaced per merge made thousands of split paragraphs quadratic).
+    done: list[_Step] = []
+    rest = steps[::-1]
+    while rest:
+        step = rest[-1]
+        i0, i1, j0, j1, _ = step
+        unpaired = (i1 - i0) + (j1 - j0) == 1
+        if unpaired and done and _takes(done[-1], step, source, target):
+            pair = done.pop()
+            rest[-1] = (pair[0], i1, pair[2], j1, pair[4])
+        elif unpaired and len(rest) > 1 and _takes(rest[-2], step, source, target):
+            rest.pop()
+            pair = rest[-1]
+            rest[-1] = (i0, pair[1], j0, pair[3], pair[4])
         else:
-            k += 1
-    return out
+            done.append(rest.pop())
+            continue
+        if done:  # the grown pair may take the unpaired block before it too
+            rest.append(done.pop())
+    return done
 
 
 def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequence[Segment]) -> bool:

@@ -65,6 +65,17 @@ _LABEL = r"((?:[^\[\]]|\[[^\[\]]*\])*)"
 _DESTINATION = r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))*))(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 _IMAGE = re.compile(r"!\[" + _LABEL + r"\]" + _DESTINATION)
 _LINK = re.compile(r"(?<!!)\[" + _LABEL + r"\]" + _DESTINATION)
+# `_IMAGE` and `_LINK` are matched by `_links`: these find them up to the `(`, and
+# `_destination` reads the rest. The destination's `\s*` before it, `\s+` before a title and
+# `\s*` before the `)` all eat the same spaces: `[a](` and n spaces (and no `)`) tried every
+# way of sharing them out, n^2 steps.
+_LINKS_UP_TO_DESTINATION = {
+    pattern: re.compile(pattern.pattern.removesuffix(_DESTINATION) + r"\(") for pattern in (_IMAGE, _LINK)
+}
+_SPACES = re.compile(r"\s*")
+_PLAIN_DESTINATION = re.compile(r"(?:[^\s()]|\([^\s()]*\))*+")
+_ANGLE_DESTINATION_END = re.compile(r"[<>\n]")
+_TITLE_END = {quote: re.compile(f"[{quote}\n]") for quote in "\"'"}
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]*)>")
 _HTML_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"'\s>]+)[\"'][^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
@@ -94,23 +105,12 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
     for start, end, code_start, code_end in _code_spans(raw):
         take(Part(PartKind.CODE, start, end, raw[code_start:code_end], code_start, code_end))
     for pattern, kind in ((_IMAGE, PartKind.IMAGE), (_LINK, PartKind.LINK)):
-        for match in _scan(pattern, raw, "]("):
+        for start, end, (label_start, label_end), (value_start, value_end) in _links(pattern, raw):
             # Code may stand in the link text (`[`pipeline`](url)`); not in the brackets or the target.
-            if not (free(match.start(), match.start(1)) and free(match.end(1), match.end())):
+            if not (free(start, label_start) and free(label_end, end)):
                 continue
-            group = 2 if match.group(2) is not None else 3
-            take(
-                Part(
-                    kind,
-                    match.start(),
-                    match.end(),
-                    match.group(group),
-                    match.start(group),
-                    match.end(group),
-                    label_start=match.start(1),
-                    label_end=match.end(1),
-                )
-            )
+            value = raw[value_start:value_end]
+            take(Part(kind, start, end, value, value_start, value_end, label_start=label_start, label_end=label_end))
     for match in _html_images(raw):
         if free(match.start(), match.end()):
             take(Part(PartKind.IMAGE, match.start(), match.end(), match.group(1), match.start(1), match.end(1)))
@@ -136,6 +136,70 @@ def _parts(raw: str, is_code_block: bool) -> tuple[Part, ...]:
             start, stop = part.label_start + match.start(), part.label_start + end
             found.append(Part(PartKind.BARE_URL, start, stop, raw[start:stop], start, stop))
     return tuple(sorted(found, key=lambda p: (p.start, p.end)))
+
+
+Span = tuple[int, int]
+
+
+def _links(pattern: re.Pattern[str], raw: str) -> Iterator[tuple[int, int, Span, Span]]:
+    """(start, end, label span, destination span) of each match of `pattern` (`_IMAGE` or
+    `_LINK`) in `raw`, as `finditer` gives them; the destination span is that of whichever of
+    its groups matched."""
+    if "](" not in raw:
+        return  # every match has one, and most blocks none
+    head = _LINKS_UP_TO_DESTINATION[pattern]
+    position = 0
+    while (opening := head.search(raw, position)) is not None:
+        destination = _destination(raw, opening.end())
+        if destination is None:
+            position = opening.start() + 1
+            continue
+        end, value = destination
+        yield opening.start(), end, opening.span(1), value
+        position = end
+
+
+def _destination(raw: str, at: int) -> tuple[int, Span] | None:
+    """Where `_DESTINATION` matching from the `(` before `at` ends, and the span of its
+    destination group; None where it does not match.
+
+    Its first `\\s*` takes all the spaces there are unless the destination is empty: a
+    destination starts with no space. Then the regex tries `<…>`, then the plain run, which
+    only matches whole (a shorter one is followed by a character of it, where neither a
+    title nor `)` can be). Failing both, the spaces are shared out again: the only way left
+    is a title after the last of them, with an empty destination just before it."""
+    spaces_end = _SPACES.match(raw, at).end()
+    if raw.startswith("<", spaces_end):
+        close = _ANGLE_DESTINATION_END.search(raw, spaces_end + 1)
+        if close is not None and close.group() == ">":
+            end = _after_destination(raw, close.end())
+            if end >= 0:
+                return end, (spaces_end + 1, close.start())
+    plain_end = _PLAIN_DESTINATION.match(raw, spaces_end).end()
+    end = _after_destination(raw, plain_end)
+    if end >= 0:
+        return end, (spaces_end, plain_end)
+    if spaces_end > at:
+        end = _after_destination(raw, spaces_end - 1, title_only=True)
+        if end >= 0:
+            return end, (spaces_end - 1, spaces_end - 1)
+    return None
+
+
+def _after_destination(raw: str, at: int, *, title_only: bool = False) -> int:
+    """Where `(?:\\s+(?:"[^"\\n]*"|'[^'\\n]*'))?\\s*\\)` matching at `at` ends, or -1: a title
+    after all the spaces there, then spaces and `)`; or, without the title, spaces and `)`."""
+    spaces_end = _SPACES.match(raw, at).end()
+    quote = raw[spaces_end : spaces_end + 1]
+    if spaces_end > at and quote in ("'", '"'):
+        close = _TITLE_END[quote].search(raw, spaces_end + 1)
+        if close is not None and close.group() == quote:
+            closing = _SPACES.match(raw, close.end()).end()
+            if raw.startswith(")", closing):
+                return closing + 1
+    if not title_only and raw.startswith(")", spaces_end):
+        return spaces_end + 1
+    return -1
 
 
 def _code_spans(raw: str) -> Iterator[tuple[int, int, int, int]]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it import MarkdownIt, helpers
 from markdown_it import __version__ as _MARKDOWN_IT_VERSION
-from markdown_it.common.utils import unescapeAll
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, unescapeAll
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.rules_block import StateBlock
@@ -19,6 +21,7 @@ from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from qa.gcpause import collector_paused
 from qa.model import Document, Segment, SegmentKind, Span
 
 if TYPE_CHECKING:
@@ -73,6 +76,8 @@ def protected_matches(raw: str) -> list[tuple[int, int]]:
     to the first `>` or space, a bare URL to the first character that ends one, an image's
     alt text to the first `]`, and a code span from a backtick to the next run of backticks
     (see `_code_span_end`). Where a form fails, the regex moves one character on, as here."""
+    if _PROTECTED_START.search(raw) is None:
+        return []  # most blocks
     found: list[tuple[int, int]] = []
     horizons: dict[str, _Horizon] = {}
 
@@ -117,7 +122,7 @@ def protected_matches(raw: str) -> list[tuple[int, int]]:
 
 
 def _code_span_end(runs: list[tuple[int, int]], run: int, at: int) -> int:
-    """Where `` `(`*)[^`]*?`\1 `` matching at `at` (a backtick of `runs[run]`) ends, or -1.
+    """Where `` `(`*)[^`]*?`\\1 `` matching at `at` (a backtick of `runs[run]`) ends, or -1.
 
     With t backticks from `at` to the run's end, `(`*)` takes t - 1 of them first: then the
     next run must open with t backticks (it may have more). Failing that, the only way left
@@ -133,9 +138,13 @@ def _code_span_end(runs: list[tuple[int, int]], run: int, at: int) -> int:
 _BOLD_HEADING = re.compile(r"^\*\*\s*(#{1,6})\s+\S")
 _RULE_TEXT = re.compile(r"^[\s*_\-—–=·.]+$")
 _LINK_CARD_OPEN = re.compile(r"\[\s*#{1,6}\s")
-_LINK_CARD_CLOSE = re.compile(r"\]\((?:https?://)[^)\s]*\)")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<!\s)[*_](?!\w)")
 _CARD_LINK = re.compile(r"\]\((https?://[^)\s]*)\)")
+"""A card's link target, and the `](http…)` that closes a card. Found by `_card_links`: from
+each `](http` the pattern reads to the first `)` or space, and so does every next `](http`
+before it, each time ("](http://" * n was quadratic)."""
+_CARD_LINK_START = re.compile(r"\]\(https?://")
+_CARD_LINK_END = re.compile(r"[)\s]")
 _MAX_LINK_CARD_BLOCKS = 4
 # A link target that markdown-it's normalizeLink leaves as it is: http(s) with an ASCII host
 # of at most 4 labels (so within mdurl's length limits), or a relative path, followed by
@@ -157,20 +166,54 @@ _MAX_DESTINATION_PARENTHESES = 32
 def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
     """markdown-it's parseLinkDestination, jumping in C from one character that matters to the
     next instead of a Python step per character: a per-character loop over every link target
-    is a tenth of markdown-it's time, and `[a](b` * n makes each of them walk 32 `(` deep.
+    is a tenth of markdown-it's time. Past a few such characters the walk goes on among all
+    of them, found once per text, and passes a run of balanced parentheses in one step
+    (`_Parentheses`): `[a](b` * n made every destination walk 32 `(` deep, and a destination
+    may walk over any number of `()` first.
     Exact: a destination that opens with `<` takes markdown-it's own path (tests/
     test_markdown_fast.py compares both)."""
     if string[pos : pos + 1] == "<":
         return helpers.parseLinkDestination(string, pos, maximum)
     start, level, end = pos, 0, min(maximum, len(string))
     result = helpers.parse_link_destination._Result()
+    searched = 0
+    # Found for this text already (by an earlier destination that walked far), or not yet.
+    parentheses = _parentheses.found if _parentheses.text is string else None
+    index = 0 if parentheses is None else bisect.bisect_left(parentheses.steps, pos)
+    # `index`, with `parentheses`: the first of its steps at or after `pos`
     while pos < end:
-        step = _DESTINATION_STEP.search(string, pos, end)
-        if step is None:
+        if parentheses is None:
+            searched += 1
+            if searched > _SEARCHED_STEPS:
+                parentheses = _parentheses(string)
+                index = bisect.bisect_left(parentheses.steps, pos)
+                continue
+            match = _DESTINATION_STEP.search(string, pos, end)
+            step = end if match is None else match.start()
+        else:
+            step = parentheses.steps[index] if index < len(parentheses.steps) else end
+        if step >= end:
             pos = end
             break
-        pos = step.start()
+        pos = step
         char = string[pos]
+        if char == "(" and parentheses is not None and (index in parentheses.groups or index in parentheses.climbs):
+            if index in parentheses.groups:
+                # Balanced groups, and those right after them, as far as they lie before
+                # `end`: the level comes back to where it was, after rising by their depth.
+                group_end, group_depth, chain_end, chain_depth = parentheses.groups[index]
+                steps_end = parentheses.steps[chain_end - 1]
+                after, depth = (chain_end, chain_depth) if steps_end < end else (group_end, group_depth)
+                rise = 0
+            else:
+                # The rest of the run: `(` that nothing closes, and groups between them.
+                after, rise, depth = parentheses.climbs[index]
+            if parentheses.steps[after - 1] >= end or level + depth > _MAX_DESTINATION_PARENTHESES:
+                return result  # too deep, or cut by the end: the level is above 0 there
+            level += rise
+            index = after
+            pos = parentheses.steps[after - 1] + 1
+            continue
         if char == "\\" and pos + 1 < maximum:
             if string[pos + 1 : pos + 2] == " ":
                 break
@@ -189,10 +232,95 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Result:
             pos += 1  # a backslash at the end: an ordinary character
         else:
             break  # a space or a control character
+        if parentheses is not None:
+            index = bisect.bisect_left(parentheses.steps, pos, index)
     if start == pos or level != 0:
         return result
     result.ok, result.pos, result.str = True, pos, unescapeAll(string[start:pos])
     return result
+
+
+_SEARCHED_STEPS = 4
+"""Characters of a destination that matter found by a search each, in a text where no
+destination walked past as many before; most have fewer."""
+_PARENTHESIS_RUN = re.compile(r"[()]{2,}")
+
+
+@dataclass(frozen=True)
+class _Parentheses:
+    """The characters `_DESTINATION_STEP` matches in a text (`steps`, their offsets), and
+    where a destination's walk can pass many parentheses among them in one go.
+
+    A run is a sequence of steps that are all parentheses. In a run, each `(` that a later
+    `)` of the run closes (as a stack pairs them) opens a group: `groups[k]` is (the step
+    after the group, its depth, the step after the groups that follow it back to back, their
+    greatest depth) for the group opened at step k. A walk at level L that comes to such a
+    `(` rises to at most L + depth and is back at L after the group: no `)` in it can find
+    the walk at level 0. A `(` of the run that nothing closes is followed, to the run's end,
+    only by more such `(` and groups (a `)` there would close it): `climbs[k]` is (the run's
+    end, how many such `(` it has from step k, the most the level rises on the way)."""
+
+    steps: list[int]
+    groups: dict[int, tuple[int, int, int, int]]
+    climbs: dict[int, tuple[int, int, int]]
+
+
+def _find_parentheses(text: str) -> _Parentheses:
+    steps = [match.start() for match in _DESTINATION_STEP.finditer(text)]
+    kinds = "".join(text[step] for step in steps)
+    groups: dict[int, tuple[int, int, int, int]] = {}
+    climbs: dict[int, tuple[int, int, int]] = {}
+    for run in _PARENTHESIS_RUN.finditer(kinds):
+        closed: dict[int, tuple[int, int]] = {}  # opening step -> (step after, depth)
+        stack: list[list[int]] = []  # [opening step, greatest depth inside]
+        top = run.start()  # where the run's outermost level starts for the last time
+        for k in range(run.start(), run.end()):
+            if kinds[k] == "(":
+                stack.append([k, 0])
+            elif stack:
+                opening, inside = stack.pop()
+                closed[opening] = (k + 1, inside + 1)
+                if stack:
+                    stack[-1][1] = max(stack[-1][1], inside + 1)
+            else:
+                top = k + 1  # a `)` that closes nothing of the run
+        for opening in sorted(closed, reverse=True):
+            after, depth = closed[opening]
+            chain_end, chain_depth = after, depth
+            if after in closed:  # a group right after this one
+                chain_end, chain_depth = groups[after][2], max(depth, groups[after][3])
+            groups[opening] = (after, depth, chain_end, chain_depth)
+        # After the last `)` that closes nothing: `(` that nothing closes, and groups.
+        items: list[tuple[int, bool]] = []  # (step, whether it is a `(` that nothing closes)
+        k = top
+        while k < run.end():
+            items.append((k, k not in closed))
+            k = k + 1 if k not in closed else closed[k][0]
+        rise = most = 0
+        for k, unclosed in reversed(items):
+            if unclosed:
+                rise, most = rise + 1, 1 + most
+                climbs[k] = (run.end(), rise, most)
+            else:
+                most = max(closed[k][1], most)
+    return _Parentheses(steps, groups, climbs)
+
+
+class _CachedParentheses:
+    """`_find_parentheses` of the text being parsed inline, found once per text (as
+    `_LastClose` does)."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.found = _Parentheses([], {}, {})
+
+    def __call__(self, text: str) -> _Parentheses:
+        if text is not self.text:
+            self.text, self.found = text, _find_parentheses(text)
+        return self.found
+
+
+_parentheses = _CachedParentheses()
 
 
 class _LastClose:
@@ -223,11 +351,20 @@ class _CachedRuns:
     def __init__(self) -> None:
         self.cache: dict[int, int] | None = None
         self.stops: dict[int, tuple[int, int]] = {}
+        self.rules: list[RuleFuncInlineType] = []
+        self.max_nesting = 0
+
+    def of(self, state: StateInline) -> _CachedRuns:
+        """These runs for the inline parse `state` belongs to (its own `cache`), with the
+        rules and nesting limit its token skips use, looked up once per parse."""
+        if state.cache is not self.cache:
+            self.cache, self.stops = state.cache, {}
+            self.rules, self.max_nesting = state.md.inline.ruler.getRules(""), state.md.options["maxNesting"]
+        return self
 
     def follow(self, src: str, cache: dict[int, int], pos: int) -> tuple[int, int]:
-        """(the first place from `pos` the scan must look at itself, `[` passed to get there)."""
-        if cache is not self.cache:
-            self.cache, self.stops = cache, {}
+        """(the first place from `pos` the scan must look at itself, `[` passed to get there),
+        `cache` being the one `of` was last given."""
         stops = self.stops
         trail: list[tuple[int, int]] = []
         opens = 0
@@ -263,20 +400,22 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
       image or link opener after the last `]` costs a walk as long as the nesting limit
       ("![" * n took ~40 token skips per character). The walk only fills `state.cache` at
       places after the last `]`, where a label scan can only fail, whatever the cache says.
+      So does a scan that comes to the last `]` above level 1: it stops there.
     - Places already in `state.cache` are skipped by lookups (`_CachedRuns`), not by calls of
       skipToken: what it does for a cached place, without side effects. Only `]` brings the
       level down, so passing other places in one go loses no end of the label.
     """
-    if _last_close(state.src) <= start:
+    last = _last_close(state.src)
+    if last <= start:
         return -1
     src, maximum, cache = state.src, state.posMax, state.cache
     old_pos = state.pos
-    skip_token = state.md.inline.skipToken
+    runs = _cached_runs.of(state)
     pos, level = start + 1, 1
     found = False
     while pos < maximum:
         if pos in cache:
-            pos, opens = _cached_runs.follow(src, cache, pos)
+            pos, opens = runs.follow(src, cache, pos)
             level += opens
             if pos >= maximum:
                 break
@@ -286,14 +425,30 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
             if level == 0:
                 found = True
                 break
+            if pos == last:
+                break  # no `]` left to bring the level to 0
         previous = pos
         skipped = cache.get(pos)
         if skipped is None:
+            # markdown-it's ParserInline.skipToken at a place not cached, its rules and
+            # nesting limit looked up once per parse (`_CachedRuns.of`).
             state.pos = pos
-            skip_token(state)
-            pos = state.pos
-        else:
-            pos = skipped
+            ok = False
+            if state.level < runs.max_nesting:
+                for rule in runs.rules:
+                    state.level += 1
+                    ok = rule(state, True)
+                    state.level -= 1
+                    if ok:
+                        if state.pos <= pos:
+                            raise RuntimeError("inline rule didn't increment state.pos")
+                        break
+            else:
+                state.pos = state.posMax  # too much nesting: markdown-it skips to the end
+            if not ok:
+                state.pos += 1
+            cache[pos] = skipped = state.pos
+        pos = skipped
         if marker == "[":
             if previous == pos - 1:
                 level += 1  # a `[` that is text, not the start of a token
@@ -302,6 +457,37 @@ def _parse_link_label(state: StateInline, start: int, disable_nested: bool = Fal
                 return -1
     state.pos = old_pos
     return pos if found else -1
+
+
+def _failing_openers(state: StateInline, pos: int) -> int:
+    """Where the run of `[` and `!` from `pos` ends whose link and image rules are known to
+    fail: `pos` when the first is not known to. `!` without `[` fails at once; a link or image
+    label fails when `_parse_link_label` would return -1 on what it has looked at before,
+    calling no rule: there is no `]` after the opener, or the places `state.cache` holds
+    from it lead past the end, or to the last `]` with a `[` passed (see _CachedRuns)."""
+    src, maximum, cache = state.src, state.posMax, state.cache
+    last = _last_close(src)
+    runs = _cached_runs.of(state)
+    while pos < maximum:
+        char = src[pos]
+        if char == "!" and src[pos + 1 : pos + 2] != "[":
+            pos += 1
+            continue
+        if char != "[" and char != "!":
+            break
+        start = pos if char == "[" else pos + 1
+        if last > start:
+            if start + 1 not in cache:
+                break
+            # Where a scan from here stopped before, if it did: cached places never change,
+            # so the scan gets there again (and may go further).
+            stop = runs.stops.get(start + 1)
+            if stop is None or stop[0] < maximum:
+                stop = runs.follow(src, cache, start + 1)
+            if stop[0] < maximum and not (stop[0] == last and stop[1] > 0):
+                break
+        pos += 1
+    return pos
 
 
 # Content without these is text to the commonmark inline rules (`\n` aside): each returns False
@@ -317,17 +503,50 @@ def _normalize_rule(state: StateCore) -> None:
         normalize(state)
 
 
-def _inline_rule(state: StateCore) -> None:
+def _inline_rule(state: StateCore, *, plain_children: bool = True) -> None:
     """markdown-it's core `inline` rule, but for content without _INLINE_MARKUP (half of it)
-    the tokens its inline parser makes are built without running the parser's rules."""
+    the tokens its inline parser makes are built without running the parser's rules. With
+    `plain_children=False` (parse_document's parser, which reads the words of such content
+    from the content itself: `_inline_parts`) such content gets no children, rather than a
+    text token and a break per line that nothing reads."""
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
-            if _INLINE_MARKUP.search(token.content):
-                state.md.inline.parse(token.content, state.md, state.env, token.children)
+            content = token.content
+            if not _INLINE_MARKUP.search(content):
+                if plain_children:
+                    token.children.extend(_text_and_breaks(content))
+            elif _MARKUP_BUT_EMPHASIS.search(content) is None and not _may_close_emphasis(content):
+                # Runs of `*` and `_` only, none of which can close emphasis: they stay text,
+                # which markdown-it joins with the text around them (fragments_join).
+                token.children.extend(_text_and_breaks(content))
             else:
-                token.children.extend(_text_and_breaks(token.content))
+                state.md.inline.parse(content, state.md, state.env, token.children)
+
+
+_MARKUP_BUT_EMPHASIS = re.compile(r"[\\`\[<&]")
+"""_INLINE_MARKUP but `*` and `_`."""
+_DELIMITER_RUN = re.compile(r"\*+|_+")
+
+
+def _may_close_emphasis(content: str) -> bool:
+    """Whether a run of `*` or `_` in `content` can close emphasis, as markdown-it's
+    `StateInline.scanDelims` tells (the start and end of the text count as spaces). Where
+    none can, no emphasis forms ("**a " * n: markdown-it's delimiters and a text token
+    per marker, for nothing)."""
+    for run in _DELIMITER_RUN.finditer(content):
+        start, end = run.span()
+        last = content[start - 1] if start > 0 else " "
+        after = content[end] if end < len(content) else " "
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        after_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+        last_space, after_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(after))
+        left_flanking = not (after_space or (after_punct and not (last_space or last_punct)))
+        right_flanking = not (last_space or (last_punct and not (after_space or after_punct)))
+        if right_flanking and (content[start] == "*" or not left_flanking or after_punct):
+            return True
+    return False
 
 
 def _text_and_breaks(content: str) -> Iterator[Token]:
@@ -383,9 +602,28 @@ def _first_char_rule(rules: dict[str, RuleFuncInlineType]) -> RuleFuncInlineType
     text = rules["text"]
 
     def rule(state: StateInline, silent: bool) -> bool:
-        candidates = by_char.get(state.src[state.pos])
+        char = state.src[state.pos]
+        candidates = by_char.get(char)
         if candidates is None:
             return text(state, silent)
+        # An opener without a label: the link rule (`[`) or the image rule (`![`; `!` alone
+        # fails by itself) returns False before anything else. Inside a label scan (silent),
+        # known from a scan of its own (the rule repeats it only when it finds a label, which
+        # is rare there). Otherwise known from what the label scans cached before, for this
+        # opener and those right after it: each would be a character of text, and they are
+        # taken as text together, as the parser takes each when every rule fails.
+        if char == "[" or char == "!":
+            if silent:
+                if char == "[" or state.src[state.pos + 1 : state.pos + 2] == "[":
+                    start = state.pos if char == "[" else state.pos + 1
+                    if _parse_link_label(state, start, char == "[") < 0:
+                        return False
+            else:
+                end = _failing_openers(state, state.pos)
+                if end > state.pos:
+                    state.append_pending(state.src[state.pos : end])
+                    state.pos = end
+                    return True
         for candidate in candidates:  # noqa: SIM110 (any() and a generator: slower here)
             if candidate(state, silent):
                 return True
@@ -562,10 +800,13 @@ class _Parser(MarkdownIt):
     `with_components(MarkdownIt("commonmark").enable("table"))` (tests/read/test_markdown_fast.py checks), faster
     where our documents spend its time. Nothing is patched in markdown-it itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, plain_children: bool = True) -> None:
+        """`plain_children=False`: content without inline markup gets no children (see
+        `_inline_rule`), for parse_document only."""
         super().__init__("commonmark")
         self.enable("table")
         with_components(self)
+        self.plain_children = plain_children
         if _fast_paths_fit(self):
             self._take_fast_paths()
 
@@ -577,7 +818,7 @@ class _Parser(MarkdownIt):
             parseLinkTitle=helpers.parseLinkTitle,
         )
         self.core.ruler.at("normalize", _normalize_rule)
-        self.core.ruler.at("inline", _inline_rule)
+        self.core.ruler.at("inline", partial(_inline_rule, plain_children=self.plain_children))
         # The inline rules, all of them behind one that picks by character.
         inline = self.inline.ruler
         rules = dict(zip(inline.get_active_rules(), inline.getRules(""), strict=True))
@@ -595,10 +836,13 @@ class _Parser(MarkdownIt):
 
 
 _PARSER = _Parser()
+_DOCUMENT_PARSER = _Parser(plain_children=False)
 
 
-@dataclass(frozen=True)
-class _InlineParts:
+class _InlineParts(NamedTuple):
+    """What a block shows a reader (named tuples, these and `_Block`: one or two per block of
+    a document of 100,000 blocks)."""
+
     text: str
     links: tuple[str, ...]
     images: tuple[str, ...]
@@ -614,8 +858,7 @@ _OPAQUE = frozenset({SegmentKind.CODE, SegmentKind.RULE, SegmentKind.HTML, Segme
 _UNSEEN = frozenset({"strong_open", "strong_close", "em_open", "em_close", "softbreak"})
 
 
-@dataclass(frozen=True)
-class _Block:
+class _Block(NamedTuple):
     """A block as the token walk finds it: a Segment before link cards are joined and blocks
     numbered, so that each Segment is built once."""
 
@@ -629,15 +872,18 @@ class _Block:
     list_ordered: bool = False
 
 
+@collector_paused()
 def parse_document(path: str, text: str) -> Document:
-    """Parse Markdown into block segments; every non-blank line belongs to at most one segment."""
+    """Parse Markdown into block segments; every non-blank line belongs to at most one segment.
+    The garbage collector is paused meanwhile (qa.gcpause): a token, block and segment per
+    line of a long document, none of them in a cycle."""
     # markdown-it treats a lone CR as a line break too; so must the line map.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     front = _front_matter_end(lines)
     # Front matter is parsed as blank lines, so line numbers stay those of the file.
     body = "\n" * front + "\n".join(lines[front:]) if front else text
-    blocks = list(_walk(_PARSER.parse(body), lines))
+    blocks = list(_walk(_DOCUMENT_PARSER.parse(body), lines))
     # Each block's raw text is a slice of `text`: without an opening `[## ` in it (half the
     # corpus), no block opens a link card.
     if _LINK_CARD_OPEN.search(text):
@@ -705,7 +951,7 @@ def _inline_block(
     bold_heading = _BOLD_HEADING.match(token.content) if parent == "paragraph_open" else None
     if bold_heading and not lists and not quotes:
         # MT wrapped a whole heading, marker included, in bold: `**## Title**`.
-        parts = replace(parts, text=parts.text.lstrip("#").strip())
+        parts = parts._replace(text=parts.text.lstrip("#").strip())
         return _block(SegmentKind.HEADING, token.map, lines, parts, level=len(bold_heading.group(1)))
     if parts.images_only:
         kind = SegmentKind.IMAGE
@@ -826,6 +1072,19 @@ def _without_protected(raw: str) -> str:
     return "".join(pieces)
 
 
+def _card_links(raw: str, position: int = 0) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, target start, target end) of each match of `_CARD_LINK` in `raw` from
+    `position`, as `finditer` gives them: every `](http` before the same `)` or space shares
+    its end, so the end is looked for once, and a failure skips to it."""
+    while (start := _CARD_LINK_START.search(raw, position)) is not None:
+        end = _CARD_LINK_END.search(raw, start.end())
+        if end is not None and end.group() == ")":
+            yield start.start(), end.end(), start.start() + 2, end.start()
+            position = end.end()
+        else:  # no `](http` before that end matches either
+            position = end.start() if end is not None else len(raw)
+
+
 def _merge_link_cards(blocks: list[_Block], lines: list[str]) -> list[_Block]:
     """Join the blocks of a Medium-style link card (`[](url) [## title` … `site](url)`) into one.
 
@@ -853,10 +1112,10 @@ def _link_card_end(blocks: list[_Block], first: int) -> int | None:
         if last - opened_at >= _MAX_LINK_CARD_BLOCKS:
             break
         raw = blocks[last].raw
-        close = _LINK_CARD_CLOSE.search(raw)
+        close = next(_card_links(raw), None)
         if close is None:
             continue
-        if _opens_link_card(raw[close.end() :]):
+        if _opens_link_card(raw[close[1] :]):
             opened_at = last
             continue
         return last
@@ -877,7 +1136,7 @@ def _unclosed_card_end(blocks: list[_Block], opened_at: int) -> int | None:
 def _opens_link_card(raw: str) -> bool:
     """True when an unclosed `[## ` starts a card whose closing `](url)` is in a later block."""
     opening = [m.end() for m in _LINK_CARD_OPEN.finditer(raw)]
-    return bool(opening) and not _LINK_CARD_CLOSE.search(raw, opening[-1])
+    return bool(opening) and next(_card_links(raw, opening[-1]), None) is None
 
 
 def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
@@ -886,7 +1145,7 @@ def _link_card(blocks: list[_Block], lines: list[str]) -> _Block:
     prose = _without_protected(raw)
     parts = _InlineParts(
         text=" ".join(re.sub(r"[\[\]#*]+", " ", prose).split()),
-        links=tuple(dict.fromkeys(m.group(1) for m in _CARD_LINK.finditer(raw))),
+        links=tuple(dict.fromkeys(raw[start:end] for _, _, start, end in _card_links(raw))),
         images=tuple(image for b in blocks for image in b.parts.images),
         code_spans=tuple(span for b in blocks for span in b.parts.code_spans),
     )

@@ -16,11 +16,10 @@ from __future__ import annotations
 import enum
 import re
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Language = Literal["en", "zh"]
 
@@ -33,8 +32,9 @@ class NumberKind(enum.StrEnum):
     """A name with a number in it (GPT-3, ResNet50, H7), an arXiv id or a dotted version."""
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
+    """A number with its offsets (a named tuple: a long block has hundreds of thousands)."""
+
     kind: NumberKind
     key: str
     """What compares equal across languages: a normalised Decimal, or a normalised name."""
@@ -46,7 +46,10 @@ class Number:
     @property
     def stem(self) -> str:
         """A name's letters (gptb for GPT-B5): two names with one stem are one thing renumbered."""
-        return re.sub(r"\d+", "#", self.key) if self.kind is NumberKind.NAME else ""
+        return _DIGIT_RUN.sub("#", self.key) if self.kind is NumberKind.NAME else ""
+
+
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 # Full-width digits, letters, point and percent map one to one onto ASCII, so offsets survive.
@@ -202,17 +205,28 @@ def find_number_words(text: str, language: Language, numbers: list[Number]) -> l
     return found
 
 
-def _taker(found: list[Number], taken: bytearray) -> Callable[..., None]:
+class _Taker:
     """`take(kind, key, start, end, strong=True)`: a number found, unless another was found
-    where it stands."""
+    where it stands; `take.free(start, end)`: whether none was (then a number's value need
+    not be read where it would not be taken)."""
 
-    def take(kind: NumberKind, key: str, start: int, end: int, *, strong: bool = True) -> None:
-        if any(taken[start:end]):
+    __slots__ = ("found", "taken")
+
+    def __init__(self, found: list[Number], taken: bytearray) -> None:
+        self.found, self.taken = found, taken
+
+    def free(self, start: int, end: int) -> bool:
+        return self.taken.find(1, start, end) < 0
+
+    def __call__(self, kind: NumberKind, key: str, start: int, end: int, *, strong: bool = True) -> None:
+        if self.taken.find(1, start, end) >= 0:
             return
-        taken[start:end] = b"\x01" * (end - start)
-        found.append(Number(kind, key, start, end, strong))
+        self.taken[start:end] = b"\x01" * (end - start)
+        self.found.append(Number(kind, key, start, end, strong))
 
-    return take
+
+def _taker(found: list[Number], taken: bytearray) -> _Taker:
+    return _Taker(found, taken)
 
 
 def _find(text: str, language: Language, *, digits: bool, words: bool = True) -> list[Number]:
@@ -247,7 +261,10 @@ def name_pattern(name_key: str) -> re.Pattern[str]:
 
 
 def _name_key(name: str) -> str:
-    return re.sub(r"[-_.]", "", name.lower())
+    return name.lower().translate(_NAME_SEPARATORS)
+
+
+_NAME_SEPARATORS = str.maketrans("", "", "-_.")
 
 
 def _decimal_key(value: Decimal) -> str:
@@ -258,6 +275,14 @@ def _digits(whole: str, fraction: str | None) -> Decimal:
     return Decimal(whole.replace(",", "") + (fraction or ""))
 
 
+@lru_cache(maxsize=4096)
+def _digits_key(whole: str, fraction: str | None, exponent: int) -> str:
+    """The key of digits (`whole`, `fraction`) times 10 ** `exponent` (0: no scale word).
+    Cached: the same numbers (1, 2, 10, 2020) come again and again."""
+    value = _digits(whole, fraction)
+    return _decimal_key(value.scaleb(exponent) if exponent else value)
+
+
 def _find_english(text: str, take, digits: bool, words: bool) -> None:
     months = (_EN_MONTH_ANYWHERE, _EN_MONTH_DATED) if digits else (_EN_MONTH_ANYWHERE,)
     for pattern in months:
@@ -266,12 +291,13 @@ def _find_english(text: str, take, digits: bool, words: bool) -> None:
             take(NumberKind.MONTH, str(_MONTH_NAMES[match.group(group).lower()]), match.start(group), match.end(group))
     if digits:
         for match in _EN_NUMBER.finditer(text):
-            value = _digits(match.group(1), match.group(2))
-            scale = match.group(4) or match.group(5)
-            if scale:
-                value = value.scaleb(_EN_SCALE[scale])
-            kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
-            take(kind, _decimal_key(value), match.start(), match.end())
+            start, end = match.span()
+            if not take.free(start, end):
+                continue  # inside a name, a version, an arXiv id
+            whole, fraction, percent, word, letter = match.groups()
+            scale = word or letter
+            kind = NumberKind.PERCENT if percent else NumberKind.NUMBER
+            take(kind, _digits_key(whole, fraction, _EN_SCALE[scale] if scale else 0), start, end)
     if words:
         _find_english_words(text, take)
 
@@ -313,13 +339,13 @@ def _find_chinese(text: str, take, digits: bool, words: bool) -> None:
             if 1 <= int(match.group(1)) <= 12:
                 take(NumberKind.MONTH, str(int(match.group(1))), match.start(), match.end())
         for match in _ZH_NUMBER.finditer(text):
-            value = _digits(match.group(1), match.group(2))
-            if match.group(4):
-                value = value.scaleb(_ZH_SCALE[match.group(4)])
-            elif match.group(5):
-                value = value.scaleb(_EN_SCALE[match.group(5)])
-            kind = NumberKind.PERCENT if match.group(3) else NumberKind.NUMBER
-            take(kind, _decimal_key(value), match.start(), match.end())
+            start, end = match.span()
+            if not take.free(start, end):
+                continue  # inside a name, a month, a percentage
+            whole, fraction, percent, word, letter = match.groups()
+            exponent = _ZH_SCALE[word] if word else _EN_SCALE[letter] if letter else 0
+            kind = NumberKind.PERCENT if percent else NumberKind.NUMBER
+            take(kind, _digits_key(whole, fraction, exponent), start, end)
     if words:
         _find_chinese_words(text, take)
 

@@ -100,13 +100,14 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     # an exclamation before a link, not an image.
     holders = _Holders(source)
     broken: list[Located] = []
+    held: set[int] = set()
     for segment in pair.target:
         for start, end in _broken_forms(segment):
             where = Located(segment, start, end)
             english = holders.first_in(where.text)
             if english is None:
                 continue
-            source.remove(english)
+            held.add(id(english))
             broken.append(where)
             findings.append(
                 finding_at(
@@ -121,6 +122,7 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
                 )
             )
     if broken:
+        source = [english for english in source if id(english) not in held]
         target = _outside(target, broken)
     if source and len(source) == len(target):
         for english, chinese in zip(source, target, strict=True):

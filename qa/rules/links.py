@@ -451,7 +451,7 @@ def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[s
     Every match of a URL's `_damaged_pattern` is, once spaces and tabs are squeezed out and
     variants mapped to the URL's own characters, the URL itself (squeezed the same way, in
     case it holds a variant); the scan finds those places in order, and the pattern, tried
-    at each in turn, keeps the first it matches at, its leftmost match."""
+    at each in turn, keeps the first it matches at, its leftmost match (`_damaged_span`)."""
     # Too short to tell damage from coincidence.
     wanted = {url for url in urls if len(url) >= 8}
     if not wanted:
@@ -463,20 +463,37 @@ def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[s
     found: dict[str, Located] = {}
     for segment in segments:
         squeezed_raw, offsets = _squeezed(segment.raw)
-        leftmost: dict[str, re.Match[str]] = {}
+        leftmost: dict[str, tuple[int, int]] = {}
         for first, squeezed in occurrences(squeezed_raw):
-            start = offsets[first]
             for url in by_squeezed[squeezed]:
                 if url not in found and url not in leftmost:
-                    match = _damaged_pattern(url).match(segment.raw, start)
-                    if match is not None:
-                        leftmost[url] = match
-        for url, match in leftmost.items():
-            if match.group() != url:  # the URL as it is: this block has no damaged one
-                found[url] = Located(segment, match.start(), match.end())
+                    span = _damaged_span(url, segment.raw, offsets, first)
+                    if span is not None:
+                        leftmost[url] = span
+        for url, (start, end) in leftmost.items():
+            if segment.raw[start:end] != url:  # the URL as it is: this block has no damaged one
+                found[url] = Located(segment, start, end)
         if len(found) == len(wanted):
             break
     return found
+
+
+def _damaged_span(url: str, raw: str, offsets: list[int], first: int) -> tuple[int, int] | None:
+    """The span of `_damaged_pattern(url)`'s match in `raw` at the place of character `first`
+    of its squeezed form (`_squeezed`), if it matches there.
+
+    Compiling that pattern took a millisecond per URL: seconds for the thousands of distinct
+    URLs of a long paragraph. Unless the URL holds a space or a tab itself, the pattern is one
+    character class per character of the URL with only spaces and tabs between, none of them
+    in a class: it matches where each squeezed character came from a character of its class,
+    which is told from the offsets without it."""
+    if " " in url or "\t" in url:
+        match = _damaged_pattern(url).match(raw, offsets[first])
+        return None if match is None else match.span()
+    places = offsets[first : first + len(url)]
+    if all(raw[place] in _URL_CHAR_VARIANTS.get(c, c) for place, c in zip(places, url, strict=True)):
+        return places[0], places[-1] + 1
+    return None
 
 
 def _squeezed(raw: str) -> tuple[str, list[int]]:

@@ -11,7 +11,7 @@ import bisect
 import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qa.glossary.match import Occurrences
 from qa.model import Alignment, Applicability, Finding, Pair, Segment, Severity
@@ -23,7 +23,6 @@ from qa.read.numbers import (
     find_number_words,
     find_numbers,
     may_have_numbers,
-    name_pattern,
 )
 from qa.rules.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
 from qa.rules.rule import Check, Rule, Scope
@@ -95,10 +94,16 @@ RULES = (MISSING, ADDED, CHANGED)
 _PLAIN = re.compile(r"^[\d.,%]+$")
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
+    """A number and the block it is in (a named tuple: a long block has hundreds of
+    thousands); its place, `where`, is made when a finding or a name written apart needs it."""
+
     number: Number
-    where: Located
+    segment: Segment
+
+    @property
+    def where(self) -> Located:
+        return Located(self.segment, self.number.start, self.number.end)
 
 
 def check_alignment(alignment: Alignment) -> list[Finding]:
@@ -114,15 +119,15 @@ def _check_pair(alignment: Alignment, pair: Pair) -> list[Finding]:
     # Words are read after the rest and matched after them, so with them the same numbers
     # pair up the same way, and only words can be left over: words are never reported.
     english, chinese = _numbers_without_words(pair.source, "en"), _numbers_without_words(pair.target, "zh")
-    known: dict[tuple[int, int], _Found] = {}
-    source, target = _match_equal(_located(english, known), _located(chinese, known))
+    places = _Places()
+    source, target = _match_equal(places(english), places(chinese))
     if not source and not target:
         return []
-    source, target = _match_equal(
-        _located(_with_words(english, "en"), known), _located(_with_words(chinese, "zh"), known)
-    )
-    if not source and not target:
-        return []  # the words matched what was left
+    english_words, chinese_words = _with_words(english, "en"), _with_words(chinese, "zh")
+    if not (_no_words_added(english, english_words) and _no_words_added(chinese, chinese_words)):
+        source, target = _match_equal(places(english_words), places(chinese_words))
+        if not source and not target:
+            return []  # the words matched what was left
     findings: list[Finding] = []
     source, target, loose = _match_loose_names(source, target, pair)
     for english, chinese in loose:
@@ -195,18 +200,29 @@ def _with_words(found: list[tuple[Segment, list[Number]]], language: Language) -
     return with_words
 
 
-def _located(found: list[tuple[Segment, list[Number]]], known: dict[tuple[int, int], _Found]) -> list[_Found]:
-    """The numbers with their places; `known` keeps the ones made before, by segment and start
-    (the second pass finds the first pass's numbers again, and a long block has many)."""
-    located = []
-    for segment, numbers in found:
-        for number in numbers:
-            key = (id(segment), number.start)
-            made = known.get(key)
-            if made is None or made.number is not number:
-                made = known[key] = _Found(number, Located(segment, number.start, number.end))
-            located.append(made)
-    return located
+def _no_words_added(found: list[tuple[Segment, list[Number]]], with_words: list[tuple[Segment, list[Number]]]) -> bool:
+    """Whether `_with_words` handed back every block's numbers as they were (the same lists):
+    then the pass with words matches what the first pass matched, and need not run."""
+    return all(numbers is again for (_, numbers), (_, again) in zip(found, with_words, strict=True))
+
+
+class _Places:
+    """The numbers of blocks with their places (`_Found`), in order. A block's list of numbers
+    that comes again (the words pass hands back the list of a block where it adds no word)
+    gets the places made the first time, not new ones: a long block has many numbers."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[list[Number], list[_Found]]] = {}
+
+    def __call__(self, found: list[tuple[Segment, list[Number]]]) -> list[_Found]:
+        located: list[_Found] = []
+        for segment, numbers in found:
+            made = self._made.get(id(numbers))
+            if made is None or made[0] is not numbers:
+                places = [_Found(number, segment) for number in numbers]
+                made = self._made[id(numbers)] = (numbers, places)
+            located += made[1]
+        return located
 
 
 def _may_have(segments: tuple[Segment, ...], language: Language) -> bool:
@@ -216,15 +232,27 @@ def _may_have(segments: tuple[Segment, ...], language: Language) -> bool:
 
 def _match_equal(source: list[_Found], target: list[_Found]) -> tuple[list[_Found], list[_Found]]:
     """Remove the numbers equal on both sides; strong ones are matched first, so what is left
-    over is the weak one (never reported) when one side spelled a number out."""
+    over is the weak one (never reported) when one side spelled a number out. Each side is in
+    document order (`_in_order`), and so are the numbers left of it."""
     if not source and not target:
         return [], []  # most pairs have no number at all
-    left_target = _Pool(sorted(target, key=lambda t: not t.number.strong), lambda t: (t.number.kind, t.number.key))
-    left_source: list[_Found] = []
-    for english in sorted(source, key=lambda s: not s.number.strong):
-        if left_target.take((english.number.kind, english.number.key)) is None:
-            left_source.append(english)
-    return _in_order(left_source), _in_order(left_target.left())
+    left_target = _Pool(sorted(target, key=_weak), _kind_and_key)
+    matched: set[int] = set()
+    for english in sorted(source, key=_weak):
+        chinese = left_target.take((english.number.kind, english.number.key))
+        if chinese is not None:
+            matched.update((id(english), id(chinese)))
+    if not matched:
+        return source, target
+    return [s for s in source if id(s) not in matched], [t for t in target if id(t) not in matched]
+
+
+def _weak(found: _Found) -> bool:
+    return not found.number.strong
+
+
+def _kind_and_key(found: _Found) -> tuple[NumberKind, str]:
+    return found.number.kind, found.number.key
 
 
 class _Pool:
@@ -248,9 +276,6 @@ class _Pool:
                 return self._items[index]
         return None
 
-    def left(self) -> list[_Found]:
-        return [item for index, item in enumerate(self._items) if index not in self._gone]
-
 
 def _match_loose_names(
     source: list[_Found], target: list[_Found], pair: Pair
@@ -261,23 +286,33 @@ def _match_loose_names(
     names = [english for english in source if english.number.kind is NumberKind.NAME]
     written_apart = _LooseNames([english.number.key for english in names], pair.target)
     left_target = _Targets(target)
+    last_numbers: dict[str, str | None] = {}  # a name's last number, by key (names recur)
     for english in source:
         if english.number.kind is not NumberKind.NAME:
             left_source.append(english)
             continue
-        written = written_apart.first(english.number.key)
+        key = english.number.key
+        written = written_apart.first(key)
         if written is not None:
             left_target.remove_overlapping(written)
             loose.append((english, written))
             continue
-        digits = re.findall(r"\d+", english.number.key)
+        if key not in last_numbers:
+            digits = _DIGIT_RUN.findall(key)
+            last_numbers[key] = str(int(digits[-1])) if digits else None
+        last_number = last_numbers[key]
         # The name was translated and its number kept: Table 5 -> 表 5, Top-5 -> 前 5.
-        kept = left_target.first_number(str(int(digits[-1]))) if digits else None
-        if kept is not None and not any(c.isalpha() for c in kept.where.text):
+        kept = left_target.first_number(last_number) if last_number is not None else None
+        if kept is not None and not any(c.isalpha() for c in _text(kept)):
             left_target.remove(kept)
             continue
         left_source.append(english)
     return left_source, left_target.left(), loose
+
+
+def _text(found: _Found) -> str:
+    """`found.where.text`, without making the place."""
+    return found.segment.raw[found.number.start : found.number.end]
 
 
 class _Targets:
@@ -291,9 +326,9 @@ class _Targets:
         self._by_segment: dict[int, tuple[list[int], list[int]]] = {}
         self._numbers: dict[str, deque[int]] = {}
         self._index = {id(found): index for index, found in enumerate(target)}
-        for index in sorted(range(len(target)), key=lambda i: target[i].where.start):
-            starts, indices = self._by_segment.setdefault(id(target[index].where.segment), ([], []))
-            starts.append(target[index].where.start)
+        for index in sorted(range(len(target)), key=lambda i: target[i].number.start):
+            starts, indices = self._by_segment.setdefault(id(target[index].segment), ([], []))
+            starts.append(target[index].number.start)
             indices.append(index)
         for index, found in enumerate(target):
             if found.number.kind is NumberKind.NUMBER:
@@ -304,7 +339,8 @@ class _Targets:
         # The last one starting before `place` may reach into it; the others start inside it.
         first = max(bisect.bisect_left(starts, place.start) - 1, 0)
         for position in range(first, bisect.bisect_left(starts, place.end)):
-            if _overlaps(self._items[indices[position]].where, place):
+            found = self._items[indices[position]]
+            if found.number.start < place.end and place.start < found.number.end:  # the same block
                 self._gone.add(indices[position])
 
     def first_number(self, key: str) -> _Found | None:
@@ -321,6 +357,9 @@ class _Targets:
         return [found for index, found in enumerate(self._items) if index not in self._gone]
 
 
+_DIGIT_RUN = re.compile(r"\d+")
+_PIECE = re.compile(r"[a-z]+|\d+")
+"""A name key's pieces, as `name_pattern` reads them."""
 _SEPARATOR = r"[\s\-_.]"
 """What `name_pattern` lets stand between the letters and the digits of a name."""
 _LOOSE_FOLD: dict[int, str | None] = {ord(c): None for c in map(chr, range(0x3001)) if re.fullmatch(_SEPARATOR, c)}
@@ -337,9 +376,11 @@ _LETTER_OR_DIGIT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 
 class _LooseNames:
-    """Where each name is written apart in the Chinese blocks: `_find_loose` for each name,
-    from one scan of each block for all of them (qa.glossary.match.Occurrences) rather than a regex
-    search of each block per name (a paragraph of thousands of names made that quadratic).
+    """Where each name is written apart in the Chinese blocks: for each name, the first match of
+    `name_pattern(key)` in the blocks' prose with a space in it that overlaps no place an
+    earlier name claimed. Found by one scan of each block for all names
+    (qa.glossary.match.Occurrences) rather than a regex search of each block per name (a
+    paragraph of thousands of names made that quadratic).
 
     A match of `name_pattern(key)` is the key's pieces (its runs of letters, of digits) once
     separators are squeezed out and letters lower-cased as IGNORECASE matches them; so the
@@ -349,7 +390,7 @@ class _LooseNames:
 
     def __init__(self, keys: list[str], segments: tuple[Segment, ...]) -> None:
         self._segments = segments
-        self._pieces = {key: re.findall(r"[a-z]+|\d+", key) for key in keys}
+        self._pieces = {key: _PIECE.findall(key) for key in dict.fromkeys(keys)}
         self._matches: dict[str, list[Located]] | None = None
         self._claimed: dict[int, bytearray] = {}
 
@@ -424,18 +465,6 @@ def _squeezed(mask: str) -> tuple[str, list[int]]:
     return mask.translate(_LOOSE_FOLD), offsets
 
 
-def _find_loose(key: str, segments: tuple[Segment, ...], claimed: list[Located]) -> Located | None:
-    """The first match of `name_pattern(key)` in the blocks' prose with a space in it that
-    overlaps none of `claimed`: what `_LooseNames` finds for many names at once."""
-    pattern = name_pattern(key)
-    for segment in segments:
-        for match in pattern.finditer(prose_mask(segment)):
-            where = Located(segment, match.start(), match.end())
-            if any(c.isspace() for c in where.text) and not any(_overlaps(where, c) for c in claimed):
-                return where
-    return None
-
-
 def _overlaps(found: Located, span: Located) -> bool:
     return found.segment is span.segment and found.start < span.end and span.start < found.end
 
@@ -481,7 +510,7 @@ def _is_name(found: _Found) -> bool:
 
 
 def _order(found: _Found) -> tuple[int, int]:
-    return found.where.segment.index, found.where.start
+    return found.segment.index, found.number.start
 
 
 def _in_order(found: list[_Found]) -> list[_Found]:

@@ -18,6 +18,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import autocorrect_py
 
@@ -270,7 +271,8 @@ def _edits(raw: str, formatted: str) -> list[tuple[str, int, str, str]]:
     i = j = 0
     while i < n and j < m:
         if raw[i] == formatted[j]:
-            same = _same_run(raw, i, formatted, j)
+            # A run of one, where edits are dense ("中1中1"), without the search for its end.
+            same = 1 if i + 1 < n and j + 1 < m and raw[i + 1] != formatted[j + 1] else _same_run(raw, i, formatted, j)
             i, j = i + same, j + same
         elif formatted[j] == " ":
             edits.append(("insert", i, "", " "))
@@ -354,7 +356,10 @@ def _digit_side(raw: str, at: int) -> bool:
     return raw[at - 1].isdigit() or raw[at].isdigit() or raw[at - 1] == "%"
 
 
+@lru_cache(maxsize=4096)
 def _cjk_latin_boundary(before: str, after: str) -> bool:
+    """Whether the two characters are Chinese and Latin (or a digit), either way round
+    (cached: a block has few distinct pairs, and as many boundaries as characters)."""
     return bool(
         (_CJK.match(before) and _LATIN_OR_DIGIT.match(after)) or (_LATIN_OR_DIGIT.match(before) and _CJK.match(after))
     )

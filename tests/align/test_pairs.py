@@ -108,11 +108,24 @@ def test_long_documents_use_the_band_and_still_find_the_missing_block():
 
 def _best_path_in_one_matrix(step_sims, band):
     """align._best_path as it was: every row's costs in one matrix as wide as the widest row."""
-    from qa.align.pairs import _ONE_ONE, _STEPS_FROM_EARLIER_ROWS, SKIP_COST, _chain_zero_one, _step_costs, _trace
+    from qa.align.pairs import (
+        _ONE_ONE,
+        _ONE_ZERO,
+        _SCORED_ROW,
+        _STEPS_FROM_EARLIER_ROWS,
+        SKIP_COST,
+        _chain_zero_one,
+        _step_costs,
+        _trace,
+    )
 
     pad = 2  # columns a step goes back: the dj of 1-2
 
-    step_costs = _step_costs(step_sims)
+    scored_costs = _step_costs(step_sims)
+    step_costs = np.full((5, scored_costs.shape[1]), SKIP_COST)  # every move's row, 1-0's SKIP_COST
+    for move, row in _SCORED_ROW.items():
+        step_costs[move] = scored_costs[row]
+    assert (step_costs[_ONE_ZERO] == SKIP_COST).all()
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
     skips = np.arange(int((band.hi - band.lo).max()) + 1) * SKIP_COST
     los, his, starts = band.lo.tolist(), band.hi.tolist(), offsets.tolist()

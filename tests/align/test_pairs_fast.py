@@ -20,6 +20,7 @@ from qa.align.pairs import (
     _ONE_ONE,
     _ONE_TWO,
     _PROSE,
+    _SCORED_ROW,
     _TWO_ONE,
     _ZERO_ONE,
     MERGE_PENALTY,
@@ -70,8 +71,12 @@ def _reference_path(step_sims: np.ndarray, band: _Band) -> list[tuple[int, int, 
     wins, NaN counts as impossible, then the 0-1 chain as a running minimum of cost - k * SKIP."""
     n = len(band.lo) - 1
     offsets = np.concatenate([[0], np.cumsum(band.hi - band.lo + 1)])
+    # Each cell's similarity per move (NaN for 1-0 and 0-1, which have none).
     sims = {
-        (i, j): step_sims[:, offsets[i] + j - band.lo[i]]
+        (i, j): [
+            step_sims[_SCORED_ROW[move], offsets[i] + j - band.lo[i]] if move in _SCORED_ROW else math.nan
+            for move in range(5)
+        ]
         for i in range(n + 1)
         for j in range(band.lo[i], band.hi[i] + 1)
     }
@@ -125,7 +130,7 @@ def test_best_path_equals_the_cell_by_cell_dp_including_ties(seed):
     band = _random_band(n, m, rng) if seed % 2 and n and m else _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
     cells = int((band.hi - band.lo + 1).sum())
     # Few distinct similarities, so that many paths cost the same and tie-breaking decides.
-    step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(5, cells))
+    step_sims = rng.choice(np.array([0.1, 0.55, 0.55, 0.775, 1.0, np.nan]), size=(len(_SCORED_ROW), cells))
     assert _best_path(step_sims, band) == _reference_path(step_sims, band)
 
 
@@ -209,16 +214,10 @@ def test_scorer_grid_equals_the_cells_scored_one_by_one(n, m, with_vectors):
     assert scorer.grid().tobytes() == scorer(rows, cols).tobytes()
 
 
-@pytest.mark.parametrize("n, m", [(0, 0), (0, 3), (1, 1), (2, 5), (40, 37)])
-def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
-    """The full grid takes a fast path; a band one cell short of it takes the general one."""
-    rng = np.random.default_rng(n + m)
-    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
-    full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
-    sims = _band_similarities(src, tgt, full)
-    assert sims.shape == (5, (n + 1) * (m + 1))
-    expected = np.full_like(sims, np.nan)
-    rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
+def _each_step_scored(src: _Units, tgt: _Units, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The similarity of each step ending in each cell (rows[k], cols[k]), scored on the cells
+    it can end in (it would start outside the grid elsewhere: NaN there)."""
+    expected = np.full((len(_SCORED_ROW), len(rows)), np.nan)
     for move, di, dj, side_a, side_b in (
         (_ONE_ONE, 1, 1, src, tgt),
         (_TWO_ONE, 2, 1, _merged_neighbours(src), tgt),
@@ -226,8 +225,130 @@ def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
     ):
         ok = (rows >= di) & (cols >= dj)
         if ok.any() and len(side_a) and len(side_b):
-            expected[move, ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
-    assert sims.tobytes() == expected.tobytes()
+            expected[_SCORED_ROW[move], ok] = _Scorer(side_a, side_b)(rows[ok] - di, cols[ok] - dj)
+    return expected
+
+
+@pytest.mark.parametrize("n, m", [(0, 0), (0, 3), (1, 1), (2, 5), (40, 37)])
+def test_full_grid_band_similarities_equal_the_banded_computation(n, m):
+    """The full grid takes a fast path; a band one cell short of it takes the general one."""
+    rng = np.random.default_rng(n + m)
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    full = _Band(np.zeros(n + 1, np.int64), np.full(n + 1, m))
+    sims = _band_similarities(src, tgt, full)
+    assert sims.shape == (len(_SCORED_ROW), (n + 1) * (m + 1))
+    rows, cols = np.divmod(np.arange((n + 1) * (m + 1)), m + 1)
+    assert sims.tobytes() == _each_step_scored(src, tgt, rows, cols).tobytes()
     if n and m:  # the general path, on a band one cell short of the grid, agrees on the rest
         narrower = _Band(full.lo, np.concatenate([[m - 1], full.hi[1:]]))
         assert _band_similarities(src, tgt, narrower).tobytes() == np.delete(sims, m, axis=1).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_band_similarities_equal_each_step_scored_on_the_cells_it_can_end_in(seed):
+    """A band whose rows start past the first columns: the cells a step cannot end in (it
+    would start outside the grid) come first, and the rest are scored in one go."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+    src, tgt = _tricky_units(n, rng), _tricky_units(m, rng)
+    band = _random_band(n, m, rng)
+    widths = band.hi - band.lo + 1
+    rows = np.repeat(np.arange(n + 1), widths)
+    cols = np.concatenate([np.arange(a, b + 1) for a, b in zip(band.lo, band.hi, strict=True)])
+    assert _band_similarities(src, tgt, band).tobytes() == _each_step_scored(src, tgt, rows, cols).tobytes()
+
+
+def test_anchor_overlaps_count_the_anchors_each_cell_shares():
+    from collections import Counter
+
+    from qa.align.pairs import _anchor_overlaps
+
+    rng = random.Random(9)
+    for _ in range(300):
+        pool = [f"a{k}" for k in range(rng.randrange(1, 12))]
+        src = tuple(frozenset(rng.sample(pool, rng.randrange(min(4, len(pool)) + 1))) for _ in range(rng.randrange(9)))
+        tgt = tuple(frozenset(rng.sample(pool, rng.randrange(min(4, len(pool)) + 1))) for _ in range(rng.randrange(9)))
+        width = len(tgt) + 1
+        shared = Counter({i * width + j: len(a & b) for i, a in enumerate(src) for j, b in enumerate(tgt) if a & b})
+        keys, counts = _anchor_overlaps(src, tgt, width)
+        assert keys.dtype == np.int64 and counts.dtype == np.float64
+        assert list(zip(keys.tolist(), counts.tolist(), strict=True)) == sorted(shared.items())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numbered_anchors_of_groups_and_merged_units_are_their_anchors(seed):
+    """The passes of the band search group and merge units: their numbered anchors, and the
+    cells that share anchors, are those of the anchor sets."""
+    from qa.align.pairs import _anchor_overlaps, _group_units, _joined_overlaps, _numbered_anchors
+
+    rng = np.random.default_rng(seed)
+    src, tgt = _tricky_units(int(rng.integers(1, 80)), rng), _tricky_units(int(rng.integers(1, 80)), rng)
+    src, tgt = _numbered_anchors(src, tgt)
+    for size in (1, 2, 3, 8):
+        for a in (_group_units(src, size), _merged_neighbours(_group_units(src, size))):
+            for b in (_group_units(tgt, size), _merged_neighbours(_group_units(tgt, size))):
+                width = len(b) + 1
+                numbered = _joined_overlaps(a.numbered, b.numbered, width)
+                expected = _anchor_overlaps(a.anchors, b.anchors, width)
+                assert all(x.tobytes() == y.tobytes() for x, y in zip(numbered, expected, strict=True))
+                assert _Scorer(a, b).shared.tobytes() == expected[1].tobytes()
+
+
+@pytest.mark.parametrize("with_vectors", [True, False])
+def test_scores_of_units_without_anchors_are_those_with_the_anchor_terms_added(with_vectors):
+    # With no anchor on either side, the anchor terms add 0.0 to every cell: skipped, the
+    # scores are the same bit for bit.
+    rng = np.random.default_rng(17)
+    src, tgt = _tricky_units(60, rng), _tricky_units(45, rng)
+    src, tgt = (
+        _Units(u.vectors if with_vectors else None, u.has_vector, u.lengths, (frozenset(),) * len(u), u.kinds)
+        for u in (src, tgt)
+    )
+    scorer = _Scorer(src, tgt)
+    assert not scorer.anchored
+    rows, cols = np.divmod(np.arange(60 * 45), 45)
+    skipped, grid = scorer(rows, cols), scorer.grid()
+    scorer.anchored = True
+    assert scorer(rows, cols).tobytes() == skipped.tobytes()
+    assert scorer.grid().tobytes() == grid.tobytes()
+
+
+def _absorbed_in_one_list(steps, takes):
+    """align._absorb_orphans as it was: each merge a slice of one list replaced."""
+    out = list(steps)
+    k = 0
+    while k < len(out):
+        i0, i1, j0, j1, _ = out[k]
+        if (i1 - i0) + (j1 - j0) != 1:
+            k += 1
+            continue
+        for n in (k - 1, k + 1):
+            if 0 <= n < len(out) and takes(out[n], out[k]):
+                a, b = min(k, n), max(k, n)
+                out[a : b + 1] = [(out[a][0], out[b][1], out[a][2], out[b][3], out[n][4])]
+                k = max(a - 1, 0)
+                break
+        else:
+            k += 1
+    return out
+
+
+def test_orphans_are_absorbed_as_by_the_walk_over_one_list(monkeypatch):
+    import qa.align.pairs as align_module
+
+    rng = random.Random(20)
+    for trial in range(2_000):
+        # A path of 1-1, 1-0, 0-1, 2-1 and 1-2 steps, and a pure `_takes` that says yes to
+        # about half of what it is asked (seeded by its arguments): the two walks must ask
+        # the same questions in the same order to end with the same steps.
+        steps, i, j = [], 0, 0
+        for _ in range(rng.randrange(1, 25)):
+            di, dj = rng.choice([(1, 1), (1, 0), (0, 1), (2, 1), (1, 2)])
+            steps.append((i, i + di, j, j + dj, round(rng.random(), 2) if di and dj else None))
+            i, j = i + di, j + dj
+
+        def takes(pair, orphan, *_segments, seed=trial):
+            return pair[0] != pair[1] and pair[2] != pair[3] and random.Random(f"{seed}{pair}{orphan}").random() < 0.5
+
+        monkeypatch.setattr(align_module, "_takes", takes)
+        assert align_module._absorb_orphans(steps, [], []) == _absorbed_in_one_list(steps, takes)

@@ -91,3 +91,19 @@ def test_html_images_are_the_matches_of_their_pattern():
         raw = "".join(rng.choice(IMG_PIECES) for _ in range(rng.randrange(16)))
         expected = [(m.span(), m.span(1)) for m in inline._HTML_IMG.finditer(raw)]
         assert [(m.span(), m.span(1)) for m in inline._html_images(raw)] == expected, raw
+
+
+LINK_PIECES = ["[", "]", "(", ")", "](", "![", "a", " ", "\n", "<", ">", '"', "'", "\u3000", '"t"', "'t'", ' "a b" ']
+LINK_PIECES += ["(b)", "](<a>", "](a", "((", "))", "`", "\\"]
+
+
+def test_links_and_images_are_the_matches_of_their_patterns():
+    rng = random.Random(3)
+    for _ in range(20_000):
+        raw = "".join(rng.choice(LINK_PIECES) for _ in range(rng.randrange(16)))
+        for pattern in (inline._IMAGE, inline._LINK):
+            expected = [
+                (m.start(), m.end(), m.span(1), m.span(2 if m.group(2) is not None else 3))
+                for m in pattern.finditer(raw)
+            ]
+            assert list(inline._links(pattern, raw)) == expected, raw

@@ -1,5 +1,6 @@
 """The fast paths of qa.read.markdown against the markdown-it code they stand in for."""
 
+import random
 import re
 
 import markdown_it
@@ -12,9 +13,11 @@ from markdown_it.rules_core import normalize
 
 import qa.read.markdown
 from qa.read.markdown import (
+    _CARD_LINK,
     _INLINE_MARKUP,
     _PARSER,
     _PROTECTED_FORMS,
+    _card_links,
     _children_parts,
     _fast_paths_fit,
     _inline_parts,
@@ -105,6 +108,11 @@ DESTINATIONS = [
     "a\\\x01b",
     "(a) b",
     "()(()())",
+    # Past the characters found by a search each: escapes, spaces and ends among the others.
+    "(" * 9 + "a\\(b\\)" + ")" * 9 + "\\",
+    "a(b)" * 5 + "\\ x",
+    "(a)" * 6 + "\x01" + ")",
+    "((" * 5 + "\\\\)" + "))" * 5,
 ]
 
 
@@ -124,6 +132,38 @@ def test_generated_link_destinations_are_those_of_markdown_it(string, data):
     maximum = data.draw(st.integers(pos, len(string)))
     expected = helpers.parseLinkDestination(string, pos, maximum)
     assert destination(_parse_link_destination(string, pos, maximum)) == destination(expected)
+
+
+def test_long_destinations_among_parentheses_are_those_of_markdown_it():
+    # Past the characters found by a search each, balanced groups are passed in one step:
+    # groups back to back, nested, cut by the end, escaped, and `(` that nothing closes.
+    pieces = ["(", ")", "()", "(())", "()()", "((()))", "(" * 10, ")" * 10, "(" * 30 + ")" * 30]
+    pieces += ["a", "\\", "\\(", "\\)", " ", "\x01", "[a](b"]
+    rng = random.Random(5)
+    strings = ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(300)]
+    # A walk that comes to groups at every level up to the limit and past it.
+    strings += [
+        "x" + "(" * unclosed + "(" * depth + ")" * depth + "()" * 3 + ")" * closed
+        for unclosed in (0, 1, 7, 8, 9, 20)
+        for depth in (1, 2, 24, 25, 26, 32, 33)
+        for closed in (0, unclosed)
+    ]
+    # `(` that nothing in their run closes, closed after an escape: too deep, or not.
+    strings += [
+        "(" * before + "(" + "()" * inside + ")" + "(" * after + "\\a" + ")" * (before + after)
+        for before in (0, 5, 30)
+        for inside in (0, 1, 2)
+        for after in (0, 1, 2, 3)
+    ]
+    for string in strings:
+        for pos in sorted(rng.sample(range(len(string) + 1), min(len(string) + 1, 4))):
+            for maximum in range(pos, len(string) + 2):
+                expected = helpers.parseLinkDestination(string, pos, maximum)
+                assert destination(_parse_link_destination(string, pos, maximum)) == destination(expected), (
+                    string,
+                    pos,
+                    maximum,
+                )
 
 
 @pytest.mark.skipif(not DOCUMENTS, reason="no documents")
@@ -219,6 +259,17 @@ def test_documents_without_a_card_opener_skip_the_card_merge(monkeypatch):
     assert [parse_document("x.md", text) for text in texts] == fast
 
 
+@pytest.mark.skipif(not DOCUMENTS, reason="no documents")
+def test_documents_parse_alike_without_the_children_of_plain_content(monkeypatch):
+    # parse_document's parser gives content without inline markup no children: it reads its
+    # words from the content. With every child built, the segments are the same.
+    texts = [path.read_text(encoding="utf-8") for path in DOCUMENTS]
+    texts += ["a  \nb\n  c\\\nd", "| a | b |\n|---|---|\n| x  y | `z` |", "**## T**\n\n- a\n  b", *PATHOLOGICAL]
+    fast = [parse_document("x.md", text) for text in texts]
+    monkeypatch.setattr(qa.read.markdown, "_DOCUMENT_PARSER", _PARSER)
+    assert [parse_document("x.md", text) for text in texts] == fast
+
+
 class _AlwaysOpens:
     def __init__(self, pattern):
         self.finditer = pattern.finditer
@@ -248,6 +299,13 @@ PATHOLOGICAL = [
     "[" * 15 + "a" + "]" * 15 + "(b)",
     "[[a]](b) " * 20 + "[" * 25 + "a" + "]" * 25 + "(b)",
     "![" * 8 + "a" + "]" * 8 + "(b) " + "![[" * 30,
+    # The last `]` of the text, reached above level 1, or closing a label at the nesting limit.
+    "![" * 30 + "a]" + "![" * 30 + "]",
+    "[" * 25 + "]" + "[a](b) [c]",
+    "![" * 40 + "](x)",
+    "![](a)" + "[" * 30 + "] x",
+    "[x]: y\n\n" + "![" * 25 + "[x]" + "![" * 25 + "]",
+    "[" * 19 + "a" + "]" * 19 + "(b)" + "[" * 21 + "]",
 ]
 
 
@@ -261,3 +319,46 @@ def test_tokens_of_pathological_input_are_those_of_markdown_it(text):
 @given(st.lists(st.sampled_from([*"[]()!`<> a\\*_\n", "](", "![", "[a]", "(b)", "``"]), max_size=60).map("".join))
 def test_tokens_of_bracket_soup_are_those_of_markdown_it(text):
     assert _PARSER.parse(text) == STOCK.parse(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"*_ a.!,\n\t中，（", "**", "__", "  \n", "a_b", "**a ", "\u3000", "\u00a0", "'", "*a*"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_tokens_of_emphasis_soup_are_those_of_markdown_it(text):
+    # Runs of `*` and `_` that cannot close are kept as text without markdown-it's delimiters.
+    for document in (text, f"- {text}", f"> {text}"):
+        assert _PARSER.parse(document) == STOCK.parse(document)
+
+
+def test_emphasis_runs_that_cannot_close_are_text():
+    from qa.read.markdown import _may_close_emphasis
+
+    assert not _may_close_emphasis("**a **a **a ")
+    assert not _may_close_emphasis("snake_case_name and a_b")
+    assert _may_close_emphasis("**bold**") and _may_close_emphasis("_a_") and _may_close_emphasis("a* b")
+    assert parse_document("x.md", "**a " * 50).segments[0].text == " ".join(["a"] * 50)
+
+
+def test_tokens_of_long_bracket_soup_are_those_of_markdown_it():
+    # Runs of openers past the nesting limit, and few `]`: label scans that stop at the last
+    # `]`, and openers whose labels are known to fail from the places scanned before.
+    pieces = ["![" * 12, "[" * 12, "![", "[", "]", "](b)", "(b)", "a", " ", "`", "[x]", "\n\n"]
+    rng = random.Random(11)
+    for _ in range(150):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        for document in (text, "[x]: y\n\n" + text):
+            assert _PARSER.parse(document) == STOCK.parse(document), document
+
+
+def test_card_links_are_the_matches_of_their_pattern():
+    rng = random.Random(8)
+    pieces = ["](", "http://", "https://", ")", " ", "\n", "a", "](http://", "](https://x)", "(", "]"]
+    for _ in range(20_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        position = rng.randrange(len(raw) + 1)
+        expected = [(m.start(), m.end(), m.start(1), m.end(1)) for m in _CARD_LINK.finditer(raw, position)]
+        assert list(_card_links(raw, position)) == expected, (raw, position)

@@ -42,9 +42,11 @@ def _find_damaged_by_search(url: str, segments) -> tuple[int, int, int] | None:
 def test_damaged_urls_are_found_where_a_search_per_url_finds_them():
     rng = random.Random(7)
     urls = ["https://x.org/a.pdf", "https://x.org/a", "http://a.b/c?d=1", "https://x.org/a.pdf#2", "x.org/。a/b"]
+    urls += ["https://x.org/a b.pdf", "https://x.org/a\tb/c"]  # a space in the URL itself (`[a](<…>)`)
 
     def damaged(url: str) -> str:
-        variants = {".": "。．", ":": "：", "/": "／", "?": "？", "=": "＝", "#": "＃"}
+        # "。" of the URL itself as "." or "．": the same once squeezed, but not the URL's pattern.
+        variants = {".": "。．", ":": "：", "/": "／", "?": "？", "=": "＝", "#": "＃", "。": ".．"}
         chars = [rng.choice(variants[c]) if c in variants and rng.random() < 0.2 else c for c in url]
         return "".join(c + (rng.choice(" \t") if rng.random() < 0.1 else "") for c in chars)
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from qa.read.inline import prose_mask
-from qa.read.numbers import Number, NumberKind, find_numbers
+from qa.read.numbers import Number, NumberKind, find_numbers, name_pattern
 from qa.rules import numbers
 from qa.rules.pairwise import Located
 from tests.conftest import doc
@@ -196,6 +196,17 @@ def test_the_pair_pretest_changes_no_finding(monkeypatch, rule):
     assert [numbers.check_alignment(alignment) for alignment in alignments] == fast
 
 
+def _find_loose(key, segments, claimed):
+    """checks.numbers._find_loose as it was: the name's pattern searched for in each block."""
+    pattern = name_pattern(key)
+    for segment in segments:
+        for match in pattern.finditer(prose_mask(segment)):
+            where = Located(segment, match.start(), match.end())
+            if any(c.isspace() for c in where.text) and not any(numbers._overlaps(where, c) for c in claimed):
+                return where
+    return None
+
+
 def test_names_written_apart_are_found_where_a_search_per_name_finds_them():
     rng = random.Random(13)
     keys = ["gpt3", "gpt", "a1", "b12", "resnet50", "top1", "2103.12731", "1.2.3", "12.3", "k1", "s2", "i3", "a1a1"]
@@ -207,7 +218,7 @@ def test_names_written_apart_are_found_where_a_search_per_name_finds_them():
         wanted = [rng.choice(keys) for _ in range(rng.randrange(1, 5))]
         loose, claimed = numbers._LooseNames(wanted, segments), []
         for key in wanted:
-            expected = numbers._find_loose(key, segments, claimed)
+            expected = _find_loose(key, segments, claimed)
             if expected is not None:
                 claimed.append(expected)
             assert loose.first(key) == expected, (blocks, wanted, key)
@@ -226,10 +237,7 @@ def test_the_loose_name_fold_is_what_ignorecase_and_the_separators_make_of_each_
 
 def _found(keys: list[tuple[NumberKind, str, bool]]) -> list[numbers._Found]:
     segment = doc("x").segments[0]
-    return [
-        numbers._Found(Number(kind, key, i, i + 1, strong), Located(segment, i, i + 1))
-        for i, (kind, key, strong) in enumerate(keys)
-    ]
+    return [numbers._Found(Number(kind, key, i, i + 1, strong), segment) for i, (kind, key, strong) in enumerate(keys)]
 
 
 def _random_numbers(rng: random.Random) -> list[numbers._Found]:
@@ -289,3 +297,43 @@ def test_changed_numbers_pair_as_by_a_search_of_the_rest():
     for _ in range(3_000):
         source, target = _random_numbers(rng), _random_numbers(rng)
         assert numbers._pair_changed(source, target) == by_search(source, target)
+
+
+def test_names_written_apart_or_translated_around_are_matched_as_by_a_search_of_each():
+    def by_search(source, target, pair):
+        loose, left_source = [], []
+        for english in source:
+            if english.number.kind is not NumberKind.NAME:
+                left_source.append(english)
+                continue
+            written = _find_loose(english.number.key, pair.target, [w for _, w in loose])
+            if written is not None:
+                target = [t for t in target if not numbers._overlaps(t.where, written)]
+                loose.append((english, written))
+                continue
+            digits = re.findall(r"\d+", english.number.key)
+            kept = next(
+                (
+                    t
+                    for t in target
+                    if t.number.kind is NumberKind.NUMBER and digits and t.number.key == str(int(digits[-1]))
+                ),
+                None,
+            )
+            if kept is not None and not any(c.isalpha() for c in kept.where.text):
+                target = [t for t in target if t is not kept]
+                continue
+            left_source.append(english)
+        return left_source, target, loose
+
+    rng = random.Random(25)
+    english_pieces = ["GPT-3", "Top-5", "Table 5", "ResNet50", "3", "5", "v1.2.3", " ", "and", "B7"]
+    chinese_pieces = ["GPT 3", "前 5", "表 5", "ResNet 50", "3", "5", "1.2.3", " ", "和", "B 7", "x5"]
+    for _ in range(2_000):
+        pair = paired(
+            doc("".join(rng.choice(english_pieces) for _ in range(6)) + "\n"),
+            doc("".join(rng.choice(chinese_pieces) for _ in range(6)) + "\n"),
+        ).pairs[-1]
+        source = [numbers._Found(n, s) for s in pair.source for n in find_numbers(prose_mask(s), "en")]
+        target = [numbers._Found(n, s) for s in pair.target for n in find_numbers(prose_mask(s), "zh")]
+        assert numbers._match_loose_names(source, target, pair) == by_search(source, target, pair)
