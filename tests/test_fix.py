@@ -297,7 +297,6 @@ def test_the_diff_of_lines_changed_in_place_is_difflibs():
     assert compared > 1_000
 
 
-
 def test_apply_selected_is_one_pass_of_qa_fix_over_the_accepted_fixes(tmp_path, glossary):
     from qa.fix import apply_selected, code_ranges, fix_candidates
     from qa.model import Applicability
