@@ -200,7 +200,9 @@ def suggest(
             (parse_document(str(en), read_text(en)), parse_document(str(zh), read_text(zh)))
             for en, zh in pair_paths(paths)
         ]
-        text, skipped = to_csv(mine(aligned_segments(documents), known, min_count))
+        aligned, files = aligned_segments(documents)
+        candidates = mine(aligned, known, min_count, files)
+        text, skipped = to_csv(candidates)
         if output == "-":
             typer.echo(text, nl=False)
         else:
@@ -214,6 +216,9 @@ def suggest(
     rows = text.count("\n") - 1
     where = "stdout" if output == "-" else output
     typer.echo(f"{rows} candidate entries from {len(documents)} document pairs -> {where}", err=True)
+    extended = sum(1 for candidate in candidates if candidate.entry is not None)
+    if extended:
+        typer.echo(f"{extended} of them extend a glossary entry with renderings found: replace its row", err=True)
     if skipped:
         typer.echo(f"{skipped} terms had neither a kept English form nor a recurring rendering", err=True)
 

@@ -10,6 +10,14 @@ rarely elsewhere is a candidate rendering: association is the Dice coefficient b
 is a glossary CSV (it passes `qa glossary lint`) whose notes carry the evidence, for a
 maintainer to review: a recurring rendering in MT output is as likely an error (变压器)
 as an approved term, so every suggestion says how often it was seen.
+
+Term alignment (qa.glossary.terms.locate, what places missing-term findings) adds the
+renderings that look wrong: where the English of a pair has a glossary term or a technical
+name and the Chinese has neither an approved rendering, nor the English, nor a rendering the
+glossary already lists as wrong, the span that renders it by sound (伯特 for BERT) or word
+by word (高效网 for EfficientNet; 时期 for epoch) is reported with its count and example
+lines, in the column of wrong renderings it belongs in. A glossary term's row is then the
+entry as it stands with those renderings added, to replace its row.
 """
 
 from __future__ import annotations
@@ -23,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QaInputError
-from qa.glossary.load import Glossary, term_key
-from qa.glossary.match import Occurrences
+from qa.glossary.candidates import _COMMON_WORD
+from qa.glossary.load import Entry, Glossary, WrongRendering, plain, term_key
+from qa.glossary.match import Occurrences, open_words, outermost
 from qa.glossary.schema import COLUMNS
 from qa.glossary.table import spreadsheet_safe
 from qa.model import Document, Segment
@@ -84,6 +93,25 @@ _MAX_TOKENS = 3
 _MIN_DICE = 0.25
 
 
+_EXAMPLES = 3
+"""Example lines listed per rendering found."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A rendering of a term found by term alignment, that looks wrong."""
+
+    text: str
+    verdict: str
+    """"by sound" or "word by word" (a name that stays in English), or "not approved" (a
+    translated term rendered by another word, 时期 for epoch)."""
+    column: str
+    """The column of wrong renderings it is proposed for."""
+    count: int
+    examples: tuple[str, ...]
+    """`file:line` of the first places it was seen."""
+
+
 @dataclass(frozen=True)
 class Candidate:
     term: str
@@ -93,6 +121,10 @@ class Candidate:
     """Of those, pairs whose Chinese keeps the term in English."""
     renderings: tuple[tuple[str, int], ...]
     """Chinese sequences associated with the term, with the pairs they share, best first."""
+    found: tuple[Seen, ...] = ()
+    """Renderings term alignment found that look wrong, most often seen first."""
+    entry: Entry | None = None
+    """The glossary entry of the term, when it has one: its row is suggested with `found` added."""
 
 
 def pair_paths(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
@@ -164,11 +196,15 @@ def mine(
     pairs: Iterable[tuple[Sequence[Segment], Sequence[Segment]]],
     glossary: Glossary | None = None,
     min_count: int = 2,
+    where: Sequence[str] = (),
 ) -> list[Candidate]:
-    """Candidates seen in at least `min_count` pairs, most frequent first; known terms left out."""
+    """Candidates seen in at least `min_count` pairs, most frequent first: terms the glossary
+    lacks, and glossary terms for which term alignment found a rendering it does not list.
+    `where`: the Chinese file of each pair, for the example lines."""
     import jieba
 
     jieba.setLogLevel(60)  # its "Building prefix dict" chatter goes to stderr otherwise
+    pairs = list(pairs)
     term_pairs: dict[str, list[int]] = {}
     kept: dict[str, set[int]] = {}
     sequences_of: list[set[str]] = []
@@ -184,6 +220,10 @@ def mine(
                 kept.setdefault(term, set()).add(index)
     document_frequency: Counter[str] = Counter(seq for sequences in sequences_of for seq in sequences)
     known = set(glossary.by_key) if glossary is not None else set()
+    # Only names seen often enough to be reported are aligned: locating costs a scan of the
+    # pair's Chinese per name.
+    names = {t for t, indices in term_pairs.items() if len(indices) >= min_count and term_key(t) not in known}
+    located = _located(pairs, glossary, names, where)
     candidates = []
     for term, indices in term_pairs.items():
         if len(indices) < min_count or term_key(term) in known:
@@ -197,8 +237,157 @@ def mine(
             for seq, count in shared.items()
             if count >= min_count and 2 * count / (len(rendered) + document_frequency[seq]) >= _MIN_DICE
         ]
-        candidates.append(Candidate(term, len(indices), len(kept.get(term, ())), _best(scored)))
+        found = _seen(located.names.get(term, []), None)
+        candidates.append(Candidate(term, len(indices), len(kept.get(term, ())), _best(scored), found))
+    candidates += _known_candidates(located, glossary, min_count)
     return sorted(candidates, key=lambda c: (-c.pairs, c.term.casefold()))
+
+
+@dataclass(frozen=True)
+class _Located:
+    """One place term alignment found a rendering of a term."""
+
+    text: str
+    how: str
+    """"sound", "words", or "not approved"."""
+    where: str
+
+
+@dataclass(frozen=True)
+class _Alignment:
+    """What term alignment found over all pairs."""
+
+    names: dict[str, list[_Located]]
+    """Technical names no entry has -> their renderings."""
+    entries: dict[int, list[_Located]]
+    """Glossary entries -> renderings the entry does not list."""
+    entry_pairs: Counter[int]
+    """Pairs whose English has the entry."""
+    entry_rendered: Counter[int]
+    """Of those, pairs whose Chinese has an approved rendering or keeps the English."""
+
+
+def _located(
+    pairs: Sequence[tuple[Sequence[Segment], Sequence[Segment]]],
+    glossary: Glossary | None,
+    names: set[str],
+    where: Sequence[str],
+) -> _Alignment:
+    """Per pair, the span of the Chinese that renders each glossary term and each of `names`
+    the Chinese neither renders as the glossary approves nor keeps in English: placed and
+    accepted exactly as missing-term places its findings."""
+    # The rule's own thresholds and placement, so that suggest and missing-term agree; imported
+    # here because qa.rules.glossary imports this module.
+    from qa.glossary.terms import locate
+    from qa.rules.glossary import _PLACED_SCORE, _place, _renders_name
+
+    found = _Alignment({}, {}, Counter(), Counter())
+    for index, (english, chinese) in enumerate(pairs):
+        english_text = " ".join(s.text for s in english)
+        folded = term_key(" ".join(s.raw for s in chinese))
+        file = where[index] if index < len(where) else "?"
+        taken: list[tuple[Segment, int, int]] = []
+        if glossary is not None:
+            accepted, wrong = _target_matches(chinese, glossary)
+            for entry_index in sorted(_english_entries(english, glossary)):
+                entry = glossary.entries[entry_index]
+                found.entry_pairs[entry_index] += 1
+                if entry_index in accepted or kept_in(entry.kept_in_target, folded):
+                    found.entry_rendered[entry_index] += 1
+                    continue
+                if entry_index in wrong:
+                    continue  # a wrong rendering the glossary knows: already reported
+                span = locate(entry.term, chinese, _place(english_text, entry.english_forms), taken)
+                if span is None or span.score < _PLACED_SCORE or (span.how == "sound" and not entry.keep_english):
+                    continue  # a concept (stem, epoch) is translated, not transliterated
+                taken.append((span.segment, span.start, span.end))
+                how = span.how if entry.keep_english else "not approved"
+                line = span.segment.position(span.start)[0]
+                found.entries.setdefault(entry_index, []).append(_Located(span.text, how, f"{file}:{line}"))
+        local = technical_names(english_text) & names
+        for name in sorted(local - kept_in(local, folded)):
+            span = locate(name, chinese, _place(english_text, (name,)), taken)
+            if span is None or not _renders_name(span, name):
+                continue
+            taken.append((span.segment, span.start, span.end))
+            line = span.segment.position(span.start)[0]
+            found.names.setdefault(name, []).append(_Located(span.text, span.how, f"{file}:{line}"))
+    return found
+
+
+def _english_entries(english: Sequence[Segment], glossary: Glossary) -> set[int]:
+    """The entries of the English, the longest of overlapping ones ("Vision Transformer", not
+    also "Transformer", which its own rendering holds)."""
+    found: set[int] = set()
+    for segment in english:
+        matches = glossary.english_matcher.find(segment.raw, segment.protected, nested=True)
+        found.update(match.key for match in outermost(matches))
+    return found
+
+
+def _target_matches(chinese: Sequence[Segment], glossary: Glossary) -> tuple[set[int], set[int]]:
+    """The entries an approved rendering stands for in the Chinese, and those a wrong rendering
+    the glossary lists or generates stands for."""
+    accepted: set[int] = set()
+    wrong: set[int] = set()
+    for segment in chinese:
+        accepted.update(m.key for m in glossary.accepted_matcher.find(segment.raw, segment.protected, nested=True))
+        for match in glossary.wrong_matcher.find(segment.raw, segment.protected, nested=True):
+            if isinstance(match.key, WrongRendering):
+                wrong.add(match.key.entry)
+    return accepted, wrong
+
+
+def _known_candidates(found: _Alignment, glossary: Glossary | None, min_count: int) -> list[Candidate]:
+    """Glossary terms seen in `min_count` pairs or more with a rendering their entry lacks."""
+    if glossary is None:
+        return []
+    approved = {plain(r) for entry in glossary.entries for r in entry.approved}
+    candidates = []
+    for index, places in found.entries.items():
+        # An approved rendering of another entry (模型) is that entry's, not a wrong one of this.
+        places = [p for p in places if p.text not in approved]
+        if found.entry_pairs[index] < min_count or not places:
+            continue
+        entry = glossary.entries[index]
+        seen = _seen(places, entry)
+        candidates.append(Candidate(entry.term, found.entry_pairs[index], found.entry_rendered[index], (), seen, entry))
+    return candidates
+
+
+def _seen(places: Sequence[_Located], entry: Entry | None) -> tuple[Seen, ...]:
+    """The renderings of one term grouped, with counts and example lines, most often first."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for place in places:
+        groups.setdefault((place.text, place.how), []).append(place.where)
+    listed = {plain(w) for w, _ in entry.wrong()} if entry is not None else set()
+    groups = {key: value for key, value in groups.items() if key[0] not in listed}
+    if not groups:
+        return ()
+    frequency = _frequencies({text for text, _ in groups})
+    seen = [
+        Seen(text, _VERDICTS[how], _column(how, frequency.get(text, 0)), len(lines), tuple(lines[:_EXAMPLES]))
+        for (text, how), lines in groups.items()
+    ]
+    return tuple(sorted(seen, key=lambda s: (-s.count, s.text)))
+
+
+_VERDICTS = {"sound": "by sound", "words": "word by word", "not approved": "not approved"}
+
+
+def _frequencies(texts: set[str]) -> dict[str, int]:
+    words = open_words()
+    return words.frequencies(texts) if words is not None else {}
+
+
+def _column(how: str, frequency: int) -> str:
+    """Where a wrong rendering goes: an ordinary word (时期, 开始) or a term's unapproved
+    rendering only where the English confirms it; a transliteration (伯特) in any ML text; a
+    rarer word-by-word rendering (闪电) as a warning without English. The same split as the
+    generated candidates (qa.glossary.candidates)."""
+    if how == "not approved" or frequency >= _COMMON_WORD:
+        return "forbidden_with_source"
+    return "forbidden_always" if how == "sound" else "forbidden"
 
 
 def kept_in(terms: Iterable[str], folded_chinese: str) -> set[str]:
@@ -261,30 +450,90 @@ def to_csv(candidates: Sequence[Candidate]) -> tuple[str, int]:
     writer.writerow(COLUMNS)
     skipped = 0
     for candidate in candidates:
-        keep = candidate.kept * 2 >= candidate.pairs
-        zh = "|".join(seq for seq, _ in candidate.renderings)
-        if not keep and not zh:
+        row = _new_row(candidate) if candidate.entry is None else _entry_row(candidate, candidate.entry)
+        if row is None:
             skipped += 1  # nothing recurring to suggest: a row without renderings would not lint
             continue
-        note = f"suggested from {candidate.pairs} aligned pairs; kept in English in {candidate.kept}"
-        if candidate.renderings:
-            seen = ", ".join(f"{seq} ×{count}" for seq, count in candidate.renderings)
-            note += f"; rendered {seen}. Review: move wrong renderings to forbidden"
-        row = {"term": candidate.term, "zh": zh, "keep_english": "true" if keep else "false", "note": note}
         # Text mined from documents must not become a formula in a maintainer's spreadsheet.
         writer.writerow([spreadsheet_safe(row.get(column, "")) for column in COLUMNS])
     return buffer.getvalue(), skipped
 
 
+def _new_row(candidate: Candidate) -> dict[str, str] | None:
+    """A term the glossary lacks: its recurring renderings as approved, the ones term alignment
+    found by sound or word by word as wrong (a technical name stays in English)."""
+    wrong = {seen.text for seen in candidate.found}
+    renderings = [(seq, count) for seq, count in candidate.renderings if seq not in wrong]
+    keep = candidate.kept * 2 >= candidate.pairs or bool(candidate.found)
+    zh = "|".join(seq for seq, _ in renderings)
+    if not keep and not zh:
+        return None
+    note = f"suggested from {candidate.pairs} aligned pairs; kept in English in {candidate.kept}"
+    if renderings:
+        seen = ", ".join(f"{seq} ×{count}" for seq, count in renderings)
+        note += f"; rendered {seen}. Review: move wrong renderings to forbidden"
+    if candidate.found:
+        note += f"; {_found_note(candidate.found)}"
+    row = {"term": candidate.term, "zh": zh, "keep_english": "true" if keep else "false", "note": note}
+    return row | _wrong_cells(candidate.found, {})
+
+
+def _entry_row(candidate: Candidate, entry: Entry) -> dict[str, str]:
+    """A glossary term: its entry as it stands, with the renderings found added to the column
+    each belongs in, to replace the entry's row."""
+    listed = {
+        "forbidden": entry.forbidden,
+        "forbidden_always": entry.forbidden_always,
+        "forbidden_with_source": entry.forbidden_with_source,
+    }
+    note = (
+        f"{entry.note + ' ' if entry.note else ''}[suggest: replaces the row at {entry.origin}; "
+        f"in {candidate.pairs} aligned pairs, approved or kept in English in {candidate.kept}; "
+        f"{_found_note(candidate.found)}]"
+    )
+    row = {
+        "term": entry.term,
+        "zh": "|".join(entry.approved),
+        "exceptions": "|".join(entry.exceptions),
+        "keep_english": _flag(entry.keep_english),
+        "case_sensitive": _flag(entry.case_sensitive),
+        "report_missing": _flag(entry.report_missing),
+        "variants": "|".join(entry.variants),
+        "note": note,
+    }
+    return row | _wrong_cells(candidate.found, listed)
+
+
+def _wrong_cells(found: Sequence[Seen], listed: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    cells = {column: list(values) for column, values in listed.items()}
+    for seen in found:
+        if seen.text not in cells.setdefault(seen.column, []):
+            cells[seen.column].append(seen.text)
+    return {column: "|".join(values) for column, values in cells.items()}
+
+
+def _found_note(found: Sequence[Seen]) -> str:
+    """伯特 ×2 by sound (a.zh.md:3, b.zh.md:9)."""
+    parts = [f"{s.text} ×{s.count} {s.verdict} ({', '.join(s.examples)}) -> {s.column}" for s in found]
+    return "found by term alignment: " + "; ".join(parts) + ". Review each in context"
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
 def aligned_segments(
     pairs: Sequence[tuple[Document, Document]],
-) -> list[tuple[tuple[Segment, ...], tuple[Segment, ...]]]:
-    """Structure-and-length alignment (no model) of each document pair; only pairs with both sides."""
+) -> tuple[list[tuple[tuple[Segment, ...], tuple[Segment, ...]]], list[str]]:
+    """Structure-and-length alignment (no model) of each document pair; only pairs with both
+    sides, and the Chinese file of each."""
     from qa.align.pairs import align
 
     found = []
+    files = []
     for english, chinese in pairs:
         for pair in align(english, chinese).pairs:
             if pair.source and pair.target:
                 found.append((pair.source, pair.target))
-    return found
+                files.append(chinese.path)
+    return found, files

@@ -120,3 +120,74 @@ def test_terms_kept_in_the_chinese_are_those_a_search_per_term_finds():
         folded = term_key(chinese)
         expected = {t for t in terms if re.search(rf"(?<![a-z0-9]){re.escape(term_key(t))}(?![a-z0-9])", folded)}
         assert suggest.kept_in(terms, folded) == expected, (chinese, terms)
+
+
+GLOSSARY_CSV = """term,zh,forbidden,keep_english,note
+checkpoint,检查点,,false,A saved training state.
+paper,论文,报纸,false,
+"""
+
+
+@pytest.fixture
+def small_glossary(tmp_path):
+    from qa.glossary.load import load_glossaries
+
+    path = tmp_path / "terms.csv"
+    path.write_text(GLOSSARY_CSV, encoding="utf-8")
+    return load_glossaries([path])
+
+
+def test_term_alignment_finds_a_name_rendered_by_sound_with_its_lines(small_glossary):
+    pairs = [
+        segments("We fine-tune RoBERTa on text.", "我们在文本上微调罗伯塔。"),
+        segments("RoBERTa is large.", "罗伯塔很大。"),
+        segments("Text is long.", "文本很长。"),
+    ]
+    found = {c.term: c for c in mine(pairs, small_glossary, 2, ["a.zh.md", "b.zh.md", "c.zh.md"])}
+    (seen,) = found["RoBERTa"].found
+    assert (seen.text, seen.verdict, seen.column, seen.count) == ("罗伯塔", "by sound", "forbidden_always", 2)
+    assert seen.examples == ("a.zh.md:1", "b.zh.md:1")
+    text, skipped = to_csv(list(found.values()))
+    assert skipped == 0 and lint_sources([("s.csv", text.encode())]) == []
+    row = next(r for r in text.splitlines() if r.startswith("RoBERTa,"))
+    # A name found rendered stays in English; its rendering is wrong, never approved.
+    assert row.startswith("RoBERTa,,,罗伯塔,,,true,")
+    assert "罗伯塔 ×2 by sound (a.zh.md:1, b.zh.md:1) -> forbidden_always" in row
+
+
+def test_a_glossary_term_rendered_by_an_unapproved_word_extends_its_entry(small_glossary):
+    pairs = [
+        segments("Save the checkpoint.", "保存检查站。"),
+        segments("Load the checkpoint.", "加载检查站。"),
+        segments("A checkpoint.", "一个检查点。"),
+        segments("The paper is long.", "这篇报纸很长。"),
+        segments("The paper is short.", "这张报纸很短。"),
+    ]
+    candidates = mine(pairs, small_glossary, 2, ["a.zh.md"] * 5)
+    # paper's 报纸 is listed already: nothing to add, no row.
+    assert [c.term for c in candidates] == ["checkpoint"]
+    (checkpoint,) = candidates
+    assert (checkpoint.pairs, checkpoint.kept) == (3, 1)
+    assert [(s.text, s.verdict, s.column, s.count) for s in checkpoint.found] == [
+        ("检查站", "not approved", "forbidden_with_source", 2)
+    ]
+    text, _ = to_csv(candidates)
+    assert lint_sources([("s.csv", text.encode())]) == []
+    row = text.splitlines()[1]
+    assert row.startswith("checkpoint,检查点,,,检查站,,false,false,true,,")
+    assert "A saved training state. [suggest: replaces the row at " in row
+
+
+def test_a_term_seen_in_fewer_pairs_than_asked_is_not_aligned(small_glossary):
+    pairs = [segments("Save the checkpoint.", "保存检查站。"), segments("Text.", "文本。")]
+    assert mine(pairs, small_glossary, 2) == []
+    assert [c.term for c in mine(pairs, small_glossary, 1)] == ["checkpoint"]
+
+
+def test_found_renderings_keep_formula_quoting():
+    from qa.glossary.suggest import Seen
+
+    seen = Seen("=1+1", "word by word", "forbidden", 2, ("a.zh.md:3",))
+    text, _ = to_csv([Candidate("Zorblax", 2, 0, (("=2", 2),), (seen,))])
+    row = text.splitlines()[1]
+    assert row.startswith("Zorblax,'=2,'=1+1,,,,true,")
