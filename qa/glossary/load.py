@@ -436,50 +436,89 @@ def _bundled_names() -> str:
 
 
 def _parse_csv(path: Path, text: str) -> list[Entry]:
+    """The file's entries, read with the csv module (no pandas: every `qa check` loads glossaries,
+    and importing pandas alone took longer than reading them). Rows and cells are the ones
+    pandas' read_csv(dtype=str, keep_default_na=False) gave, which this loader used before:
+    a short row is padded with empty cells, a line of nothing but spaces and tabs is no row,
+    and a quote left open at the end of the file is refused (tests/glossary/test_load_csv.py
+    compares the two on generated files)."""
     import csv
-    import io
-
-    import pandas as pd
 
     name = str(path)
     if not text.strip():
         raise QaInputError(name, "empty glossary: expected a header row with at least 'term'", 1)
     try:
-        header = next(csv.reader(io.StringIO(text)))
-        _refuse_long_cells(header)
-        # Before pandas: a row with a cell too many would make it take the first column as
-        # an index and shift every cell (the term would become its zh).
-        line_of_row = _row_lines(name, text, len(header))
+        header, rows, last = _read_rows(name, text)
     except csv.Error as error:
         raise _csv_error(name, text, error) from None
     _check_header(name, header)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
-    except (pd.errors.ParserError, ValueError) as error:
-        raise _csv_error(name, text, error) from None
-    columns = [str(c).strip() for c in frame.columns]
-    entries = []
-    # values.tolist(): plain Python strings in one call; to_dict("records") boxes every cell.
-    for position, values in enumerate(frame.values.tolist()):
-        line = line_of_row[position] if position < len(line_of_row) else position + 2
-        entries.append(_entry(name, line, dict(zip(columns, values, strict=True))))
-    return entries
+    if _ends_inside_quotes(last):  # the csv module reads the open cell to the end, silently
+        raise _csv_error(name, text, csv.Error("a quoted cell is not closed at the end of the file"))
+    columns = [c.strip() for c in header]
+    width = len(columns)
+    # A short row is padded with empty cells; a longer one was refused.
+    return [
+        _entry(name, line, dict(zip(columns, [*cells, *[""] * (width - len(cells))], strict=True)))
+        for line, cells in rows
+    ]
+
+
+def _read_rows(name: str, text: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """The header, each data row with the 1-based line where it starts (quoted cells may
+    span lines), and the text of the last row read.
+
+    Refuses a row with more cells than the header, and a cell over MAX_CELL_CHARS (as a
+    csv.Error, so _csv_error names its line and column).
+    """
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    _refuse_long_cells(header)
+    lines = text.split("\n")
+    rows = []
+    last, start = 1, reader.line_num + 1
+    for row in reader:
+        last = start
+        _refuse_long_cells(row)
+        if len(row) > len(header) and (len(row) > 1 or row[0].strip()):
+            raise QaInputError(
+                name, f"not a valid CSV file: the row has {len(row)} cells, the header {len(header)}", start
+            )
+        # As pandas' skip_blank_lines: a line of nothing but spaces and tabs is no row, but a
+        # line of empty cells (",,"), a quoted empty cell or other white space (U+3000) is one.
+        if not (reader.line_num == start and not lines[start - 1].strip(" \t")):
+            rows.append((start, row))
+        start = reader.line_num + 1
+    return header, rows, "\n".join(lines[last - 1 :])
+
+
+_CSV_CELL = re.compile(r'(?:"(?:[^"]|"")*+"|(?!"))[^,\n]*+[,\n]?')
+"""A cell as the csv module reads it: a quote opens a quoted cell only at the cell's start,
+and text after its closing quote is kept (possessive: a doubled quote is never a closing one)."""
+
+
+def _ends_inside_quotes(text: str) -> bool:
+    """Whether the csv module, reading `text` from a row's start, ends inside a quoted cell."""
+    position = 0
+    while position < len(text):
+        match = _CSV_CELL.match(text, position)
+        if match is None:  # a quote opening a cell that no quote closes
+            return True
+        position = match.end()
+    return False
 
 
 def _csv_error(name: str, text: str, error: Exception) -> QaInputError:
-    """pandas names the row it was reading when the file ended; the scanner names the cause."""
+    """The csv module names no position; the scanner names the cause, its line and column."""
     from qa.glossary.table import Positions, scan
 
     _, problems = scan(text)
     if problems:
         line, column = Positions(text)(problems[0].offset)
         return QaInputError(name, f"not a valid CSV file: {problems[0].message} (column {column})", line)
-    message = str(error).splitlines()[0]
-    where = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if where:
-        expected, line, saw = (int(g) for g in where.groups())
-        return QaInputError(name, f"not a valid CSV file: the row has {saw} cells, the header {expected}", line)
-    return QaInputError(name, f"not a valid CSV file: {message}", 1)
+    return QaInputError(name, f"not a valid CSV file: {str(error).splitlines()[0]}", 1)
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -493,32 +532,6 @@ def _check_header(name: str, header: list[str]) -> None:
     duplicated = [c for c in columns if columns.count(c) > 1]
     if duplicated:
         raise QaInputError(name, f"column {duplicated[0]!r} appears twice in the header", 1)
-
-
-def _row_lines(name: str, text: str, columns: int) -> list[int]:
-    """The 1-based line where each data row starts (quoted cells may span lines).
-
-    Also refuses a row with more cells than the header: pandas would drop or shift them.
-    """
-    import csv
-    import io
-
-    reader = csv.reader(io.StringIO(text))
-    lines = []
-    next(reader, None)
-    start = reader.line_num + 1
-    for row in reader:
-        # As pandas' skip_blank_lines: an empty or whitespace-only line is no row, but a
-        # line of empty cells (",,") is one.
-        _refuse_long_cells(row)
-        if len(row) > 1 or (row and row[0].strip()):
-            if len(row) > columns:
-                raise QaInputError(
-                    name, f"not a valid CSV file: the row has {len(row)} cells, the header {columns}", start
-                )
-            lines.append(start)
-        start = reader.line_num + 1
-    return lines
 
 
 def _refuse_long_cells(row: list[str]) -> None:

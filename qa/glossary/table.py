@@ -1,7 +1,7 @@
 """A CSV reader that remembers where every cell is, for `qa glossary lint` and edits.
 
-pandas (qa/glossary/load.py) loads glossaries fast but forgets positions; Python's `csv` module
-knows a row's line but not a cell's column, and silently accepts what a maintainer should
+The loader (qa/glossary/load.py) reads glossaries with Python's `csv` module, which knows a
+row's line but not a cell's column, and silently accepts what a maintainer should
 fix (a quote in the middle of a cell, text after a closing quote). Lint must point at
 `file:line:column`, and `qa glossary remove` must delete a row's exact bytes and nothing
 else, so this small RFC 4180 scanner keeps offsets. It does not guess: anything it cannot

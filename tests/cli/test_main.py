@@ -28,8 +28,15 @@ PLANTED = {
     92: ("抱抱脸", "Hugging Face"),
 }
 # Real MT errors of the example that were not planted but that the glossary knows too:
-# 时期 for "epochs" (twice on line 40) and 标题 for "captions".
-ALSO_FOUND = {(40, "时期", "轮次"), (52, "标题", "描述"), (84, "标题", "描述"), (86, "标题", "描述")}
+# 时期 for "epochs" (twice on line 40), 标题 for "captions" and 茎 for a convolutional "stem".
+ALSO_FOUND = {
+    (40, "时期", "轮次"),
+    (52, "标题", "描述"),
+    (84, "标题", "描述"),
+    (86, "标题", "描述"),
+    (7, "茎", "stem"),
+    (34, "茎", "stem"),
+}
 
 
 def run_qa(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -112,8 +119,8 @@ def test_default_run_writes_the_markdown_review_and_prints_a_summary(tmp_path):
     assert "# Translation review: `examples/issue13.zh.md`" in review
     assert "→ **Transformer**" in review
     last = result.stdout.strip().splitlines()[-1]
-    # 10 planted + 5 ALSO_FOUND; the missing block is info (alignment/missing-block's precision)
-    assert last.startswith("examples/issue13.zh.md: 15 errors,")
+    # 10 planted + 7 ALSO_FOUND; the missing block is info (alignment/missing-block's precision)
+    assert last.startswith("examples/issue13.zh.md: 17 errors,")
     assert f"report: {tmp_path / 'examples' / 'issue13.review.md'}" in last
     assert "examples/issue13.zh.md:86:8: error [glossary/forbidden-term]" in result.stdout
 
