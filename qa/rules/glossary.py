@@ -639,32 +639,6 @@ def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
     text = use.segment.raw[use.start : use.end]
     names = " or ".join(repr(t.term) for t in terms)
     suggestion = " / ".join(dict.fromkeys(t.preferred for t in terms))
-    if use.generated:
-        how = "reads like a rendering of" if use.confirmed else "probably stands for"
-        message = f"{text!r} {how} {names}, a name that stays in English (a generated rendering); use {suggestion!r}"
-        finding = _finding_at(
-            FORBIDDEN_TERM,
-            use.severity,
-            path,
-            use.segment,
-            use.start,
-            use.end,
-            term=" / ".join(t.term for t in terms),
-            suggestion=suggestion,
-            message=message,
-            pair=use.pair,
-        )
-        if len(use.entries) != 1:
-            return finding
-        return replace(
-            finding, fix=rendering_fix(use.segment, use.start, use.end, terms[0].preferred, Applicability.UNSAFE)
-        )
-    if use.confirmed:
-        why = f"the English has {names}"
-    elif use.severity is Severity.ERROR:
-        why = f"never right for {names} in ML text"
-    else:
-        why = f"wrong if this means {names} (no English source to confirm)"
     finding = _finding_at(
         FORBIDDEN_TERM,
         use.severity,
@@ -674,13 +648,26 @@ def _forbidden_finding(use: WrongUse, glossary: Glossary, path: str) -> Finding:
         use.end,
         term=" / ".join(t.term for t in terms),
         suggestion=suggestion,
-        message=f"{text!r} is a wrong rendering: {why}; use {suggestion!r}",
+        message=_forbidden_message(use, text, names, suggestion),
         pair=use.pair,
     )
     applicability = _applicability(use)
     if applicability is None:
         return finding
     return replace(finding, fix=rendering_fix(use.segment, use.start, use.end, terms[0].preferred, applicability))
+
+
+def _forbidden_message(use: WrongUse, text: str, names: str, suggestion: str) -> str:
+    if use.generated:
+        how = "reads like a rendering of" if use.confirmed else "probably stands for"
+        return f"{text!r} {how} {names}, a name that stays in English (a generated rendering); use {suggestion!r}"
+    if use.confirmed:
+        why = f"the English has {names}"
+    elif use.severity is Severity.ERROR:
+        why = f"never right for {names} in ML text"
+    else:
+        why = f"wrong if this means {names} (no English source to confirm)"
+    return f"{text!r} is a wrong rendering: {why}; use {suggestion!r}"
 
 
 def _applicability(use: WrongUse) -> Applicability | None:
@@ -692,6 +679,8 @@ def _applicability(use: WrongUse) -> Applicability | None:
     confirm it (报纸)."""
     if len(use.entries) != 1:
         return None
+    if use.generated:
+        return Applicability.UNSAFE  # a guess at what the MT rendered
     if use.exact or (not use.confirmed and use.severity is Severity.ERROR):
         return Applicability.SAFE
     return Applicability.UNSAFE
