@@ -773,6 +773,7 @@ def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path:
 
 
 _PLACED_SCORE = 0.5
+"""A span that renders at least half the term's words, or sounds like it: placed."""
 _NAME_SOUND = 0.75
 """How closely a span must spell a name the glossary does not know to be taken for it."""
 
@@ -796,7 +797,7 @@ def _unknown_names(pairs: Sequence[Pair], glossary: Glossary, path: str) -> list
             if located is None or not _renders_name(located, name):
                 continue
             taken.append((located.segment, located.start, located.end))
-            how = "by sound" if located.how == "sound" else "word by word"
+            how = _how(located)
             findings.append(
                 _finding_at(
                     MISSING_TERM,
@@ -814,14 +815,15 @@ def _unknown_names(pairs: Sequence[Pair], glossary: Glossary, path: str) -> list
     return findings
 
 
+def _how(located: Located) -> str:
+    return "by sound" if located.how == "sound" else "word by word"
+
+
 def _renders_name(located: Located, name: str) -> bool:
     """Word by word: every part of a name of two or more (EfficientNet); by sound: closely."""
     if located.how == "sound":
         return located.score >= _NAME_SOUND
     return located.score >= 1.0 and len(term_words(name)) >= 2
-
-
-"""A span that renders at least half the term's words, or sounds like it: placed."""
 
 
 def _place(english: str, forms: Sequence[str]) -> float:
@@ -833,23 +835,20 @@ def _place(english: str, forms: Sequence[str]) -> float:
 
 def _missing_finding(pair: Pair, entry: Entry, located: Located | None, path: str) -> Finding:
     wanted = ", ".join(entry.accepted_in_target)
-    if located is None:
-        first = pair.target[0]
-        return Finding(
-            rule=MISSING_TERM.id,
-            severity=MISSING_TERM.severity,
-            file=path,
-            line=first.start_line,
-            column=1,
-            end_line=first.start_line,
-            end_column=1,
-            text="",
+    if located is None:  # an empty range at the start of the block
+        return _finding_at(
+            MISSING_TERM,
+            MISSING_TERM.severity,
+            path,
+            pair.target[0],
+            0,
+            0,
             term=entry.term,
             suggestion=entry.preferred,
             message=f"the English has {entry.term!r} but this block has none of: {wanted}",
             pair=pair.id,
         )
-    how = "by sound" if located.how == "sound" else "word by word"
+    how = _how(located)
     return _finding_at(
         MISSING_TERM,
         MISSING_TERM.severity,
