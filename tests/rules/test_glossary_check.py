@@ -172,22 +172,27 @@ CONSISTENCY_ON = RuleSelection(extend_select=(INCONSISTENT_RENDERING.id,))
 """The rule is off by default (its precision on human translations): on, as a user turns it on."""
 
 
-@pytest.fixture
-def two_reports(tmp_path, glossary):
+def _consistency_reports(folder, glossary, pairs: dict[str, tuple[str, str]]) -> list:
+    """`run_check` with inconsistent-rendering on, per NAME: (English, Chinese) written as
+    NAME.en.md and NAME.zh.md in `folder`."""
     from qa.pipeline import CheckOptions, run_check
 
     reports = []
-    for name, zh in [("a", "批归一化有帮助。\n\n批量归一化也是。\n"), ("b", "批量归一化。\n\n还是批量归一化。\n")]:
-        (tmp_path / f"{name}.en.md").write_text("Batch normalization.\n\nBatch normalization.\n", encoding="utf-8")
-        (tmp_path / f"{name}.zh.md").write_text(zh, encoding="utf-8")
+    for name, (en, zh) in pairs.items():
+        (folder / f"{name}.en.md").write_text(en, encoding="utf-8")
+        (folder / f"{name}.zh.md").write_text(zh, encoding="utf-8")
         options = CheckOptions(
-            target=tmp_path / f"{name}.zh.md",
-            source=tmp_path / f"{name}.en.md",
-            model=None,
-            selection=CONSISTENCY_ON,
+            target=folder / f"{name}.zh.md", source=folder / f"{name}.en.md", model=None, selection=CONSISTENCY_ON
         )
         reports.append(run_check(options, glossary))
     return reports
+
+
+@pytest.fixture
+def two_reports(tmp_path, glossary):
+    english = "Batch normalization.\n\nBatch normalization.\n"
+    chinese = {"a": "批归一化有帮助。\n\n批量归一化也是。\n", "b": "批量归一化。\n\n还是批量归一化。\n"}
+    return _consistency_reports(tmp_path, glossary, {name: (english, zh) for name, zh in chinese.items()})
 
 
 def test_run_level_consistency_replaces_the_document_level_verdict(two_reports, glossary):
@@ -328,31 +333,19 @@ def test_without_english_every_match_stands(glossary):
 
 
 def test_over_a_run_a_document_consistent_in_itself_keeps_its_own_rendering(tmp_path, glossary):
-    from qa.pipeline import CheckOptions, run_check
-
-    reports = []
     chinese = {"a": "批归一化。\n\n批归一化。\n", "b": "批量归一化。\n\n批量归一化。\n", "c": "批量归一化。\n"}
+    pairs = {}
     for name, zh in chinese.items():
         en = "Batch normalization.\n" * zh.count("。")
-        (tmp_path / f"{name}.en.md").write_text(en.replace(".\n", ".\n\n").rstrip() + "\n", encoding="utf-8")
-        (tmp_path / f"{name}.zh.md").write_text(zh, encoding="utf-8")
-        options = CheckOptions(
-            target=tmp_path / f"{name}.zh.md",
-            source=tmp_path / f"{name}.en.md",
-            model=None,
-            selection=CONSISTENCY_ON,
-        )
-        reports.append(run_check(options, glossary))
+        pairs[name] = (en.replace(".\n", ".\n\n").rstrip() + "\n", zh)
+    reports = _consistency_reports(tmp_path, glossary, pairs)
     # a.zh.md uses 批归一化 throughout; the run's majority (批量归一化, 3 times) is another
     # translator's choice, not an inconsistency of a.zh.md.
     for report in check_run(reports, glossary):
         assert [f for f in report.findings if f.rule == INCONSISTENT_RENDERING.id] == []
     # What the run decides: a document split evenly follows the run's majority.
-    (tmp_path / "d.en.md").write_text("Batch normalization.\n\nBatch normalization.\n", encoding="utf-8")
-    (tmp_path / "d.zh.md").write_text("批归一化。\n\n批量归一化。\n", encoding="utf-8")
-    target, source = tmp_path / "d.zh.md", tmp_path / "d.en.md"
-    options = CheckOptions(target=target, source=source, model=None, selection=CONSISTENCY_ON)
-    *_, d = check_run([*reports, run_check(options, glossary)], glossary)
+    split = {"d": ("Batch normalization.\n\nBatch normalization.\n", "批归一化。\n\n批量归一化。\n")}
+    *_, d = check_run([*reports, *_consistency_reports(tmp_path, glossary, split)], glossary)
     assert [f.text for f in d.findings if f.rule == INCONSISTENT_RENDERING.id] == ["批归一化"]
 
 
