@@ -761,7 +761,8 @@ def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path:
             if index in present:
                 continue
             entry = glossary.entries[index]
-            located = locate(entry.term, pair.target, _place(english, entry.english_forms), taken)
+            avoid = [*taken, *_exception_places(entry, pair.target)]
+            located = locate(entry.term, pair.target, _place(english, entry.english_forms), avoid)
             if located is not None and located.how == "sound" and not entry.keep_english:
                 located = None  # a concept (stem, epoch) is translated, not transliterated
             if located is not None and located.score < _PLACED_SCORE:
@@ -770,6 +771,19 @@ def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path:
             if located is not None:
                 taken.append((located.segment, located.start, located.end))
     return findings
+
+
+def _exception_places(entry: Entry, target: Sequence[Segment]) -> list[tuple[Segment, int, int]]:
+    """Where the entry's `exceptions` stand in the Chinese: an ordinary word (变压器站, a
+    transformer station) is no rendering of the term, here as in forbidden-term."""
+    places = []
+    for segment in target:
+        for word in entry.exceptions:
+            at = segment.raw.find(word)
+            while at >= 0:
+                places.append((segment, at, at + len(word)))
+                at = segment.raw.find(word, at + 1)
+    return places
 
 
 _PLACED_SCORE = 0.5

@@ -395,3 +395,13 @@ def test_an_unknown_name_kept_in_english_or_translated_otherwise_is_not_reported
 def test_a_generated_rendering_that_runs_into_the_next_word_is_not_reported(names):
     # 库达 (CUDA by sound) across 词汇库|达到, as a human translation writes it.
     assert check_document(doc("直到词汇库达到所需大小。\n", "x.zh.md"), names) == []
+
+
+def test_missing_term_is_not_placed_on_an_ordinary_word_from_exceptions(glossary):
+    # 变压器站 (a transformer station) is listed in Transformer's exceptions: no rendering of it.
+    found = findings_for("Drones inspect transformer stations.\n", "无人机巡检变压器站。\n", glossary)
+    placed = [(f.text, f.column, f.fix) for f in found if f.rule == MISSING_TERM.id]
+    assert placed == [("", 1, None)]
+    # Outside the exception the same characters are the wrong rendering they always were.
+    found = findings_for("Drones inspect a Transformer.\n", "无人机巡检变压器。\n", glossary)
+    assert [(f.rule, f.text) for f in found] == [(FORBIDDEN_TERM.id, "变压器")]
