@@ -25,13 +25,13 @@ import itertools
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from qa.glossary.match import Words, open_words
+from qa.tempcache import is_private, temp_cache_path
 
 GENERATOR_VERSION = 3
 """Bump when what is generated changes: the cache is keyed by it."""
@@ -354,7 +354,7 @@ def cached_candidates(
     code, and is read only when this user owns it and nobody else may write it (the folder
     is shared)."""
     digest = hashlib.sha256(f"{GENERATOR_VERSION}\n{key}".encode()).hexdigest()[:24]
-    path = Path(folder or tempfile.gettempdir()) / f"qa-glossary-candidates-{os.getuid()}-{digest}.json"
+    path = temp_cache_path(f"glossary-candidates-{digest}.json", folder)
     cached = _read_cache(path)
     if cached is not None:
         return cached
@@ -372,8 +372,7 @@ def cached_candidates(
 
 def _read_cache(path: Path) -> tuple[Generated, ...] | None:
     try:
-        status = path.stat()
-        if status.st_uid != os.getuid() or status.st_mode & 0o022:
+        if not is_private(path):
             return None
         rows = json.loads(path.read_text(encoding="utf-8"))
         return tuple(Generated(str(text), int(entry), str(how), bool(common)) for text, entry, how, common in rows)

@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 import ahocorasick
 
 from qa.model import Span
+from qa.tempcache import is_private, temp_cache_path
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -490,7 +491,8 @@ def open_words(folder: Path | None = None) -> Words | None:
     """jieba's dictionary as SQLite, in `folder` (the system's temporary folder, where jieba
     keeps its own cache: a run's empty QA_CACHE_DIR does not rebuild it), built from jieba's
     dict.txt the first time (about a second) and named by that file's size and time, so an
-    upgraded jieba gets a new one."""
+    upgraded jieba gets a new one. A file under that name that is not this user's own is
+    never read: the copy is built again in a private folder for this run (qa.tempcache)."""
     import importlib.util
     import tempfile
 
@@ -500,8 +502,11 @@ def open_words(folder: Path | None = None) -> Words | None:
     source = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
     try:
         stat = source.stat()
-        path = Path(folder or tempfile.gettempdir()) / f"qa-jieba-words-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+        path = temp_cache_path(f"jieba-words-{stat.st_size}-{stat.st_mtime_ns}.sqlite", folder)
         if not path.exists():
+            _build_words(source, path)
+        elif not is_private(path):
+            path = Path(tempfile.mkdtemp(prefix="qa-")) / path.name
             _build_words(source, path)
         return Words(sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False))
     except (OSError, sqlite3.Error, ValueError):

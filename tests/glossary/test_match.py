@@ -379,3 +379,17 @@ def test_without_a_readable_dictionary_every_match_stands(tmp_path, monkeypatch)
     assert match.open_words(blocked) is None
     monkeypatch.setattr(match, "_WORDS", (match.os.getpid(), None))
     assert _word("下一代应用", "一代") is True
+
+
+def test_a_dictionary_copy_others_may_write_is_not_read(tmp_path):
+    # Someone else's file under our name (the temporary folder is shared) could make any run
+    # read a dictionary that hides findings: it is left alone and a private copy is built.
+    from qa.glossary.match import open_words
+
+    assert open_words(tmp_path) is not None
+    planted = next(tmp_path.glob("qa-jieba-words-*.sqlite"))
+    planted.write_bytes(b"not a dictionary")
+    planted.chmod(0o666)
+    words = open_words(tmp_path)
+    assert words is not None and words.cut("我们微调整个模型")[0] == ["我们", "微调", "整个", "模型"]
+    assert planted.read_bytes() == b"not a dictionary"
