@@ -10,7 +10,10 @@ with `--ignore-key` (e.g. `fix`, a key that an older qa did not write).
 
 Run: python bench/findings.py --save FILE [--src DIR] [-- FLAGS...]
      python bench/findings.py --compare FILE [--ignore-key fix] [-- FLAGS...]
-`--src DIR`: run the qa package of another checkout (through PYTHONPATH).
+`--src DIR`: run the qa package of another checkout (through PYTHONPATH). Its bundled
+glossaries are still the installed ones (an editable install maps `qa.glossaries` to the
+installed checkout's glossaries/ folder, whatever PYTHONPATH says): compare a glossary edit by
+saving a run without it (`git stash`), not with `--src`.
 """
 
 from __future__ import annotations
