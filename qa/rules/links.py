@@ -32,6 +32,7 @@ from qa.rules.pairwise import (
     finding_at_block,
     replacement,
     source_place,
+    squeeze,
 )
 from qa.rules.rule import Check, Rule, Scope
 
@@ -462,7 +463,7 @@ def _find_damaged_each(urls: list[str], segments: tuple[Segment, ...]) -> dict[s
     occurrences = Occurrences(by_squeezed)
     found: dict[str, Located] = {}
     for segment in segments:
-        squeezed_raw, offsets = _squeezed(segment.raw)
+        squeezed_raw, offsets = squeeze(segment.raw, _SQUEEZED_OUT, _SQUEEZED)
         leftmost: dict[str, tuple[int, int]] = {}
         for first, squeezed in occurrences(squeezed_raw):
             for url in by_squeezed[squeezed]:
@@ -494,18 +495,6 @@ def _damaged_span(url: str, raw: str, offsets: list[int], first: int) -> tuple[i
     if all(raw[place] in _URL_CHAR_VARIANTS.get(c, c) for place, c in zip(places, url, strict=True)):
         return places[0], places[-1] + 1
     return None
-
-
-def _squeezed(raw: str) -> tuple[str, list[int]]:
-    """`raw` without spaces and tabs, variants mapped (see _SQUEEZED), and for each of its
-    characters the offset in `raw` it came from."""
-    offsets: list[int] = []
-    at = 0
-    for gap in _SQUEEZED_OUT.finditer(raw):
-        offsets.extend(range(at, gap.start()))
-        at = gap.end()
-    offsets.extend(range(at, len(raw)))
-    return raw.translate(_SQUEEZED), offsets
 
 
 def _describe_damage(text: str) -> str:

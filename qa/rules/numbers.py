@@ -24,7 +24,7 @@ from qa.read.numbers import (
     find_numbers,
     may_have_numbers,
 )
-from qa.rules.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place
+from qa.rules.pairwise import Located, each_translated_pair, finding_at, finding_at_block, source_place, squeeze
 from qa.rules.rule import Check, Rule, Scope
 
 MISSING = Rule.define(
@@ -406,7 +406,7 @@ class _LooseNames:
         occurrences = Occurrences(keys_of)
         for segment in self._segments:
             mask = prose_mask(segment)
-            squeezed, offsets = _squeezed(mask)
+            squeezed, offsets = squeeze(mask, _SEPARATORS, _LOOSE_FOLD)
             searched_to: dict[str, int] = {}  # where each key's `finditer` would look next
             for first, joined in occurrences(squeezed):
                 for key in keys_of[joined]:
@@ -452,17 +452,6 @@ def _matches_at(mask: str, offsets: list[int], first: int, pieces: list[str]) ->
 
 
 _DIGITS = frozenset("0123456789")
-
-
-def _squeezed(mask: str) -> tuple[str, list[int]]:
-    """`mask` folded by `_LOOSE_FOLD`, and for each character left its offset in `mask`."""
-    offsets: list[int] = []
-    at = 0
-    for gap in _SEPARATORS.finditer(mask):
-        offsets.extend(range(at, gap.start()))
-        at = gap.end()
-    offsets.extend(range(at, len(mask)))
-    return mask.translate(_LOOSE_FOLD), offsets
 
 
 def _overlaps(found: Located, span: Located) -> bool:

@@ -7,6 +7,7 @@ aligned pair. 1-0 and 0-1 pairs are the alignment rules' business, so they are s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -118,3 +119,16 @@ def source_place(alignment: Alignment, where: Located) -> str:
 def excerpt(text: str, limit: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def squeeze(text: str, gaps: re.Pattern[str], fold: dict[int, str | None]) -> tuple[str, list[int]]:
+    """`text` folded by the `str.translate` table `fold`, which deletes what `gaps` matches and
+    maps every other character to one character, and for each character left the offset in
+    `text` it came from: a match in the squeezed text is placed back on the original."""
+    offsets: list[int] = []
+    at = 0
+    for gap in gaps.finditer(text):
+        offsets.extend(range(at, gap.start()))
+        at = gap.end()
+    offsets.extend(range(at, len(text)))
+    return text.translate(fold), offsets
