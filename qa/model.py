@@ -123,6 +123,9 @@ class PairType(enum.StrEnum):
     TWO_TWO = "2-2"
 
 
+_PAIR_TYPES = {(int(kind.value[0]), int(kind.value[-1])): kind for kind in PairType}
+
+
 @dataclass(frozen=True)
 class Pair:
     """Source and target segments that translate each other; one side is empty for 1-0 / 0-1."""
@@ -135,7 +138,9 @@ class Pair:
 
     @property
     def type(self) -> PairType:
-        return PairType(f"{len(self.source)}-{len(self.target)}")
+        # A dict look-up, not PairType(...): reports ask it of every pair of 100,000.
+        sides = len(self.source), len(self.target)
+        return _PAIR_TYPES.get(sides) or PairType(f"{sides[0]}-{sides[1]}")
 
     @property
     def source_lines(self) -> tuple[int, int] | None:

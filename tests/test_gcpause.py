@@ -51,3 +51,18 @@ def test_parse_document_runs_with_the_collector_paused(monkeypatch):
     monkeypatch.setattr(qa.read.markdown, "_walk", spy)
     assert parse_document("a.md", "# Title\n").segments[0].text == "Title"
     assert seen == [False] and gc.isenabled()
+
+
+def test_a_report_is_rendered_with_the_collector_paused(monkeypatch):
+    import qa.report
+    from qa.model import Report, Signature
+
+    seen = []
+
+    def render(report):
+        seen.append(gc.isenabled())
+        return ""
+
+    monkeypatch.setattr(qa.report, "renderer", lambda module: render)
+    qa.report.FORMATS["json"].render(Report("a.zh.md", None, Signature("0", (), None), (), (), ()))
+    assert seen == [False] and gc.isenabled()

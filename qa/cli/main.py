@@ -691,8 +691,9 @@ def _write_report(report: Report, report_format: ReportFormat, path: Path) -> st
 def _print_findings(report: Report, *, to_stderr: bool) -> None:
     from qa.report.terminal import finding_lines
 
-    for line in finding_lines(report):
-        typer.echo(line, err=to_stderr)
+    lines = finding_lines(report)
+    if lines:  # one write, not one per line: a file of 100,000 findings
+        typer.echo("\n".join(lines), err=to_stderr)
 
 
 def _print_summary(report: Report, written: str, *, to_stderr: bool) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from markdown_it import MarkdownIt, helpers
 from markdown_it import __version__ as _MARKDOWN_IT_VERSION
-from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, unescapeAll
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim, unescapeAll
 from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.parser_inline import RuleFuncInlineType
 from markdown_it.rules_block import StateBlock
@@ -657,6 +657,56 @@ def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
     return guarded
 
 
+_BLOCK_RULES = [
+    "table",
+    "code",
+    "fence",
+    "blockquote",
+    "hr",
+    "list",
+    "reference",
+    "component_block",
+    "unterminated_comment",
+    "html_block",
+    "heading",
+    "lheading",
+    "paragraph",
+]
+"""The block rules of _Parser, in order, that `_one_line_paragraph` was written against."""
+_NOT_PARAGRAPH_STARTS = frozenset("".join(_BLOCK_RULE_CHARS.values()) + "<{")
+"""The characters a line must start with for a rule before `paragraph` to read it, when the
+line after it is blank: the guarded rules' (_BLOCK_RULE_CHARS), and MDX components' and
+HTML's (`<`, `{`)."""
+
+
+def _one_line_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A block rule tried before all others: a line with a blank line (or the end) after it,
+    that no other rule reads, is the paragraph markdown-it's `paragraph` rule makes of it, the
+    same tokens and the same state after. Most blocks of a document are such a paragraph, and
+    markdown-it tries twelve rules on each before `paragraph` takes it.
+
+    The rules before `paragraph` all fail there: `code` on a line indented less than 4,
+    `table` and `lheading` for want of a second line, the others for want of their first
+    character. `lheading` sets `state.parentType` to "paragraph" as it fails, and
+    `paragraph` puts back what it found: this rule leaves it so too."""
+    next_line = start_line + 1
+    if silent or (next_line < state.lineMax and not state.isEmpty(next_line)) or state.is_code_block(start_line):
+        return False
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[pos : pos + 1] in _NOT_PARAGRAPH_STARTS:
+        return False
+    state.line = next_line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start_line, next_line]
+    token = state.push("inline", "", 0)
+    token.content = mdTrim(state.getLines(start_line, next_line, state.blkIndent, False))
+    token.map = [start_line, next_line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    state.parentType = "paragraph"
+    return True
+
+
 # MDX pages (the Hugging Face docs and course) put JSX components and Svelte block tags on lines
 # of their own: `<Tip>`, `</Tip>`, `<Youtube id="…"/>`, `<CourseFloatingBanner chapter={1}` …
 # `/>` over several lines, `{#if fw === 'pt'}`, `{:else}`, `{/if}`. They are structure, not
@@ -828,6 +878,8 @@ class _Parser(MarkdownIt):
         block = {rule.name: rule for rule in self.block.ruler.__rules__}
         for name, chars in _BLOCK_RULE_CHARS.items():
             self.block.ruler.at(name, _first_char_guard(block[name].fn, chars), {"alt": block[name].alt})
+        if self.block.ruler.get_active_rules() == _BLOCK_RULES:
+            self.block.ruler.before("table", "one_line_paragraph", _one_line_paragraph)
 
     def normalizeLink(self, url: str) -> str:
         # markdown-it parses, punycodes and percent-encodes every link target: a tenth of the

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
+from qa.gcpause import collector_paused
 from qa.model import Report
 
 
@@ -23,7 +24,11 @@ class Format:
     """How a stdout that cannot encode it escapes it: "text", "json" or "markup" (qa/cli/process.py)."""
 
     def render(self, report: Report) -> str:
-        return renderer(self.module)(report)
+        # A report of 100,000 pairs is a dict, row or line per pair and finding, built while
+        # the blocks, pairs and findings are all alive: the collector would walk them all
+        # again and again for cycles that are not there (qa.gcpause).
+        with collector_paused():
+            return renderer(self.module)(report)
 
 
 def renderer(module: str) -> Callable[[Report], str]:

@@ -110,5 +110,7 @@ def display_path(path: str, cwd: Path | None = None) -> str:
 
 def relative_paths(text: str, cwd: Path | None = None) -> str:
     """`text` (a finding's message) with absolute paths under the working folder made relative."""
-    prefix = str(cwd or Path.cwd()).rstrip(os.sep) + os.sep
+    # os.getcwd(), not Path.cwd(): the same text without a Path made and parsed, and this runs
+    # once per finding of a report (100,000 of them in a long document).
+    prefix = (str(cwd) if cwd is not None else os.getcwd()).rstrip(os.sep) + os.sep
     return text if prefix == os.sep else text.replace(prefix, "")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qa.model import Alignment, Finding, Fix, Pair, PairScore, ReferenceScore, Report, Severity
+from qa.report.indented import dumps_indented
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "schema/report-v1.schema.json"
@@ -52,7 +53,7 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    return dumps_indented(to_dict(report)) + "\n"
 
 
 def pairs_to_json(alignment: Alignment, scores: Sequence[PairScore]) -> str:
@@ -64,7 +65,7 @@ def pairs_to_json(alignment: Alignment, scores: Sequence[PairScore]) -> str:
         "target": alignment.target.path,
         "pairs": [_pair(pair, drift.get(pair.id)) for pair in alignment.pairs],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps_indented(data) + "\n"
 
 
 def _pair(pair: Pair, drift: float | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import pytest
 from qa.errors import QaInputError
 from qa.glossary import suggest
 from qa.glossary.lint import lint_sources
-from qa.glossary.load import term_key
+from qa.glossary.load import WrongRendering, term_key
+from qa.glossary.match import outermost
 from qa.glossary.suggest import Candidate, english_terms, mine, pair_paths, to_csv
 from tests.conftest import doc
 
@@ -191,3 +192,48 @@ def test_found_renderings_keep_formula_quoting():
     text, _ = to_csv([Candidate("Zorblax", 2, 0, (("=2", 2),), (seen,))])
     row = text.splitlines()[1]
     assert row.startswith("Zorblax,'=2,'=1+1,,,,true,")
+
+
+def test_the_matches_of_all_pairs_found_at_once_are_those_of_each_segment(glossary):
+    texts = [
+        ("CLIP and a Vision Transformer, `GAN` code.", "CLIP 和视觉变压器，剪辑，`GAN` 代码。"),
+        ("Nothing here.", "这里没有。"),
+        ("```\nTransformer\n```\n\nThe Transformers and GANs.", "```\nTransformer\n```\n\n变压器和生成对抗网络。"),
+        ("", "变形金刚\n\n- 剪辑"),
+    ]
+    pairs = [segments(english, chinese) for english, chinese in texts]
+    english = suggest._english_entries([side for side, _ in pairs], glossary)
+    chinese = suggest._target_matches([side for _, side in pairs], glossary)
+    for (english_side, chinese_side), entries, (accepted, wrong) in zip(pairs, english, chinese, strict=True):
+        assert entries == {
+            m.key
+            for s in english_side
+            for m in outermost(glossary.english_matcher.find(s.raw, s.protected, nested=True))
+        }
+        assert accepted == {
+            m.key for s in chinese_side for m in glossary.accepted_matcher.find(s.raw, s.protected, nested=True)
+        }
+        assert wrong == {
+            m.key.entry
+            for s in chinese_side
+            for m in glossary.wrong_matcher.find(s.raw, s.protected, nested=True)
+            if isinstance(m.key, WrongRendering)
+        }
+    assert any(english) and any(accepted for accepted, _ in chinese) and any(wrong for _, wrong in chinese)
+
+
+def test_jieba_reads_only_chinese_sides_with_han_characters(monkeypatch):
+    import jieba
+
+    read = []
+    cut = jieba.lcut
+
+    def spy(text, *args, **kwargs):
+        read.append(text)
+        return cut(text, *args, **kwargs)
+
+    monkeypatch.setattr(jieba, "lcut", spy)
+    pairs = [segments("Use PyTorch 2.", "Use PyTorch 2.")] * 2 + [segments("PyTorch is popular.", "PyTorch 很流行。")]
+    found = {c.term: c for c in mine(pairs, None, min_count=2)}
+    assert read == ["PyTorch 很流行。"]
+    assert (found["PyTorch"].pairs, found["PyTorch"].kept, found["PyTorch"].renderings) == (3, 3, ())

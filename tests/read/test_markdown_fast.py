@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt, helpers
 from markdown_it.helpers.parse_link_destination import parseLinkDestination
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import normalize
 
 import qa.read.markdown
@@ -248,6 +249,67 @@ def test_the_fast_paths_are_taken_on_the_markdown_it_they_fit_only():
     assert fits == markdown_it.__version__.startswith("4.")
     assert (_PARSER.block.ruler.getRules("") != STOCK.block.ruler.getRules("")) == fits
     assert (_PARSER.helpers is not helpers) == fits
+
+
+# Lines for the one-line paragraph rule: some start a block of another kind, some end with a
+# blank line after them, in quotes and lists, indented or not.
+LINE_STARTS = ["", "  ", "    ", "\t", "> ", "- ", "  - ", "1. ", "2) ", "> - ", "   "]
+LINE_BODIES = ["a", "Para 1.", "中文。", "#", "# a", "<b>a</b>", "<!-- a", "{#if a}", "[a]: /u", "[a]", "="]
+LINE_BODIES += ["---", "***", "| a |", "|---|", "```", "~~~", "*a*", "+ a", "_ _ _", "a  ", "\\", "&amp;", ""]
+LINES = st.lists(st.tuples(st.sampled_from(LINE_STARTS), st.sampled_from(LINE_BODIES), st.booleans()), max_size=20)
+
+
+def _lines(lines):
+    return "".join(start + body + "\n" + ("\n" if blank else "") for start, body, blank in lines)
+
+
+@settings(max_examples=600, deadline=None)
+@given(LINES.map(_lines))
+def test_one_line_paragraphs_are_those_of_markdown_it(text):
+    assert _PARSER.parse(text) == STOCK.parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a",
+        "a\n",
+        "a\n\n\n",
+        "a\n\n2. b\n",  # after a paragraph a list starts with 1 only when it interrupts one
+        "a\n\n- \n",
+        "> a\n\nb",
+        "> a\nb\n\nc",
+        "- a\n\n  b\n\n c",
+        "    a\n\nb",
+        "a\n    b\n\nc",
+        "[a]\n\n[a]: /u",
+        "<b>x</b>\n\ny",
+        "{x}\n\ny",
+        "a\n=\n",
+        "a\n\n=\n",
+        "| a |\n\nb",
+        "| a |\n|---|\n\nb",
+        "1. a\n\n   b\n\n2. c",
+    ],
+)
+def test_one_line_paragraphs_around_other_blocks_are_those_of_markdown_it(text):
+    assert _PARSER.parse(text) == STOCK.parse(text)
+
+
+@pytest.mark.parametrize("text", ["a\n", "a\n\nb\n", "> a\n", "- a\n\n  b\n", "a\nb\n", "# a\n"])
+def test_one_line_paragraphs_leave_the_block_state_as_markdown_it_does(text):
+    # `lheading` leaves `parentType` at "paragraph" as it fails, and `paragraph` keeps it.
+    def state_after(md):
+        state = StateBlock(text, md, {}, [])
+        md.block.tokenize(state, state.line, state.lineMax)
+        return state.parentType, state.line, state.level, state.tokens
+
+    assert state_after(_PARSER) == state_after(STOCK)
+
+
+def test_the_one_line_paragraph_rule_comes_first_where_the_fast_paths_fit():
+    rules = _PARSER.block.ruler.get_active_rules()
+    assert (rules[0] == "one_line_paragraph") == _fast_paths_fit(MarkdownIt("commonmark").enable("table"))
 
 
 @pytest.mark.skipif(not DOCUMENTS, reason="no documents")
