@@ -147,11 +147,17 @@ def align(
 ) -> Alignment:
     """Pair every source and target segment exactly once, in order (the garbage collector
     paused meanwhile, qa.gcpause: anchors per block and a pair per step, no cycles)."""
+    # Each block's anchors once: the DP's units and the pass over unpaired blocks read them.
+    source_anchors = tuple(map(_anchors, source.segments))
+    target_anchors = tuple(map(_anchors, target.segments))
     src, tgt = _numbered_anchors(
-        _block_units(source.segments, source_vectors), _block_units(target.segments, target_vectors)
+        _block_units(source.segments, source_anchors, source_vectors),
+        _block_units(target.segments, target_anchors, target_vectors),
     )
     band = _search_band(src, tgt)
-    steps = _absorb_orphans(_dp(src, tgt, band), source.segments, target.segments)
+    steps = _absorb_orphans(
+        _dp(src, tgt, band), _Side(source.segments, source_anchors), _Side(target.segments, target_anchors)
+    )
     pairs = tuple(
         Pair(
             id=k,
@@ -167,8 +173,10 @@ def align(
 # ---------------------------------------------------------------- features
 
 
-def _block_units(segments: Sequence[Segment], vectors: np.ndarray | None) -> _Units:
-    anchors = _filter_common(tuple(_anchors(s) for s in segments))
+def _block_units(
+    segments: Sequence[Segment], all_anchors: tuple[frozenset[str], ...], vectors: np.ndarray | None
+) -> _Units:
+    anchors = _filter_common(all_anchors)
     kinds = np.array([_kind_code(s) for s in segments], dtype=np.int64)
     lengths = np.array([len(s.text) for s in segments], dtype=np.float64)
     if vectors is None or not len(segments):
@@ -635,12 +643,16 @@ def _band_similarities(src: _Units, tgt: _Units, band: _Band) -> np.ndarray:
 
 def _step_costs(step_sims: np.ndarray) -> np.ndarray:
     """(3, cells) cost of each step type of `_SCORED` ending in each band cell; inf where impossible."""
+    # In place, no temporaries: a band of a long document is millions of cells, and each
+    # array as large costs its pages again (the same operations, so the same costs).
     costs = np.empty_like(step_sims)
     np.subtract(1.0, step_sims[_SCORED_ROW[_ONE_ONE]], out=costs[_SCORED_ROW[_ONE_ONE]])
     for move in (_TWO_ONE, _ONE_TWO):
-        row = _SCORED_ROW[move]
-        costs[row] = (1.0 - step_sims[row]) * MERGE_WEIGHT + MERGE_PENALTY
-    costs[np.isnan(costs)] = np.inf
+        row = costs[_SCORED_ROW[move]]
+        np.subtract(1.0, step_sims[_SCORED_ROW[move]], out=row)
+        np.multiply(row, MERGE_WEIGHT, out=row)
+        np.add(row, MERGE_PENALTY, out=row)
+    np.copyto(costs, np.inf, where=np.isnan(costs))
     return costs
 
 
@@ -692,7 +704,15 @@ HIDDEN_PROSE_SD = 3.0
 prose of an HTML block on the other side and still be its translation."""
 
 
-def _absorb_orphans(steps: list[_Step], source: Sequence[Segment], target: Sequence[Segment]) -> list[_Step]:
+@dataclass(frozen=True)
+class _Side:
+    """One document's blocks and the anchors of each (`_anchors`, before `_filter_common`)."""
+
+    segments: Sequence[Segment]
+    anchors: tuple[frozenset[str], ...]
+
+
+def _absorb_orphans(steps: list[_Step], source: _Side, target: _Side) -> list[_Step]:
     """Each 1-0 or 0-1 step joined to the neighbouring step whose other side holds its block."""
     if all(i0 != i1 and j0 != j1 for i0, i1, j0, j1, _ in steps):
         return steps  # nothing unpaired: most documents
@@ -720,7 +740,7 @@ def _absorb_orphans(steps: list[_Step], source: Sequence[Segment], target: Seque
     return done
 
 
-def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequence[Segment]) -> bool:
+def _takes(pair: _Step, orphan: _Step, source: _Side, target: _Side) -> bool:
     """Whether the paired step `pair` holds the block of the unpaired step `orphan` on its other side."""
     i0, i1, j0, j1, _ = pair
     if i0 == i1 or j0 == j1:
@@ -729,15 +749,20 @@ def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequen
     shape = (i1 - i0 + english, j1 - j0 + (not english))
     if shape not in _SHAPES:
         return False
-    block = source[orphan[0]] if english else target[orphan[2]]
-    own, other = (source[i0:i1], target[j0:j1]) if english else (target[j0:j1], source[i0:i1])
-    other_anchors = frozenset().union(*map(_anchors, other))
-    evidence = {a for a in _anchors(block) if a.startswith(_EVIDENCE)}
-    if evidence and evidence <= other_anchors - frozenset().union(*map(_anchors, own)):
+    (mine, at, own_range), (theirs, other_range) = (
+        ((source, orphan[0], slice(i0, i1)), (target, slice(j0, j1)))
+        if english
+        else ((target, orphan[2], slice(j0, j1)), (source, slice(i0, i1)))
+    )
+    block, own, other = mine.segments[at], mine.segments[own_range], theirs.segments[other_range]
+    own_anchors = mine.anchors[own_range]
+    other_anchors = frozenset().union(*theirs.anchors[other_range])
+    evidence = {a for a in mine.anchors[at] if a.startswith(_EVIDENCE)}
+    if evidence and evidence <= other_anchors - frozenset().union(*own_anchors):
         return True
     if block.kind not in _PROSE_KINDS or not block.text.strip():
         return False
-    if _split_around_anchors(own, other, other_anchors):
+    if _split_around_anchors(own_anchors, other, other_anchors):
         # The other block was split at its images or links: the piece of prose next to the
         # pair is part of it when the lengths then agree clearly better. (A little better
         # says nothing: a short paragraph dropped next to a long one changes the ratio little.)
@@ -753,12 +778,17 @@ def _takes(pair: _Step, orphan: _Step, source: Sequence[Segment], target: Sequen
     return abs(_length_deviation(len(block.text), len(hidden), english)) <= HIDDEN_PROSE_SD
 
 
-def _split_around_anchors(own: Sequence[Segment], other: Sequence[Segment], other_anchors: frozenset[str]) -> bool:
-    """Whether `other` is one prose block and a block of `own` is a piece of it: images, links
-    or code the other block holds in its text, set apart."""
+def _split_around_anchors(
+    own_anchors: Sequence[frozenset[str]], other: Sequence[Segment], other_anchors: frozenset[str]
+) -> bool:
+    """Whether `other` is one prose block and a block of the own side (whose blocks' anchors
+    are `own_anchors`) is a piece of it: images, links or code the other block holds in its
+    text, set apart."""
     if len(other) != 1 or other[0].kind not in _PROSE_KINDS:
         return False
-    return any((found := {a for a in _anchors(s) if a.startswith(_EVIDENCE)}) and found <= other_anchors for s in own)
+    return any(
+        (found := {a for a in anchors if a.startswith(_EVIDENCE)}) and found <= other_anchors for anchors in own_anchors
+    )
 
 
 def _length_deviation(own_length: int, other_length: int, english: bool) -> float:

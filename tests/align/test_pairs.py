@@ -152,14 +152,14 @@ def _best_path_in_one_matrix(step_sims, band):
 
 
 def test_the_dp_keeps_three_rows_and_finds_what_one_matrix_did():
-    from qa.align.pairs import _Band, _band_similarities, _best_path, _block_units
+    from qa.align.pairs import _Band, _band_similarities, _best_path
 
     rng = np.random.default_rng(22)
     words = ["CLIP", "GAN", "模型", "论文", "2021", "Transformer", "[a](https://x.org)", "`code`"]
     for _ in range(40):
         blocks = lambda k: "\n\n".join(" ".join(rng.choice(words, 3)) for _ in range(k))  # noqa: E731
         source, target = doc(blocks(int(rng.integers(1, 30)))), doc(blocks(int(rng.integers(1, 30))))
-        src, tgt = _block_units(source.segments, None), _block_units(target.segments, None)
+        src, tgt = _units(source), _units(target)
         n, m = len(src), len(tgt)
         # A band that is connected but uneven: rows of a few cells, one as wide as the grid.
         lo, hi = np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
@@ -185,11 +185,11 @@ def test_past_the_coarse_grid_every_block_is_still_paired_once_and_in_order():
 def test_the_band_grows_linearly_with_the_document():
     # Its cells are the DP's work. With groups of n / COARSE_SIDE blocks and a band a few
     # groups wide, 4 times the blocks made 16 times the cells; refined down to MAX_GROUP, 4.
-    from qa.align.pairs import _block_units, _search_band
+    from qa.align.pairs import _search_band
 
     def cells(blocks: int) -> int:
         source, target = doc("Para 1.\n\n" * blocks), doc("段落 1。\n\n" * (blocks * 3 // 4))
-        band = _search_band(_block_units(source.segments, None), _block_units(target.segments, None))
+        band = _search_band(_units(source), _units(target))
         return int((band.hi - band.lo + 1).sum())
 
     assert cells(10_000) < 6 * cells(2_500)
@@ -267,3 +267,10 @@ def test_a_dropped_image_or_paragraph_stays_unpaired():
     english = "<Tip>\nKeep the notebook open while training.\n</Tip>\n\nThe end.\n"
     chinese = "<Tip>\n训练时保持笔记本打开。\n</Tip>\n\n这是译者加的说明，英文里没有。\n\n结束。\n"
     assert (PairType.ZERO_ONE, None, (5, 5)) in shapes(english, chinese)
+
+
+def _units(document):
+    """The DP's units of a document without vectors, as `align` makes them."""
+    from qa.align.pairs import _anchors, _block_units
+
+    return _block_units(document.segments, tuple(map(_anchors, document.segments)), None)
