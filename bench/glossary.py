@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.align.pairs import align
 from qa.glossary.candidates import NameEntry, generate
 from qa.glossary.load import Glossary, load_glossaries, plain, term_key
 from qa.glossary.schema import COLUMNS
@@ -44,7 +45,7 @@ from qa.model import Finding, Severity
 from qa.pipeline import CheckOptions, run_check
 from qa.read.io import read_text
 from qa.read.markdown import parse_document
-from qa.rules.glossary import FORBIDDEN_TERM, MISSING_TERM, check_document
+from qa.rules.glossary import FORBIDDEN_TERM, MISSING_TERM, check_alignment, check_document, rendering_of
 from qa.rules.selection import RuleSelection
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,6 +165,62 @@ def _scored(finding: Finding) -> bool:
     """With the English: a wrong rendering, or a missing term placed on the span that renders
     it (one at the block start with an empty range names no place to judge)."""
     return finding.rule in WRONG_RULES or (finding.rule == MISSING_TERM.id and bool(finding.text))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Term alignment against the wrong renderings forbidden-term finds with the English."""
+
+    exact: int
+    overlapping: int
+    elsewhere: list[str]
+    """`file:line term: found → expected` of spans placed on other text."""
+    unplaced: list[str]
+    total: int
+
+
+def term_alignment(glossary: Glossary, shared: Path) -> Placement:
+    """Where term alignment (qa.rules.glossary.rendering_of, what missing-term places) puts
+    each term whose wrong rendering forbidden-term finds with the English, as if the glossary
+    did not list that rendering: on the same span (exact), on part of it or more (overlapping),
+    on other text, or nowhere. On real MT (the seed with our English) and examples/issue13."""
+    pairs = [
+        (shared / "seeds" / "issue13.zh.md", REPO / "bench" / "data" / "seed13.en.md"),
+        (REPO / "examples" / "issue13.zh.md", REPO / "examples" / "issue13.en.md"),
+    ]
+    exact = overlapping = total = 0
+    elsewhere: list[str] = []
+    unplaced: list[str] = []
+    for target_path, source_path in pairs:
+        source = parse_document(str(source_path), read_text(source_path))
+        target = parse_document(str(target_path), read_text(target_path))
+        alignment = align(source, target)
+        by_id = {pair.id: pair for pair in alignment.pairs}
+        # missing-term places one span per term and pair: it is right when it is one of the
+        # term's wrong renderings in the pair.
+        wrong: dict[tuple[int, int], list[Finding]] = {}
+        for finding in check_alignment(alignment, glossary, missing_terms=False):
+            index = glossary.by_key.get(term_key(finding.term or ""))
+            if finding.rule == FORBIDDEN_TERM.id and finding.pair is not None and index is not None:
+                wrong.setdefault((finding.pair, index), []).append(finding)
+        for (pair_id, index), found in wrong.items():
+            pair, entry = by_id[pair_id], glossary.entries[index]
+            total += 1
+            located = rendering_of(entry, pair, " ".join(segment.text for segment in pair.source), glossary)
+            where = f"{target_path.name}:{found[0].line} {entry.term}"
+            expected = " / ".join(f.text for f in found)
+            if located is None:
+                unplaced.append(f"{where}: – → {expected}")
+                continue
+            start, end = located.segment.position(located.start), located.segment.position(located.end)
+            spans = [((f.line, f.column), (f.end_line, f.end_column)) for f in found]
+            if (start, end) in spans:
+                exact += 1
+            elif any(start < span_end and span_start < end for span_start, span_end in spans):
+                overlapping += 1
+            else:
+                elsewhere.append(f"{where}: {located.text} → {expected}")
+    return Placement(exact, overlapping, elsewhere, unplaced, total)
 
 
 def generator_recall(glossary: Glossary) -> tuple[int, int, list[str]]:
@@ -344,6 +401,7 @@ def main() -> None:
     missing = [x for found in findings.values() for x in found if x.rule == MISSING_TERM.id]
     unjudged = sum(result.unjudged for _, _, result in rows)
     regenerated, listed, found = generator_recall(glossary)
+    placement = term_alignment(glossary, args.shared)
 
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = Path(tmp) / "synthetic-5000.csv"
@@ -371,6 +429,12 @@ def main() -> None:
         f"generated candidates: {len(glossary.generated)}; of the {listed} wrong renderings listed by hand "
         f"for names kept in English, the generator finds {regenerated} without them ({regenerated / listed:.2f})"
     )
+    print(
+        f"term alignment (what missing-term places), on the {placement.total} terms of a pair whose wrong rendering "
+        f"forbidden-term finds with the English (seed, examples/issue13), as if unlisted: same span {placement.exact}, "
+        f"overlapping {placement.overlapping}, other text {len(placement.elsewhere)}, "
+        f"not placed {len(placement.unplaced)}"
+    )
     print()
     print(f"| speed ({SYNTHETIC_ENTRIES:,}-entry synthetic glossary) | measured | target |")
     print("|---|---|---|")
@@ -386,6 +450,10 @@ def main() -> None:
         print()
         print("\n".join(listing))
         print("generated as listed by hand: " + ", ".join(found))
+        print("term alignment, placed on other text (found → expected):")
+        print("\n".join(f"  {line}" for line in placement.elsewhere))
+        print("term alignment, not placed:")
+        print("\n".join(f"  {line}" for line in placement.unplaced))
 
 
 if __name__ == "__main__":

@@ -761,16 +761,37 @@ def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path:
             if index in present:
                 continue
             entry = glossary.entries[index]
-            avoid = [*taken, *_exception_places(entry, pair.target)]
-            located = locate(entry.term, pair.target, _place(english, entry.english_forms), avoid)
-            if located is not None and located.how == "sound" and not entry.keep_english:
-                located = None  # a concept (stem, epoch) is translated, not transliterated
-            if located is not None and located.score < _PLACED_SCORE:
-                located = None
+            located = rendering_of(entry, pair, english, glossary, taken)
             findings.append(_missing_finding(pair, entry, located, path))
             if located is not None:
                 taken.append((located.segment, located.start, located.end))
     return findings
+
+
+def rendering_of(
+    entry: Entry, pair: Pair, english: str, glossary: Glossary, taken: Sequence[tuple[Segment, int, int]] = ()
+) -> Located | None:
+    """The span of the pair's Chinese that renders the entry's term (qa.glossary.terms.locate),
+    as missing-term places it: never on an exception, on another entry's approved rendering
+    (注意力 is attention, not the self-attention the MT wrote 自我关注 for) or a span in
+    `taken` (other terms'), by sound only for a name kept in English (a concept, stem or
+    epoch, is translated, not transliterated), and only when it renders at least
+    `_PLACED_SCORE` of the term. `english`: the pair's English text."""
+    avoid = [*taken, *_exception_places(entry, pair.target), *_approved_places(glossary, entry, pair.target)]
+    located = locate(entry.term, pair.target, _place(english, entry.english_forms), avoid)
+    if located is None or (located.how == "sound" and not entry.keep_english) or located.score < _PLACED_SCORE:
+        return None
+    return located
+
+
+def _approved_places(glossary: Glossary, entry: Entry, target: Sequence[Segment]) -> list[tuple[Segment, int, int]]:
+    """Where approved renderings of the glossary's other entries stand in the Chinese."""
+    return [
+        (segment, match.start, match.end)
+        for segment in target
+        for match in glossary.accepted_matcher.find(segment.raw, segment.protected, nested=True)
+        if glossary.entries[match.key] is not entry
+    ]
 
 
 def _exception_places(entry: Entry, target: Sequence[Segment]) -> list[tuple[Segment, int, int]]:

@@ -405,3 +405,9 @@ def test_missing_term_is_not_placed_on_an_ordinary_word_from_exceptions(glossary
     # Outside the exception the same characters are the wrong rendering they always were.
     found = findings_for("Drones inspect a Transformer.\n", "无人机巡检变压器。\n", glossary)
     assert [(f.rule, f.text) for f in found] == [(FORBIDDEN_TERM.id, "变压器")]
+
+
+def test_missing_term_is_not_placed_on_another_terms_approved_rendering(glossary):
+    # 注意力 renders "attention" as approved; the self-attention the MT wrote is 自身关注.
+    found = findings_for("Attention and self-attention layers.\n", "注意力层和自身关注层。\n", glossary)
+    assert [(f.text, f.term) for f in found if f.rule == MISSING_TERM.id] == [("关注", "self-attention")]
