@@ -493,7 +493,9 @@ def open_words(folder: Path | None = None) -> Words | None:
     dict.txt the first time (about a second) and named by that file's size and time, so an
     upgraded jieba gets a new one. A file under that name that is not this user's own is
     never read: the copy is built again in a private folder for this run (qa.tempcache)."""
+    import atexit
     import importlib.util
+    import shutil
     import tempfile
 
     spec = importlib.util.find_spec("jieba")
@@ -506,7 +508,9 @@ def open_words(folder: Path | None = None) -> Words | None:
         if not path.exists():
             _build_words(source, path)
         elif not is_private(path):
-            path = Path(tempfile.mkdtemp(prefix="qa-")) / path.name
+            folder = tempfile.mkdtemp(prefix="qa-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)  # 6 MB a run otherwise
+            path = Path(folder) / path.name
             _build_words(source, path)
         return Words(sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False))
     except (OSError, sqlite3.Error, ValueError):

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from qa.glossary.match import PhraseMatcher, outermost
@@ -393,3 +395,18 @@ def test_a_dictionary_copy_others_may_write_is_not_read(tmp_path):
     words = open_words(tmp_path)
     assert words is not None and words.cut("我们微调整个模型")[0] == ["我们", "微调", "整个", "模型"]
     assert planted.read_bytes() == b"not a dictionary"
+
+
+def test_the_private_copy_made_past_a_planted_file_is_removed_at_exit(tmp_path):
+    import subprocess
+    import sys
+
+    from qa.glossary.match import open_words
+
+    assert open_words(tmp_path) is not None
+    planted = next(tmp_path.glob("qa-jieba-words-*.sqlite"))
+    planted.chmod(0o666)
+    script = "from qa.glossary.match import open_words; assert open_words() is not None"
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script], env=environment, check=True, timeout=120)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [planted.name]
