@@ -45,7 +45,14 @@ from qa.model import Finding, Severity
 from qa.pipeline import CheckOptions, run_check
 from qa.read.io import read_text
 from qa.read.markdown import parse_document
-from qa.rules.glossary import FORBIDDEN_TERM, MISSING_TERM, check_alignment, check_document, rendering_of
+from qa.rules.glossary import (
+    FORBIDDEN_TERM,
+    MISSING_TERM,
+    approved_matches,
+    check_alignment,
+    check_document,
+    rendering_of,
+)
 from qa.rules.selection import RuleSelection
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,7 +213,7 @@ def term_alignment(glossary: Glossary, shared: Path) -> Placement:
         for (pair_id, index), found in wrong.items():
             pair, entry = by_id[pair_id], glossary.entries[index]
             total += 1
-            located = rendering_of(entry, pair, " ".join(segment.text for segment in pair.source), glossary)
+            located = rendering_of(index, pair, glossary, approved_matches(glossary, pair.target))
             where = f"{target_path.name}:{found[0].line} {entry.term}"
             expected = " / ".join(f.text for f in found)
             if located is None:

@@ -422,6 +422,11 @@ def stands_as_word(text: str, start: int, end: int, approved: Collection[str] = 
     return text[start : left + bounds[last]] not in approved
 
 
+HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+"""A run of Han characters (CJK unified ideographs, extension A, compatibility ideographs),
+the characters `_is_han` tells."""
+
+
 def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 

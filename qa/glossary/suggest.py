@@ -35,7 +35,7 @@ from qa.errors import QaInputError
 from qa.gcpause import collector_paused
 from qa.glossary.candidates import _COMMON_WORD
 from qa.glossary.load import Entry, Glossary, WrongRendering, plain, term_key
-from qa.glossary.match import Match, Occurrences, PhraseMatcher, open_words, outermost
+from qa.glossary.match import HAN_RUN, Match, Occurrences, PhraseMatcher, open_words, outermost
 from qa.glossary.schema import COLUMNS
 from qa.glossary.table import spreadsheet_safe
 from qa.model import Document, Segment
@@ -90,7 +90,6 @@ _STOP = frozenset(
 )
 _CAPITALISED = re.compile(r"(?<![\w-])[A-Z][a-z]+[0-9]*(?![\w-])")
 _SENTENCE_START = ".!?:;#*>|([\"'“‘•–—"
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _MAX_TOKENS = 3
 _MIN_DICE = 0.25
 
@@ -218,7 +217,7 @@ def mine(
         # Only runs of Han tokens are kept: a Chinese side without a Han character (code, a
         # list left in English) has none, and jieba, whose dictionary takes half a second to
         # load, need not read it.
-        sequences_of.append(_sequences(jieba.lcut(chinese_text)) if _HAN.search(chinese_text) else set())
+        sequences_of.append(_sequences(jieba.lcut(chinese_text)) if HAN_RUN.search(chinese_text) else set())
         terms = english_terms(english_text)
         in_chinese = kept_in(terms, term_key(chinese_text)) if terms else set()
         for term in terms:
@@ -453,7 +452,7 @@ def _sequences(tokens: list[str]) -> set[str]:
     for start in range(len(tokens)):
         text = ""
         for token in tokens[start : start + _MAX_TOKENS]:
-            if not _HAN.fullmatch(token):
+            if not HAN_RUN.fullmatch(token):
                 break
             text += token
             if len(text) >= 2:

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from qa.glossary.candidates import _CAMEL_PART, _lemmas, _reverse_cedict
-from qa.glossary.match import stands_as_word
+from qa.glossary.match import HAN_RUN, stands_as_word
 from qa.model import Segment, Span
 
-_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _SOUND_SIMILARITY = 0.6
 _MAX_SOUND_CHARS = 6
 _MIN_WORD_CHARS = 3
@@ -79,7 +78,7 @@ def locate(
     total = sum(len(s.raw) for s in target) or 1
     offset = 0
     for segment in target:
-        for run in _HAN_RUN.finditer(segment.raw):
+        for run in HAN_RUN.finditer(segment.raw):
             if _overlaps(run.start(), run.end(), segment.protected):
                 continue
             for found in (*_by_words(segment, run, words), *_by_sound(segment, run, term)):

@@ -203,7 +203,7 @@ class _PairMatches:
 
 
 def _missing_terms(matches: _PairMatches, glossary: Glossary, path: str) -> list[Finding]:
-    absent: list[tuple[Pair, list[int]]] = []
+    absent: list[tuple[Pair, list[int], Sequence[Sequence[Match[int]]]]] = []
     for pair, terms, uses, approved in zip(
         matches.pairs, matches.english, matches.wrong, matches.accepted, strict=True
     ):
@@ -213,7 +213,7 @@ def _missing_terms(matches: _PairMatches, glossary: Glossary, path: str) -> list
         # "Vision Transformer" expects its own rendering, not also one for "Transformer".
         lacking = _absent(terms.outermost - wrong_found, approved, glossary)
         if lacking:
-            absent.append((pair, lacking))
+            absent.append((pair, lacking, approved))
     return _missing(absent, glossary, path) + _unknown_names(matches.pairs, glossary, path)
 
 
@@ -746,52 +746,61 @@ def _absent(expected: frozenset[int], accepted: Sequence[Sequence[Match[int]]], 
     return [i for i in sorted(expected - present) if glossary.entries[i].report_missing]
 
 
-def _missing(absent: Sequence[tuple[Pair, list[int]]], glossary: Glossary, path: str) -> list[Finding]:
+def _missing(
+    absent: Sequence[tuple[Pair, list[int], Sequence[Sequence[Match[int]]]]], glossary: Glossary, path: str
+) -> list[Finding]:
     """missing-term for each pair's absent entries that the Chinese does not keep in English
     either (in any form, in code spans too): looked for only in these few pairs, in one scan.
     Each is placed on the Chinese span that renders the term (qa.glossary.terms), with a fix
     to the approved rendering; at the block start with an empty range when none is found."""
-    kept = _each(glossary.kept_matcher, [pair.target for pair, _ in absent], nested=True, protected=_outside_code)
+    kept = _each(glossary.kept_matcher, [pair.target for pair, _, _ in absent], nested=True, protected=_outside_code)
     findings = []
-    for (pair, entries), matches in zip(absent, kept, strict=True):
+    for (pair, entries, approved), matches in zip(absent, kept, strict=True):
         present = {match.key for segment in matches for match in segment}
-        english = " ".join(segment.text for segment in pair.source)
         taken: list[tuple[Segment, int, int]] = []
         for index in entries:
             if index in present:
                 continue
-            entry = glossary.entries[index]
-            located = rendering_of(entry, pair, english, glossary, taken)
-            findings.append(_missing_finding(pair, entry, located, path))
+            located = rendering_of(index, pair, glossary, approved, taken)
+            findings.append(_missing_finding(pair, glossary.entries[index], located, path))
             if located is not None:
                 taken.append((located.segment, located.start, located.end))
     return findings
 
 
 def rendering_of(
-    entry: Entry, pair: Pair, english: str, glossary: Glossary, taken: Sequence[tuple[Segment, int, int]] = ()
+    index: int,
+    pair: Pair,
+    glossary: Glossary,
+    approved: Sequence[Sequence[Match[int]]],
+    taken: Sequence[tuple[Segment, int, int]] = (),
 ) -> Located | None:
-    """The span of the pair's Chinese that renders the entry's term (qa.glossary.terms.locate),
-    as missing-term places it: never on an exception, on another entry's approved rendering
-    (注意力 is attention, not the self-attention the MT wrote 自我关注 for) or a span in
-    `taken` (other terms'), by sound only for a name kept in English (a concept, stem or
-    epoch, is translated, not transliterated), and only when it renders at least
-    `_PLACED_SCORE` of the term. `english`: the pair's English text."""
-    avoid = [*taken, *_exception_places(entry, pair.target), *_approved_places(glossary, entry, pair.target)]
+    """The span of the pair's Chinese that renders entry `index`'s term
+    (qa.glossary.terms.locate), as missing-term places it: never on an exception, on another
+    entry's approved rendering (注意力 is attention, not the self-attention the MT wrote 自我关注
+    for) or a span in `taken` (other terms'), by sound only for a name kept in English (a
+    concept, stem or epoch, is translated, not transliterated), and only when it renders at
+    least `_PLACED_SCORE` of the term. `approved`: the approved renderings in each of the
+    pair's Chinese segments (`approved_matches`; the check has them already)."""
+    entry = glossary.entries[index]
+    others = [
+        (segment, match.start, match.end)
+        for segment, matches in zip(pair.target, approved, strict=True)
+        for match in matches
+        if match.key != index
+    ]
+    avoid = [*taken, *_exception_places(entry, pair.target), *others]
+    english = " ".join(segment.text for segment in pair.source)
     located = locate(entry.term, pair.target, _place(english, entry.english_forms), avoid)
     if located is None or (located.how == "sound" and not entry.keep_english) or located.score < _PLACED_SCORE:
         return None
     return located
 
 
-def _approved_places(glossary: Glossary, entry: Entry, target: Sequence[Segment]) -> list[tuple[Segment, int, int]]:
-    """Where approved renderings of the glossary's other entries stand in the Chinese."""
-    return [
-        (segment, match.start, match.end)
-        for segment in target
-        for match in glossary.accepted_matcher.find(segment.raw, segment.protected, nested=True)
-        if glossary.entries[match.key] is not entry
-    ]
+def approved_matches(glossary: Glossary, target: Sequence[Segment]) -> list[list[Match[int]]]:
+    """Every approved rendering in each segment of a pair's Chinese, as the check finds them
+    (`_accepted_matches` does it for all pairs in one scan)."""
+    return _each(glossary.accepted_matcher, [target], nested=True)[0]
 
 
 def _exception_places(entry: Entry, target: Sequence[Segment]) -> list[tuple[Segment, int, int]]:
@@ -832,21 +841,8 @@ def _unknown_names(pairs: Sequence[Pair], glossary: Glossary, path: str) -> list
             if located is None or not _renders_name(located, name):
                 continue
             taken.append((located.segment, located.start, located.end))
-            how = _how(located)
-            findings.append(
-                _finding_at(
-                    MISSING_TERM,
-                    MISSING_TERM.severity,
-                    path,
-                    located.segment,
-                    located.start,
-                    located.end,
-                    term=name,
-                    suggestion=name,
-                    message=f"{located.text!r} renders the name {name!r} {how}; names stay in English",
-                    pair=pair.id,
-                )
-            )
+            message = f"{located.text!r} renders the name {name!r} {_how(located)}; names stay in English"
+            findings.append(_placed_finding(located, path, pair, name, name, message))
     return findings
 
 
@@ -883,7 +879,15 @@ def _missing_finding(pair: Pair, entry: Entry, located: Located | None, path: st
             message=f"the English has {entry.term!r} but this block has none of: {wanted}",
             pair=pair.id,
         )
-    how = _how(located)
+    message = f"{located.text!r} renders {entry.term!r} {_how(located)}; use one of: {wanted}"
+    fix = rendering_fix(located.segment, located.start, located.end, entry.preferred, Applicability.UNSAFE)
+    return _placed_finding(located, path, pair, entry.term, entry.preferred, message, fix)
+
+
+def _placed_finding(
+    located: Located, path: str, pair: Pair, term: str, suggestion: str, message: str, fix: Fix | None = None
+) -> Finding:
+    """missing-term on the span that renders the term."""
     return _finding_at(
         MISSING_TERM,
         MISSING_TERM.severity,
@@ -891,11 +895,11 @@ def _missing_finding(pair: Pair, entry: Entry, located: Located | None, path: st
         located.segment,
         located.start,
         located.end,
-        term=entry.term,
-        suggestion=entry.preferred,
-        message=f"{located.text!r} renders {entry.term!r} {how}; use one of: {wanted}",
+        term=term,
+        suggestion=suggestion,
+        message=message,
         pair=pair.id,
-        fix=rendering_fix(located.segment, located.start, located.end, entry.preferred, Applicability.UNSAFE),
+        fix=fix,
     )
 
 
