@@ -213,7 +213,7 @@ def term_alignment(glossary: Glossary, shared: Path) -> Placement:
         for (pair_id, index), found in wrong.items():
             pair, entry = by_id[pair_id], glossary.entries[index]
             total += 1
-            located = rendering_of(index, pair, glossary, approved_matches(glossary, pair.target))
+            located = rendering_of(index, pair.source, pair.target, glossary, approved_matches(glossary, pair.target))
             where = f"{target_path.name}:{found[0].line} {entry.term}"
             expected = " / ".join(f.text for f in found)
             if located is None:

@@ -285,11 +285,11 @@ def _located(
     # The rule's own thresholds and placement, so that suggest and missing-term agree; imported
     # here because qa.rules.glossary imports this module.
     from qa.glossary.terms import locate
-    from qa.rules.glossary import _PLACED_SCORE, _place, _renders_name
+    from qa.rules.glossary import _place, _renders_name, rendering_of
 
     found = _Alignment({}, {}, Counter(), Counter())
     english_entries: list[set[int]] = [set()] * len(pairs)
-    target_matches: list[tuple[set[int], set[int]]] = []
+    target_matches: list[tuple[set[int], set[int], list[list[Match[int]]]]] = []
     if glossary is not None:
         english_entries = _english_entries([english for english, _ in pairs], glossary)
         target_matches = _target_matches([chinese for _, chinese in pairs], glossary)
@@ -303,7 +303,7 @@ def _located(
         file = where[index] if index < len(where) else "?"
         taken: list[tuple[Segment, int, int]] = []
         if glossary is not None:
-            accepted, wrong = target_matches[index]
+            accepted, wrong, approved = target_matches[index]
             for entry_index in entries:
                 entry = glossary.entries[entry_index]
                 found.entry_pairs[entry_index] += 1
@@ -312,9 +312,9 @@ def _located(
                     continue
                 if entry_index in wrong:
                     continue  # a wrong rendering the glossary knows: already reported
-                span = locate(entry.term, chinese, _place(english_text, entry.english_forms), taken)
-                if span is None or span.score < _PLACED_SCORE or (span.how == "sound" and not entry.keep_english):
-                    continue  # a concept (stem, epoch) is translated, not transliterated
+                span = rendering_of(entry_index, english, chinese, glossary, approved, taken)
+                if span is None:
+                    continue
                 taken.append((span.segment, span.start, span.end))
                 how = span.how if entry.keep_english else "not approved"
                 line = span.segment.position(span.start)[0]
@@ -338,9 +338,12 @@ def _english_entries(sides: Sequence[Sequence[Segment]], glossary: Glossary) -> 
     ]
 
 
-def _target_matches(sides: Sequence[Sequence[Segment]], glossary: Glossary) -> list[tuple[set[int], set[int]]]:
-    """For each Chinese side, the entries an approved rendering stands for in it, and those a
-    wrong rendering the glossary lists or generates stands for."""
+def _target_matches(
+    sides: Sequence[Sequence[Segment]], glossary: Glossary
+) -> list[tuple[set[int], set[int], list[list[Match[int]]]]]:
+    """For each Chinese side, the entries an approved rendering stands for in it, those a
+    wrong rendering the glossary lists or generates stands for, and the approved renderings'
+    matches in each of its segments (where term alignment must not place another term)."""
     accepted = _each_side(glossary.accepted_matcher, sides)
     wrong = _each_side(glossary.wrong_matcher, sides)
     return [
@@ -352,6 +355,7 @@ def _target_matches(sides: Sequence[Sequence[Segment]], glossary: Glossary) -> l
                 for match in segment_matches
                 if isinstance(match.key, WrongRendering)
             },
+            side_accepted,
         )
         for side_accepted, side_wrong in zip(accepted, wrong, strict=True)
     ]

@@ -761,7 +761,7 @@ def _missing(
         for index in entries:
             if index in present:
                 continue
-            located = rendering_of(index, pair, glossary, approved, taken)
+            located = rendering_of(index, pair.source, pair.target, glossary, approved, taken)
             findings.append(_missing_finding(pair, glossary.entries[index], located, path))
             if located is not None:
                 taken.append((located.segment, located.start, located.end))
@@ -770,12 +770,13 @@ def _missing(
 
 def rendering_of(
     index: int,
-    pair: Pair,
+    source: Sequence[Segment],
+    target: Sequence[Segment],
     glossary: Glossary,
     approved: Sequence[Sequence[Match[int]]],
     taken: Sequence[tuple[Segment, int, int]] = (),
 ) -> Located | None:
-    """The span of the pair's Chinese that renders entry `index`'s term
+    """The span of a pair's Chinese (`target`) that renders entry `index`'s term
     (qa.glossary.terms.locate), as missing-term places it: never on an exception, on another
     entry's approved rendering (注意力 is attention, not the self-attention the MT wrote 自我关注
     for) or a span in `taken` (other terms'), by sound only for a name kept in English (a
@@ -785,13 +786,13 @@ def rendering_of(
     entry = glossary.entries[index]
     others = [
         (segment, match.start, match.end)
-        for segment, matches in zip(pair.target, approved, strict=True)
+        for segment, matches in zip(target, approved, strict=True)
         for match in matches
         if match.key != index
     ]
-    avoid = [*taken, *_exception_places(entry, pair.target), *others]
-    english = " ".join(segment.text for segment in pair.source)
-    located = locate(entry.term, pair.target, _place(english, entry.english_forms), avoid)
+    avoid = [*taken, *_exception_places(entry, target), *others]
+    english = " ".join(segment.text for segment in source)
+    located = locate(entry.term, target, _place(english, entry.english_forms), avoid)
     if located is None or (located.how == "sound" and not entry.keep_english) or located.score < _PLACED_SCORE:
         return None
     return located

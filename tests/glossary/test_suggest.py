@@ -204,7 +204,7 @@ def test_the_matches_of_all_pairs_found_at_once_are_those_of_each_segment(glossa
     pairs = [segments(english, chinese) for english, chinese in texts]
     english = suggest._english_entries([side for side, _ in pairs], glossary)
     chinese = suggest._target_matches([side for _, side in pairs], glossary)
-    for (english_side, chinese_side), entries, (accepted, wrong) in zip(pairs, english, chinese, strict=True):
+    for (english_side, chinese_side), entries, (accepted, wrong, _) in zip(pairs, english, chinese, strict=True):
         assert entries == {
             m.key
             for s in english_side
@@ -219,7 +219,7 @@ def test_the_matches_of_all_pairs_found_at_once_are_those_of_each_segment(glossa
             for m in glossary.wrong_matcher.find(s.raw, s.protected, nested=True)
             if isinstance(m.key, WrongRendering)
         }
-    assert any(english) and any(accepted for accepted, _ in chinese) and any(wrong for _, wrong in chinese)
+    assert any(english) and any(accepted for accepted, _, _ in chinese) and any(wrong for _, wrong, _ in chinese)
 
 
 def test_jieba_reads_only_chinese_sides_with_han_characters(monkeypatch):
